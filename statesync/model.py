@@ -1,0 +1,72 @@
+"""The values the pure core works on: desired posts, recorded entries, live fields.
+
+DESIGN.md's vocabulary: *desired* is what the manifests say, *recorded* what the lockfile
+says was last applied, *live* what the API returns now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from statesync.errors import Location
+
+# seeds 000/001: the fields a page post carries in the OneAll Push and Update APIs, which
+# are also the fields a manifest may set.
+POST_FIELDS = ("message", "link", "attachments")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Address:
+    """``<manifest file stem>/<post key>``: how plans, errors and the lockfile name a post."""
+
+    manifest: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.manifest}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class PostFields:
+    """A post's content, desired or live. ``None`` and ``()`` mean "not set"."""
+
+    message: str | None = None
+    link: str | None = None
+    attachments: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "message": self.message,
+            "link": self.link,
+            "attachments": list(self.attachments),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredPost:
+    address: Address
+    page_id: str
+    fields: PostFields
+    location: Location  # the line of the post key, for errors about this post
+
+
+@dataclass(frozen=True, slots=True)
+class PageManifest:
+    """One manifest file: one page and the posts it should carry."""
+
+    page_id: str
+    name: str | None
+    stem: str  # the manifest's file stem, the first half of every address
+    location: Location  # the line of ``page:``
+    posts: Mapping[str, DesiredPost] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """Every manifest of a project, keyed by page id (unique across manifests)."""
+
+    pages: Mapping[str, PageManifest]
+
+    def posts(self) -> list[DesiredPost]:
+        return [post for page in self.pages.values() for post in page.posts.values()]
