@@ -5,9 +5,9 @@ traceback. Anything else is a bug and keeps its traceback.
 
     StatesyncError
     ├── ConfigError        statesync.yaml, environment, tokens
-    ├── ManifestError      every problem of every manifest, at once, as FILE:LINE: message
+    ├── ManifestError      every problem of every manifest at once, FILE:LINE: message
     ├── LockfileError      unreadable, conflicted or corrupted lockfile
-    ├── ProviderError      an API refused or could not be reached (address, code, remedy)
+    ├── ProviderError      an API refused or was unreachable (address, code, remedy)
     └── UnsafePlanError    a plan that a safety rail refuses
 
 Messages never contain secrets: providers build them from fields they choose, never from

@@ -1,7 +1,7 @@
 """The values the pure core works on: desired posts, recorded entries, live fields.
 
-DESIGN.md's vocabulary: *desired* is what the manifests say, *recorded* what the lockfile
-says was last applied, *live* what the API returns now.
+DESIGN.md's vocabulary: *desired* is what the manifests say, *recorded* what the
+lockfile says was last applied, *live* what the API returns now.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 
 from statesync.errors import Location
 
-# seeds 000/001: the fields a page post carries in the OneAll Push and Update APIs, which
-# are also the fields a manifest may set.
+# seeds 000/001: the fields a page post carries in the OneAll Push and Update APIs,
+# which are also the fields a manifest may set.
 POST_FIELDS = ("message", "link", "attachments")
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class Address:
-    """``<manifest file stem>/<post key>``: how plans, errors and the lockfile name a post."""
+    """``<manifest stem>/<post key>``: how plans, errors and lockfiles name a post."""
 
     manifest: str
     key: str
@@ -70,3 +70,19 @@ class Desired:
 
     def posts(self) -> list[DesiredPost]:
         return [post for page in self.pages.values() for post in page.posts.values()]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What the lockfile says was last applied to one post."""
+
+    post_id: str
+    hashes: Mapping[str, str]  # field name -> hash of the normalized value as applied
+
+
+@dataclass(slots=True)
+class RecordedPage:
+    """The lockfile's entries for one page."""
+
+    manifest: str  # the stem of the manifest that owned the page, to address deletions
+    posts: dict[str, Record] = field(default_factory=dict)

@@ -36,7 +36,7 @@ class Secret:
 
 
 def redact(text: str, secrets: Iterable[Secret]) -> str:
-    """Mask every secret in ``text``: the last line of defence for API-echoed payloads."""
+    """Mask every secret in ``text``: the last defence against API-echoed payloads."""
     for secret in secrets:
         text = text.replace(secret.reveal(), MASK)
     return text

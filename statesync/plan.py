@@ -1,0 +1,61 @@
+"""The plan: one value that every renderer (text, markdown, json) reads."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass
+
+from statesync.model import Address, PostFields
+
+
+class ActionKind(enum.StrEnum):
+    PUSH = "push"  # the design card's verb for publishing a new post
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+
+
+# The order a summary line and an apply report use.
+KIND_ORDER = (ActionKind.PUSH, ActionKind.UPDATE, ActionKind.REPLACE, ActionKind.DELETE)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    kind: ActionKind
+    address: Address
+    page_id: str
+    post_id: str | None = None  # the recorded post this action acts on, if any
+    before: PostFields | None = None  # live fields; None when unknown or not there
+    after: PostFields | None = None  # desired fields; None for a delete
+    changed: tuple[str, ...] = ()  # sorted field names
+    forced_by: str | None = None  # the field that turned an edit into a replace
+    drift: bool = False  # live differs from what statesync last applied
+    note: str | None = (
+        None  # why, when it is not obvious (e.g. deleted outside statesync)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    actions: tuple[Action, ...]
+    reads_live: bool = True  # False: planned from recorded hashes, drift cannot be seen
+
+    def counts(self) -> dict[ActionKind, int]:
+        counter = Counter(action.kind for action in self.actions)
+        return {kind: counter.get(kind, 0) for kind in KIND_ORDER}
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actions)
+
+    def summary(self) -> str:
+        if not self.actions:
+            return "No changes."
+        counts = self.counts()
+        return (
+            f"Plan: {counts[ActionKind.PUSH]} to push, "
+            f"{counts[ActionKind.UPDATE]} to update, "
+            f"{counts[ActionKind.REPLACE]} to replace, "
+            f"{counts[ActionKind.DELETE]} to delete."
+        )

@@ -1,0 +1,135 @@
+"""desired + recorded + live -> plan. Pure: no I/O, so it can be tested exhaustively.
+
+The writer decides which fields change in place (``in_place``); the planner has no
+provider-specific branches: a link change is ``replace`` on Graph and ``update`` on
+OneAll because of that set alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from deepdiff import DeepDiff
+
+from statesync.model import (
+    POST_FIELDS,
+    Address,
+    Desired,
+    DesiredPost,
+    PostFields,
+    Record,
+    RecordedPage,
+)
+from statesync.normalize import field_hashes, normalize
+from statesync.plan import Action, ActionKind, Plan
+
+Recorded = Mapping[str, RecordedPage]  # page id -> the lockfile's entries
+Live = Mapping[str, PostFields | None]  # post id -> live fields, None when gone
+
+
+def make_plan(
+    desired: Desired,
+    recorded: Recorded,
+    live: Live | None,
+    in_place: frozenset[str],
+) -> Plan:
+    """Plan every managed post; ``live=None`` means there is no reader.
+
+    Without a reader, changes are found by comparing the desired fields' hashes with the
+    recorded ones, so edits made outside statesync (drift) cannot be seen.
+    """
+    actions: list[Action] = []
+    for post in sorted(desired.posts(), key=lambda p: p.address):
+        page = recorded.get(post.page_id)
+        record = page.posts.get(post.address.key) if page else None
+        action = _plan_post(post, record, live, in_place)
+        if action is not None:
+            actions.append(action)
+    actions.extend(_deletions(desired, recorded))
+    return Plan(actions=tuple(actions), reads_live=live is not None)
+
+
+def _plan_post(
+    post: DesiredPost,
+    record: Record | None,
+    live: Live | None,
+    in_place: frozenset[str],
+) -> Action | None:
+    push = Action(
+        kind=ActionKind.PUSH,
+        address=post.address,
+        page_id=post.page_id,
+        after=post.fields,
+    )
+    if record is None:
+        return push
+    if live is None:
+        wanted = field_hashes(post.fields)
+        changed = tuple(f for f in POST_FIELDS if wanted[f] != record.hashes[f])
+        return _edit(push, record, None, tuple(sorted(changed)), False, in_place)
+    current = live.get(record.post_id)
+    if current is None:
+        note = f"post {record.post_id} no longer exists (deleted outside statesync)"
+        return replace(push, post_id=record.post_id, note=note)
+    drift = field_hashes(current) != dict(record.hashes)
+    changed = changed_fields(post.fields, current)
+    return _edit(push, record, current, changed, drift, in_place)
+
+
+def _edit(
+    push: Action,
+    record: Record,
+    current: PostFields | None,
+    changed: tuple[str, ...],
+    drift: bool,
+    in_place: frozenset[str],
+) -> Action | None:
+    if not changed:
+        return None
+    not_in_place = [name for name in changed if name not in in_place]
+    return replace(
+        push,
+        kind=ActionKind.REPLACE if not_in_place else ActionKind.UPDATE,
+        post_id=record.post_id,
+        before=current,
+        changed=changed,
+        forced_by=not_in_place[0] if not_in_place else None,
+        drift=drift,
+    )
+
+
+def changed_fields(want: PostFields, have: PostFields) -> tuple[str, ...]:
+    """The names of the fields whose normalized values differ, sorted."""
+    diff = DeepDiff(normalize(have).as_dict(), normalize(want).as_dict(), view="tree")
+    names = {
+        str(level.path(output_format="list")[0])
+        for report in diff.values()
+        for level in report
+    }
+    return tuple(sorted(names))
+
+
+def _deletions(desired: Desired, recorded: Recorded) -> list[Action]:
+    """Recorded posts no manifest wants: statesync made them, so it removes them.
+
+    Posts statesync never recorded are never touched.
+    """
+    wanted = {(p.page_id, p.address.key) for p in desired.posts()}
+    actions = []
+    for page_id in sorted(recorded):
+        page = recorded[page_id]
+        manifest = (
+            desired.pages[page_id].stem if page_id in desired.pages else page.manifest
+        )
+        for key in sorted(page.posts):
+            if (page_id, key) not in wanted:
+                actions.append(
+                    Action(
+                        kind=ActionKind.DELETE,
+                        address=Address(manifest, key),
+                        page_id=page_id,
+                        post_id=page.posts[key].post_id,
+                    )
+                )
+    return actions

@@ -1,0 +1,1 @@
+"""Renderers: Plan -> text. Each reads the same Plan value."""

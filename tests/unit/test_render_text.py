@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from statesync.model import Address, PostFields
+from statesync.plan import Action, ActionKind, Plan
+from statesync.render.text import render_plan
+
+PAGE = "104510075301234"
+
+
+def test_every_kind_renders_in_full() -> None:
+    long_old = "Line one\nLine two\nLine three"
+    long_new = "Line one\nLine 2\nLine three"
+    plan = Plan(
+        actions=(
+            Action(
+                ActionKind.PUSH,
+                Address("acme", "new"),
+                PAGE,
+                after=PostFields(message="Hello", link="https://acme.example/"),
+            ),
+            Action(
+                ActionKind.UPDATE,
+                Address("acme", "hours"),
+                PAGE,
+                post_id=f"{PAGE}_1",
+                before=PostFields(message="Mon"),
+                after=PostFields(message="Tue"),
+                changed=("message",),
+                drift=True,
+            ),
+            Action(
+                ActionKind.UPDATE,
+                Address("acme", "story"),
+                PAGE,
+                post_id=f"{PAGE}_4",
+                before=PostFields(message=long_old),
+                after=PostFields(message=long_new),
+                changed=("message",),
+            ),
+            Action(
+                ActionKind.REPLACE,
+                Address("acme", "promo"),
+                PAGE,
+                post_id=f"{PAGE}_2",
+                before=PostFields(message="m", link="https://a.example/"),
+                after=PostFields(message="m", link="https://b.example/"),
+                changed=("link",),
+                forced_by="link",
+            ),
+            Action(
+                ActionKind.PUSH,
+                Address("acme", "gone"),
+                PAGE,
+                post_id=f"{PAGE}_5",
+                after=PostFields(attachments=("11", "12")),
+                note=f"post {PAGE}_5 no longer exists (deleted outside statesync)",
+            ),
+            Action(
+                ActionKind.DELETE, Address("acme", "old"), PAGE, post_id=f"{PAGE}_3"
+            ),
+        )
+    )
+    assert render_plan(plan) == (
+        "Drift: 1 post changed outside statesync since the last apply; apply restores "
+        "the manifests' content.\n"
+        "\n"
+        "  + acme/new: push\n"
+        '      message: "Hello"\n'
+        '      link:    "https://acme.example/"\n'
+        "\n"
+        f"  ~ acme/hours: update (post {PAGE}_1, drift: changed outside statesync)\n"
+        '      message: "Mon" -> "Tue"\n'
+        "\n"
+        f"  ~ acme/story: update (post {PAGE}_4)\n"
+        "      message:\n"
+        "        --- live\n"
+        "        +++ desired\n"
+        "        @@ -1,3 +1,3 @@\n"
+        "         Line one\n"
+        "        -Line two\n"
+        "        +Line 2\n"
+        "         Line three\n"
+        "\n"
+        f"  -/+ acme/promo: replace (post {PAGE}_2)\n"
+        '      link: "https://a.example/" -> "https://b.example/"  # forces replacement\n'
+        "      ! the post is deleted and pushed again: its likes, comments and shares "
+        "are lost\n"
+        "\n"
+        "  + acme/gone: push\n"
+        f"      # post {PAGE}_5 no longer exists (deleted outside statesync)\n"
+        '      attachments: ["11", "12"]\n'
+        "\n"
+        f"  - acme/old: delete (post {PAGE}_3)\n"
+        "\n"
+        "Plan: 2 to push, 2 to update, 1 to replace, 1 to delete.\n"
+    )
+
+
+def test_no_changes_is_one_line() -> None:
+    assert render_plan(Plan(actions=())) == "No changes.\n"
+
+
+def test_planning_without_a_reader_says_so_once() -> None:
+    plan = Plan(
+        actions=(
+            Action(
+                ActionKind.UPDATE,
+                Address("acme", "a"),
+                PAGE,
+                post_id=f"{PAGE}_1",
+                after=PostFields(message="new"),
+                changed=("message",),
+            ),
+        ),
+        reads_live=False,
+    )
+    assert render_plan(plan) == (
+        "Note: live posts are not read, so drift (edits made outside statesync) cannot "
+        "be seen; changes are found from the lockfile's recorded hashes.\n"
+        "\n"
+        f"  ~ acme/a: update (post {PAGE}_1)\n"
+        '      message: (not read) -> "new"\n'
+        "\n"
+        "Plan: 0 to push, 1 to update, 0 to replace, 0 to delete.\n"
+    )
