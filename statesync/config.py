@@ -1,0 +1,347 @@
+"""statesync.yaml: the project's settings, validated with every problem at once.
+
+Settings name environment variables, never hold secrets: a token, key or password
+written into the file is refused (DESIGN.md, "What never happens"). Paths are relative
+to the project directory. This is one of the two modules that may know about the
+environment, and it only learns the *names* of variables here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from statesync.errors import ConfigError
+from statesync.yamlnodes import (
+    SECRETS_ADVICE,
+    Entry,
+    Mapping,
+    Node,
+    Scalar,
+    describe,
+    find_secrets,
+    is_secret_key,
+    looks_like_token,
+    parse,
+)
+
+CONFIG_NAME = "statesync.yaml"
+PROVIDERS = ("graph", "oneall")
+ONEALL_READS = ("auto", "graph", "pull", "none")
+# PROTOCOL §1: Graph versions are vNN.N; v26.0 is the newest in service.
+API_VERSION = re.compile(r"v\d+\.\d+")
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_EXAMPLE = """\
+  provider: graph          # graph | oneall
+  manifests: pages/        # one YAML file per page
+  sandbox: true            # run on the embedded emulator, no account needed
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphSettings:
+    api_version: str = "v26.0"
+    # Names of environment variables, not secrets (hence the noqa for ruff's S105).
+    token_env: str = "FACEBOOK_ACCESS_TOKEN"  # noqa: S105 - a user or page token (seed 004)
+    app_secret_env: str = "FACEBOOK_APP_SECRET"  # noqa: S105 - optional: appsecret_proof
+
+
+@dataclass(frozen=True, slots=True)
+class OneAllSettings:
+    site: str | None = None  # https://{subdomain}.api.oneall.com (PROTOCOL §12)
+    public_key_env: str = "ONEALL_PUBLIC_KEY"
+    private_key_env: str = "ONEALL_PRIVATE_KEY"
+    identity_token_env: str = "ONEALL_IDENTITY_TOKEN"  # noqa: S105 - a name
+    # Where live fields come from: the Graph reader, OneAll's Pull API, nowhere (plan
+    # from the lockfile's hashes), or "auto" (Graph when a token is set).
+    read: str = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    """A project's settings; relative paths are taken relative to ``root``."""
+
+    root: Path  # absolute when loaded
+    provider: str = "graph"
+    manifests: Path = Path("pages")
+    lockfile: Path = Path("statesync.lock")
+    sandbox: bool = False
+    graph: GraphSettings = field(default_factory=GraphSettings)
+    oneall: OneAllSettings = field(default_factory=OneAllSettings)
+
+    def __post_init__(self) -> None:
+        # statesync.yaml writes paths relative to the project, wherever statesync runs
+        object.__setattr__(self, "manifests", self.root / self.manifests)
+        object.__setattr__(self, "lockfile", self.root / self.lockfile)
+
+
+def load_config(
+    project_dir: Path, *, display_base: Path | None = None
+) -> ProjectConfig:
+    """Read ``project_dir/statesync.yaml``; raise one ``ConfigError`` listing every problem.
+
+    An empty file (or one of only comments) means every default.
+    """
+    root = Path(os.path.abspath(project_dir))
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        where = "" if root.is_dir() else " (the directory does not exist either)"
+        raise ConfigError(
+            f"no {CONFIG_NAME} in {project_dir}{where}: statesync needs one to know "
+            f"the project's settings. Create {path} with, for example:\n\n{_EXAMPLE}"
+        )
+    display = _display(path, Path.cwd() if display_base is None else display_base)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{display}: not UTF-8 text") from exc
+    except OSError as exc:
+        raise ConfigError(f"{display}: cannot read: {exc.strerror}") from exc
+    checker = _Checker()
+    config = checker.config(text, root)
+    if checker.problems:
+        lines = sorted(set(checker.problems))
+        raise ConfigError("\n".join(f"{display}:{line}: {msg}" for line, msg in lines))
+    return config
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(os.path.abspath(base)))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checker:
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    def at(self, line: int, message: str) -> None:
+        self.problems.append((line, message))
+
+    def config(self, text: str, root: Path) -> ProjectConfig:
+        document = parse(text)
+        self.problems.extend(document.problems)
+        for finding in find_secrets(text, document):
+            self.at(finding.line, _secret_message(finding.key))
+        node = document.root
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            return ProjectConfig(root=root)
+        if not isinstance(node, Mapping):
+            self.at(node.line, f"{CONFIG_NAME} must be a mapping, got {describe(node)}")
+            return ProjectConfig(root=root)
+        top = self.fields(node, _TOP_FIELDS, "")
+        defaults = ProjectConfig(root=root)
+        return ProjectConfig(
+            root=root,
+            provider=self.choice(top, "provider", PROVIDERS, defaults.provider),
+            manifests=self.path(top, "manifests", Path("pages")),
+            lockfile=self.path(top, "lockfile", Path("statesync.lock")),
+            sandbox=self.flag(top, "sandbox", defaults.sandbox),
+            graph=self.graph(top.get("graph")),
+            oneall=self.oneall(top.get("oneall")),
+        )
+
+    def fields(
+        self, mapping: Mapping, known: tuple[str, ...], prefix: str
+    ) -> dict[str, Entry]:
+        values: dict[str, Entry] = {}
+        for entry in mapping.entries:
+            if entry.key in known:
+                values[entry.key] = entry
+            elif not is_secret_key(entry.key):  # find_secrets reported it already
+                self.at(
+                    entry.line, _unknown(prefix + entry.key, entry.key, known, prefix)
+                )
+        return values
+
+    def section(self, entry: Entry | None, known: tuple[str, ...]) -> dict[str, Entry]:
+        if entry is None or (
+            isinstance(entry.value, Scalar) and entry.value.value is None
+        ):
+            return {}  # ``graph:`` with everything commented out: the defaults
+        if not isinstance(entry.value, Mapping):
+            self.at(
+                entry.value.line,
+                f"{entry.key} must be a mapping, got {describe(entry.value)}",
+            )
+            return {}
+        return self.fields(entry.value, known, entry.key + ".")
+
+    def graph(self, entry: Entry | None) -> GraphSettings:
+        values = self.section(entry, _GRAPH_FIELDS)
+        defaults = GraphSettings()
+        version = self.string(values, "api_version", defaults.api_version, "graph.")
+        if "api_version" in values and not API_VERSION.fullmatch(version):
+            self.at(
+                values["api_version"].value.line,
+                f"graph.api_version must look like v26.0, got {version!r}",
+            )
+            version = defaults.api_version
+        return GraphSettings(
+            api_version=version,
+            token_env=self.env(values, "token_env", defaults.token_env, "graph."),
+            app_secret_env=self.env(
+                values, "app_secret_env", defaults.app_secret_env, "graph."
+            ),
+        )
+
+    def oneall(self, entry: Entry | None) -> OneAllSettings:
+        values = self.section(entry, _ONEALL_FIELDS)
+        defaults = OneAllSettings()
+        site: str | None = None
+        if "site" in values:
+            site = self.string(values, "site", "", "oneall.") or None
+            if site is not None and not _is_site(site):
+                self.at(
+                    values["site"].value.line,
+                    "oneall.site must be the https:// URL of the OneAll site "
+                    f"(https://acme.api.oneall.com), got {site!r}",
+                )
+                site = None
+        return OneAllSettings(
+            site=site,
+            public_key_env=self.env(
+                values, "public_key_env", defaults.public_key_env, "oneall."
+            ),
+            private_key_env=self.env(
+                values, "private_key_env", defaults.private_key_env, "oneall."
+            ),
+            identity_token_env=self.env(
+                values, "identity_token_env", defaults.identity_token_env, "oneall."
+            ),
+            read=self.choice(values, "read", ONEALL_READS, defaults.read, "oneall."),
+        )
+
+    def string(
+        self, values: dict[str, Entry], key: str, default: str, prefix: str = ""
+    ) -> str:
+        entry = values.get(key)
+        if entry is None:
+            return default
+        node = entry.value
+        if isinstance(node, Scalar) and isinstance(node.value, str):
+            return node.value
+        self.at(node.line, f"{prefix}{key} must be a string, got {_shown(node)}")
+        return default
+
+    def choice(
+        self,
+        values: dict[str, Entry],
+        key: str,
+        choices: tuple[str, ...],
+        default: str,
+        prefix: str = "",
+    ) -> str:
+        value = self.string(values, key, default, prefix)
+        if value in choices:
+            return value
+        listed = " or ".join(repr(choice) for choice in choices)
+        self.at(
+            values[key].value.line, f"{prefix}{key} must be {listed}, got {value!r}"
+        )
+        return default
+
+    def path(self, values: dict[str, Entry], key: str, default: Path) -> Path:
+        entry = values.get(key)
+        if entry is None:
+            return default
+        value = self.string(values, key, "")
+        if value.strip():
+            return Path(value)
+        if isinstance(entry.value, Scalar) and isinstance(entry.value.value, str):
+            self.at(entry.value.line, f"{key} must be a path, got an empty string")
+        return default
+
+    def flag(self, values: dict[str, Entry], key: str, default: bool) -> bool:
+        entry = values.get(key)
+        if entry is None:
+            return default
+        node = entry.value
+        if isinstance(node, Scalar) and isinstance(node.value, bool):
+            return node.value
+        self.at(node.line, f"{key} must be true or false, got {_shown(node)}")
+        return default
+
+    def env(self, values: dict[str, Entry], key: str, default: str, prefix: str) -> str:
+        """The *name* of an environment variable; the value itself is never shown.
+
+        Someone who pastes the secret here instead of a name must not see it echoed.
+        """
+        entry = values.get(key)
+        if entry is None:
+            return default
+        node = entry.value
+        if isinstance(node, Scalar) and isinstance(node.value, str):
+            if ENV_NAME.fullmatch(node.value):
+                return node.value
+            if looks_like_token(node.value):
+                return default  # find_secrets reported it already
+        self.at(
+            node.line,
+            f"{prefix}{key} must name an environment variable (like {default}), "
+            "not hold a value: secrets come from the environment",
+        )
+        return default
+
+
+_TOP_FIELDS = ("provider", "manifests", "lockfile", "sandbox", "graph", "oneall")
+_GRAPH_FIELDS = ("api_version", "token_env", "app_secret_env")
+_ONEALL_FIELDS = (
+    "site",
+    "public_key_env",
+    "private_key_env",
+    "identity_token_env",
+    "read",
+)
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _is_site(text: str) -> bool:
+    """PROTOCOL §12: OneAll is HTTPS only; plain HTTP only for a local emulator."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return False
+    if not parts.hostname or any(ch.isspace() for ch in text):
+        return False
+    return parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in _LOOPBACK
+    )
+
+
+def _shown(node: Node) -> str:
+    kind = describe(node)
+    if (
+        isinstance(node, Scalar)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    ):
+        return f"{node.text} ({kind})"
+    return kind
+
+
+def _unknown(name: str, key: str, known: tuple[str, ...], prefix: str) -> str:
+    matches = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
+    if matches:
+        return f"unknown setting {name!r}: did you mean {prefix + matches[0]!r}?"
+    listed = ", ".join(repr(prefix + name) for name in known)
+    return f"unknown setting {name!r}: expected one of {listed}"
+
+
+def _secret_message(key: str | None) -> str:
+    if key is None:
+        return f"this looks like a Graph access token: {SECRETS_ADVICE}"
+    name = key.strip().lower().replace("-", "_")
+    setting = "token_env" if name == "access_token" else f"{name}_env"
+    if setting not in _GRAPH_FIELDS + _ONEALL_FIELDS:
+        setting = "a *_env setting"
+    return (
+        f"{key!r} looks like a secret: {SECRETS_ADVICE}; name the environment "
+        f"variable that holds it with {setting}"
+    )
