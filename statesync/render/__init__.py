@@ -1,1 +1,5 @@
-"""Renderers: Plan -> text. Each reads the same Plan value."""
+"""Renderers: Plan -> str. Each reads the same Plan value.
+
+``text`` for the terminal, ``markdown`` for a pull-request comment or job summary,
+``json`` for machines (schema: ``statesync/schemas/plan-v1.schema.json``).
+"""

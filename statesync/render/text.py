@@ -6,18 +6,23 @@ is marked; drift is named; exactly one summary line ends the plan.
 
 from __future__ import annotations
 
-import difflib
-import json
-
-from statesync.model import POST_FIELDS, PostFields
+from statesync.model import PostFields
 from statesync.plan import Action, ActionKind, Plan
+from statesync.render._common import (
+    DRIFT_SUFFIX,
+    NO_READER_NOTE,
+    REPLACE_WARNING,
+    SYMBOLS,
+    count_drifted,
+    drift_sentence,
+    field_value,
+    message_diff,
+    present_fields,
+    show,
+)
 
-SYMBOLS = {
-    ActionKind.PUSH: "+",
-    ActionKind.UPDATE: "~",
-    ActionKind.REPLACE: "-/+",
-    ActionKind.DELETE: "-",
-}
+__all__ = ["SYMBOLS", "render_plan"]
+
 _INLINE_LIMIT = 60  # longer or multi-line messages are shown as a unified diff
 _INDENT = "      "
 
@@ -25,17 +30,11 @@ _INDENT = "      "
 def render_plan(plan: Plan) -> str:
     lines: list[str] = []
     if not plan.reads_live:
-        lines.append(
-            "Note: live posts are not read, so drift (edits made outside statesync) "
-            "cannot be seen; changes are found from the lockfile's recorded hashes."
-        )
+        lines.append(f"Note: {NO_READER_NOTE}")
         lines.append("")
-    drifted = sum(1 for action in plan.actions if action.drift)
-    if drifted:
-        lines.append(
-            f"Drift: {drifted} post{'s' if drifted != 1 else ''} changed outside "
-            "statesync since the last apply; apply restores the manifests' content."
-        )
+    drift = drift_sentence(count_drifted(plan.actions))
+    if drift:
+        lines.append(f"Drift: {drift}")
         lines.append("")
     for action in plan.actions:
         lines.extend(_render_action(action))
@@ -50,7 +49,7 @@ def _render_action(action: Action) -> list[str]:
     if action.post_id and action.kind is not ActionKind.PUSH:
         facts.append(f"post {action.post_id}")
     if action.drift:
-        facts.append("drift: changed outside statesync")
+        facts.append(f"drift: {DRIFT_SUFFIX}")
     if facts:
         head += f" ({', '.join(facts)})"
     lines = [head]
@@ -62,16 +61,13 @@ def _render_action(action: Action) -> list[str]:
         for name in action.changed:
             lines.extend(_render_change(name, action))
         if action.kind is ActionKind.REPLACE:
-            lines.append(
-                f"{_INDENT}! the post is deleted and pushed again: its likes, comments "
-                "and shares are lost"
-            )
+            lines.append(f"{_INDENT}! {REPLACE_WARNING}")
     return lines
 
 
 def _render_new(fields: PostFields) -> list[str]:
     values = fields.as_dict()
-    present = [name for name in POST_FIELDS if values[name] not in (None, [])]
+    present = present_fields(fields)
     width = max(len(name) for name in present) if present else 0
     lines = []
     for name in present:
@@ -80,32 +76,20 @@ def _render_new(fields: PostFields) -> list[str]:
             lines.append(f"{_INDENT}message:")
             lines.extend(f"{_INDENT}  | {line}" for line in str(value).splitlines())
         else:
-            lines.append(f"{_INDENT}{name + ':':<{width + 1}} {_show(value)}")
+            lines.append(f"{_INDENT}{name + ':':<{width + 1}} {show(value)}")
     return lines
 
 
 def _render_change(name: str, action: Action) -> list[str]:
-    old = action.before.as_dict()[name] if action.before else None
-    new = action.after.as_dict()[name] if action.after else None
+    old = field_value(action.before, name)
+    new = field_value(action.after, name)
     suffix = "  # forces replacement" if name == action.forced_by else ""
-    old_text = "(not read)" if action.before is None else _show(old)
+    old_text = "(not read)" if action.before is None else show(old)
     if name == "message" and (_is_long(old) or _is_long(new)) and action.before:
-        diff = difflib.unified_diff(
-            str(old or "").splitlines(),
-            str(new or "").splitlines(),
-            fromfile="live",
-            tofile="desired",
-            lineterm="",
-        )
+        diff = message_diff(old, new)
         return [f"{_INDENT}message:{suffix}"] + [f"{_INDENT}  {line}" for line in diff]
-    return [f"{_INDENT}{name}: {old_text} -> {_show(new)}{suffix}"]
+    return [f"{_INDENT}{name}: {old_text} -> {show(new)}{suffix}"]
 
 
 def _is_long(value: object) -> bool:
     return isinstance(value, str) and (len(value) > _INLINE_LIMIT or "\n" in value)
-
-
-def _show(value: object) -> str:
-    if value is None or value == []:
-        return "(none)"
-    return json.dumps(value, ensure_ascii=False)
