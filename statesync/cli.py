@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -17,37 +17,73 @@ from typing import IO
 import click
 
 from statesync import __version__
-from statesync.applier import apply_plan
+from statesync.applier import ApplyReport, apply_plan
 from statesync.emulator.cli import emulator_command
 from statesync.errors import ManifestError, StatesyncError
-from statesync.project import connect, load_project, plan_project
+from statesync.plan import Plan
+from statesync.project import (
+    Connection,
+    Project,
+    connect,
+    load_project,
+    plan_project,
+    read_touched,
+)
+from statesync.render.json import render_json
+from statesync.render.markdown import render_markdown
 from statesync.render.text import render_plan
+from statesync.savedplan import load_saved_plan, make_guards, save_plan
+
+RENDERERS: dict[str, Callable[[Plan], str]] = {
+    "text": render_plan,
+    "markdown": render_markdown,
+    "json": render_json,
+}
 
 
 class UserError(click.ClickException):
-    """Prints FILE:LINE problems bare, so editors and CI annotations can parse them."""
+    """Prints FILE:LINE problems bare (or as GitHub annotations), so that editors and
+    CI can point at the very line."""
 
-    def __init__(self, error: StatesyncError) -> None:
+    def __init__(self, error: StatesyncError, *, github: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
+        self.github = github
 
     def show(self, file: IO[str] | None = None) -> None:
         stream = file or sys.stderr
-        if isinstance(self.error, ManifestError):
-            click.echo(self.format_message(), file=stream)
-            count = len(self.error.problems)
-            noun = "problem" if count == 1 else "problems"
-            click.echo(f"Error: {count} {noun} found; nothing was sent.", file=stream)
-        else:
+        if not isinstance(self.error, ManifestError):
             click.echo(f"Error: {self.format_message()}", file=stream)
+            return
+        for location, message in self.error.problems:
+            if self.github:
+                click.echo(_annotation(location.file, location.line, message))
+            else:
+                click.echo(f"{location}: {message}", file=stream)
+        count = len(self.error.problems)
+        noun = "problem" if count == 1 else "problems"
+        click.echo(f"Error: {count} {noun} found; nothing was sent.", file=stream)
+
+
+def _annotation(file: str, line: int, message: str) -> str:
+    """A GitHub workflow command, escaped as the runner expects (%, CR, LF; and , :
+    in properties), so that a message cannot end the command early."""
+
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    return f"::error file={prop(file)},line={line}::{data(message)}"
 
 
 @contextmanager
-def reported() -> Iterator[None]:
+def reported(*, github: bool = False) -> Iterator[None]:
     try:
         yield
     except StatesyncError as exc:
-        raise UserError(exc) from exc
+        raise UserError(exc, github=github) from exc
 
 
 project_argument = click.argument(
@@ -73,9 +109,16 @@ def cli(verbose: int) -> None:
 
 @cli.command()
 @project_argument
-def validate(project: Path) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    help="github: print each problem as a workflow annotation on its line.",
+)
+def validate(project: Path, output_format: str) -> None:
     """Check statesync.yaml, every manifest and the lockfile, offline."""
-    with reported():
+    with reported(github=output_format == "github"):
         loaded = load_project(project)
     pages = len(loaded.desired.pages)
     posts = len(loaded.desired.posts())
@@ -86,48 +129,115 @@ def validate(project: Path) -> None:
 @project_argument
 @sandbox_option
 @click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(RENDERERS)),
+    default="text",
+    help="text for people, markdown for a PR comment, json for machines.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan, for `statesync apply PLANFILE` to run exactly.",
+)
+@click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes."
 )
 @click.pass_context
 def plan(
-    ctx: click.Context, project: Path, sandbox: bool | None, detailed_exitcode: bool
+    ctx: click.Context,
+    project: Path,
+    sandbox: bool | None,
+    output_format: str,
+    out: Path | None,
+    detailed_exitcode: bool,
 ) -> None:
     """Show what apply would do."""
     with reported():
         loaded = load_project(project)
         with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
-            if connection.banner:
-                click.echo(connection.banner)
-            result = plan_project(loaded, connection)
-    click.echo(render_plan(result), nl=False)
-    if detailed_exitcode and result.has_changes:
+            _banner(connection, output_format)
+            planned = plan_project(loaded, connection)
+        if out is not None:
+            guards = make_guards(
+                planned.plan, loaded.lock, loaded.desired, planned.live
+            )
+            save_plan(out, planned.plan, guards)
+    click.echo(RENDERERS[output_format](planned.plan), nl=False)
+    if detailed_exitcode and planned.plan.has_changes:
         ctx.exit(2)
 
 
 @cli.command()
-@project_argument
+@click.argument("target", default=".", type=click.Path(exists=True, path_type=Path))
 @sandbox_option
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The project a saved plan belongs to (default: the current directory).",
+)
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
-def apply(project: Path, sandbox: bool | None, auto_approve: bool) -> None:
-    """Make the pages match the manifests, recording post ids in the lockfile."""
+def apply(
+    target: Path, sandbox: bool | None, project_dir: Path | None, auto_approve: bool
+) -> None:
+    """Make the pages match the manifests, recording post ids in the lockfile.
+
+    TARGET is the project directory (plan, ask, apply), or a plan file saved with
+    `statesync plan --out`, applied exactly and without asking: it was reviewed.
+    """
+    if target.is_dir() and project_dir is not None:
+        raise click.UsageError("--project goes with a saved plan file, not a directory")
     with reported():
-        loaded = load_project(project)
-        with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
-            if connection.banner:
-                click.echo(connection.banner)
-            result = plan_project(loaded, connection)
-            click.echo(render_plan(result), nl=False)
-            if not result.has_changes:
-                return
-            if not auto_approve:
-                _confirm()
-            report = apply_plan(
-                result,
-                connection.writer,
-                loaded.lock,
-                on_outcome=lambda outcome: click.echo(outcome.describe()),
-            )
-    click.echo(report.summary() + ".")
+        if target.is_dir():
+            report = _apply_project(target, sandbox, auto_approve)
+        else:
+            report = _apply_saved(target, project_dir or Path("."), sandbox)
+    if report is not None:
+        click.echo(report.summary() + ".")
+
+
+def _apply_project(
+    root: Path, sandbox: bool | None, auto_approve: bool
+) -> ApplyReport | None:
+    loaded = load_project(root)
+    with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
+        _banner(connection, "text")
+        planned = plan_project(loaded, connection)
+        click.echo(render_plan(planned.plan), nl=False)
+        if not planned.plan.has_changes:
+            return None
+        if not auto_approve:
+            _confirm()
+        return _run(planned.plan, loaded, connection)
+
+
+def _apply_saved(path: Path, root: Path, sandbox: bool | None) -> ApplyReport | None:
+    saved = load_saved_plan(path)
+    loaded = load_project(root)
+    with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
+        _banner(connection, "text")
+        live = read_touched(saved.plan, connection.reader)
+        saved.check(loaded.lock, loaded.desired, live)
+        click.echo(render_plan(saved.plan), nl=False)
+        if not saved.plan.has_changes:
+            return None
+        return _run(saved.plan, loaded, connection)
+
+
+def _run(plan: Plan, loaded: Project, connection: Connection) -> ApplyReport:
+    return apply_plan(
+        plan,
+        connection.writer,
+        loaded.lock,
+        on_outcome=lambda outcome: click.echo(outcome.describe()),
+    )
+
+
+def _banner(connection: Connection, output_format: str) -> None:
+    """The sandbox says so first; to stderr when stdout is for a machine or a comment."""
+    if connection.banner:
+        click.echo(connection.banner, err=output_format != "text")
 
 
 def _confirm() -> None:

@@ -1,12 +1,14 @@
 """Open a project and connect it to its provider: the I/O edges around the pure core.
 
 Everything that can be validated (statesync.yaml, every manifest, the lockfile, the
-environment) is validated here before a single request is sent.
+environment) is validated here before a single request is sent. This module and
+``config`` are the only ones that read the environment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +22,14 @@ from statesync.plan import Plan
 from statesync.planner import Live, make_plan
 from statesync.providers.base import Reader, Writer
 from statesync.providers.graph import GraphProvider
+from statesync.providers.oneall import OneAllProvider, PullRefused
 from statesync.secret import Secret
+
+log = logging.getLogger(__name__)
 
 GRAPH_URL = "https://graph.facebook.com"
 GRAPH_URL_ENV = "STATESYNC_GRAPH_URL"  # how tests and benchmarks point at an emulator
+ONEALL_URL_ENV = "STATESYNC_ONEALL_URL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,31 @@ class Connection:
     writer: Writer
     reader: Reader | None
     banner: str | None  # said first by every plan and apply, e.g. on the sandbox
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    plan: Plan
+    live: Live | None  # what the plan was made from, for a saved plan's guards
+
+
+@dataclass(frozen=True, slots=True)
+class _Endpoints:
+    """Where the APIs are and with which credentials, real or sandbox."""
+
+    graph_url: str
+    graph_token: Secret | None
+    app_secret: Secret | None
+    oneall: _OneAllEndpoint | None  # with provider oneall
+    banner: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _OneAllEndpoint:
+    url: str
+    public_key: Secret
+    private_key: Secret
+    identity_token: Secret
 
 
 def load_project(root: Path) -> Project:
@@ -57,62 +88,156 @@ def connect(
             from statesync.sandbox import run_sandbox  # starts a server: only on demand
 
             box = stack.enter_context(run_sandbox(project.config.root, project.desired))
-            base_url, token, banner = box.url, box.user_token, box.banner()
-            app_secret = None
+            ends = _Endpoints(
+                graph_url=box.url,
+                graph_token=box.user_token,
+                app_secret=None,
+                oneall=_OneAllEndpoint(box.url, *box.oneall_keys)
+                if project.config.provider == "oneall"
+                else None,
+                banner=box.banner(),
+            )
         else:
-            base_url = environ.get(GRAPH_URL_ENV) or GRAPH_URL
-            token = _secret_from(environ, project.config.graph.token_env, required=True)
-            app_secret = _secret_from(
-                environ, project.config.graph.app_secret_env, required=False
+            ends = _endpoints_from(project.config, environ)
+        writer, reader = _providers(project.config, ends, stack)
+        yield Connection(writer=writer, reader=reader, banner=ends.banner)
+
+
+def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpoints:
+    graph_token = _secret(environ, config.graph.token_env)
+    oneall = None
+    if config.provider == "oneall":
+        oneall_url = environ.get(ONEALL_URL_ENV) or config.oneall.site
+        if not oneall_url:
+            raise ConfigError(
+                "provider oneall needs the OneAll site: set oneall.site in "
+                "statesync.yaml (https://<subdomain>.api.oneall.com)"
             )
-            banner = None
-        provider = stack.enter_context(
+        settings = config.oneall
+        oneall = _OneAllEndpoint(
+            oneall_url,
+            _required(environ, settings.public_key_env, "the OneAll site's public key"),
+            _required(
+                environ, settings.private_key_env, "the OneAll site's private key"
+            ),
+            _required(
+                environ,
+                settings.identity_token_env,
+                "the OneAll identity token of the user's Facebook login",
+            ),
+        )
+        if settings.read == "graph" and graph_token is None:
+            _required(
+                environ, config.graph.token_env, "a Graph token (oneall.read: graph)"
+            )
+    elif graph_token is None:
+        _required(
+            environ, config.graph.token_env, "a Facebook user or page access token"
+        )
+    return _Endpoints(
+        graph_url=environ.get(GRAPH_URL_ENV) or GRAPH_URL,
+        graph_token=graph_token,
+        app_secret=_secret(environ, config.graph.app_secret_env),
+        oneall=oneall,
+        banner=None,
+    )
+
+
+def _providers(
+    config: ProjectConfig, ends: _Endpoints, stack: ExitStack
+) -> tuple[Writer, Reader | None]:
+    graph = None
+    if ends.graph_token is not None and (
+        config.provider == "graph" or config.oneall.read in ("auto", "graph")
+    ):
+        graph = stack.enter_context(
             GraphProvider(
-                base_url=base_url,
-                api_version=project.config.graph.api_version,
-                token=token,
-                app_secret=app_secret,
+                base_url=ends.graph_url,
+                api_version=config.graph.api_version,
+                token=ends.graph_token,
+                app_secret=ends.app_secret,
             )
         )
-        yield Connection(writer=provider, reader=provider, banner=banner)
-
-
-def _secret_from(
-    environ: Mapping[str, str], name: str, *, required: bool
-) -> Secret | None:
-    value = environ.get(name, "").strip()
-    if value:
-        return Secret(value)
-    if required:
-        raise ConfigError(
-            f"{name} is not set: export a Facebook user or page access token in "
-            f"{name} (see README, 'Connecting a real page'), or run on the sandbox "
-            "with --sandbox."
+    if ends.oneall is None:
+        if graph is None:
+            raise ConfigError("provider graph needs a Graph access token")
+        return graph, graph
+    oneall = stack.enter_context(
+        OneAllProvider(
+            base_url=ends.oneall.url,
+            public_key=ends.oneall.public_key,
+            private_key=ends.oneall.private_key,
+            identity_token=ends.oneall.identity_token,
         )
-    return None
+    )
+    # Reading, in order of preference: the Graph reader (drift seen exactly as with
+    # provider graph), OneAll's Pull API, or nothing (plan from recorded hashes).
+    if config.oneall.read == "none":
+        return oneall, None
+    if config.oneall.read == "pull" or graph is None:
+        return oneall, oneall
+    return oneall, graph
 
 
-def read_live(project: Project, reader: Reader | None) -> Live | None:
-    """Live fields of every recorded post the manifests still want, page by page."""
+def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
+    value = environ.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+def _required(environ: Mapping[str, str], name: str, what: str) -> Secret:
+    secret = _secret(environ, name)
+    if secret is None:
+        raise ConfigError(
+            f"{name} is not set: export {what} in {name} (see README, 'Connecting a "
+            "real page'), or run on the sandbox with --sandbox."
+        )
+    return secret
+
+
+def read_posts(
+    reader: Reader | None, wanted: Mapping[str, Sequence[str]]
+) -> Live | None:
+    """Live fields of ``{page id: [post ids]}``; None when there is no way to read.
+
+    A Pull API that refuses to read is not an error: the plan is then made from the
+    recorded hashes, and says that drift cannot be seen.
+    """
     if reader is None:
         return None
     live: dict[str, PostFields | None] = {}
-    for page_id, page in sorted(project.lock.pages.items()):
-        wanted = project.desired.pages.get(page_id)
-        if wanted is None:
+    for page_id, ids in sorted(wanted.items()):
+        if not ids:
             continue
-        ids = [
-            record.post_id for key, record in page.posts.items() if key in wanted.posts
-        ]
-        if ids:
+        try:
             live.update(reader.read(page_id, ids))
+        except PullRefused as exc:
+            log.warning("cannot read live posts, planning without them: %s", exc)
+            return None
     return live
 
 
-def plan_project(project: Project, connection: Connection) -> Plan:
-    return make_plan(
-        project.desired,
-        project.lock.pages,
-        read_live(project, connection.reader),
-        connection.writer.in_place_fields,
+def plan_project(project: Project, connection: Connection) -> Planned:
+    """Read every recorded post the manifests still want, then plan."""
+    wanted: dict[str, list[str]] = {}
+    for page_id, page in project.lock.pages.items():
+        desired_page = project.desired.pages.get(page_id)
+        if desired_page is not None:
+            wanted[page_id] = [
+                record.post_id
+                for key, record in sorted(page.posts.items())
+                if key in desired_page.posts
+            ]
+    live = read_posts(connection.reader, wanted)
+    plan = make_plan(
+        project.desired, project.lock.pages, live, connection.writer.in_place_fields
     )
+    return Planned(plan=plan, live=live)
+
+
+def read_touched(plan: Plan, reader: Reader | None) -> Live | None:
+    """Live fields of every post a plan acts on, to check a saved plan is not stale."""
+    wanted: dict[str, list[str]] = {}
+    for action in plan.actions:
+        if action.post_id:
+            wanted.setdefault(action.page_id, []).append(action.post_id)
+    return read_posts(reader, wanted)

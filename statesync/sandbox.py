@@ -32,6 +32,7 @@ class Sandbox:
     url: str
     state: Path
     user_token: Secret
+    oneall_keys: tuple[Secret, Secret, Secret]  # public key, private key, identity
 
     def banner(self) -> str:
         return (
@@ -88,5 +89,12 @@ def run_sandbox(project_root: Path, desired: Desired) -> Iterator[Sandbox]:
     state.parent.mkdir(parents=True, exist_ok=True)
     with run_emulator(seed=sandbox_seed(desired), state=state) as emulator:
         yield Sandbox(
-            url=emulator.url, state=state, user_token=Secret(SANDBOX_USER_TOKEN)
+            url=emulator.url,
+            state=state,
+            user_token=Secret(SANDBOX_USER_TOKEN),
+            oneall_keys=(
+                Secret(SANDBOX_ONEALL_PUBLIC_KEY),
+                Secret(SANDBOX_ONEALL_PRIVATE_KEY),
+                Secret(SANDBOX_IDENTITY_TOKEN),
+            ),
         )

@@ -1,0 +1,179 @@
+"""Saved plans: the plan a reviewer approved is exactly what apply runs, or nothing runs.
+
+A saved plan file holds the plan (the JSON rendering, format 1) and the guards that tell
+whether it went stale: the lockfile's lineage and serial, a digest of the desired posts,
+and a digest of the live fields of every post the plan touches. ``apply PLANFILE``
+checks all of them before sending a single write. A plan file holds post content and
+ids only, never a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from statesync.errors import StatesyncError
+from statesync.lockfile import Lockfile, write_atomically
+from statesync.model import Desired, PostFields
+from statesync.normalize import field_hashes
+from statesync.plan import Plan
+from statesync.planner import Live
+from statesync.render.json import plan_from_data, plan_to_data
+
+SAVED_PLAN_KIND = "statesync-saved-plan"
+SAVED_PLAN_VERSION = 1
+
+
+class StalePlanError(StatesyncError):
+    """The world moved since the plan was made: make a new plan and review it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"{path}: the saved plan is stale: {reason}. Nothing was sent. Run "
+            "`statesync plan --out PLANFILE` again and review the new plan."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Guards:
+    lineage: str
+    serial: int
+    desired: str  # digest of every desired post
+    live: Mapping[str, str | None] | None  # post id -> digest; None when not read
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lineage": self.lineage,
+            "serial": self.serial,
+            "desired": self.desired,
+            "live": None if self.live is None else dict(sorted(self.live.items())),
+        }
+
+
+def desired_digest(desired: Desired) -> str:
+    """Content, not bytes: a comment or reordering in a manifest keeps a plan valid."""
+    canonical = sorted(
+        (post.page_id, str(post.address), field_hashes(post.fields))
+        for post in desired.posts()
+    )
+    return _sha256(canonical)
+
+
+def live_digests(plan: Plan, live: Live | None) -> dict[str, str | None] | None:
+    if live is None:
+        return None
+    touched = {action.post_id for action in plan.actions if action.post_id}
+    return {post_id: _live_digest(live.get(post_id)) for post_id in sorted(touched)}
+
+
+def _live_digest(fields: PostFields | None) -> str | None:
+    return None if fields is None else _sha256(field_hashes(fields))
+
+
+def make_guards(
+    plan: Plan, lock: Lockfile, desired: Desired, live: Live | None
+) -> Guards:
+    return Guards(
+        lineage=lock.lineage,
+        serial=lock.serial,
+        desired=desired_digest(desired),
+        live=live_digests(plan, live),
+    )
+
+
+def save_plan(path: Path, plan: Plan, guards: Guards) -> None:
+    data = {
+        "kind": SAVED_PLAN_KIND,
+        "version": SAVED_PLAN_VERSION,
+        "guards": guards.as_dict(),
+        "plan": plan_to_data(plan),
+    }
+    write_atomically(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedPlan:
+    path: Path
+    plan: Plan
+    guards: Guards
+
+    def touched_post_ids(self) -> list[str]:
+        return sorted({a.post_id for a in self.plan.actions if a.post_id})
+
+    def check(self, lock: Lockfile, desired: Desired, live: Live | None) -> None:
+        """Refuse (``StalePlanError``) unless lockfile, manifests and live posts are
+        exactly as they were when the plan was made."""
+        if lock.lineage != self.guards.lineage:
+            raise StalePlanError(
+                self.path, "it was made for a different lockfile (lineage)"
+            )
+        if lock.serial != self.guards.serial:
+            raise StalePlanError(
+                self.path,
+                f"the lockfile's serial is {lock.serial}, the plan was made at serial "
+                f"{self.guards.serial}: another apply ran since",
+            )
+        if desired_digest(desired) != self.guards.desired:
+            raise StalePlanError(
+                self.path, "the manifests changed since the plan was made"
+            )
+        if self.guards.live is None or live is None:
+            return
+        for post_id, digest in self.guards.live.items():
+            if _live_digest(live.get(post_id)) != digest:
+                raise StalePlanError(
+                    self.path,
+                    f"post {post_id} changed on the page since the plan was made",
+                )
+
+
+def load_saved_plan(path: Path) -> SavedPlan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StatesyncError(f"{path}: no such plan file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StatesyncError(f"{path}: not a statesync plan file ({exc})") from None
+    if not isinstance(data, dict) or data.get("kind") != SAVED_PLAN_KIND:
+        raise StatesyncError(
+            f"{path}: not a statesync plan file (make one with `statesync plan --out`)"
+        )
+    if data.get("version") != SAVED_PLAN_VERSION:
+        raise StatesyncError(
+            f"{path}: plan file version {data.get('version')!r} is not supported"
+        )
+    try:
+        plan = plan_from_data(data.get("plan"))
+        guards = _guards_from(data.get("guards"))
+    except ValueError as exc:
+        raise StatesyncError(f"{path}: the plan file is corrupted ({exc})") from None
+    return SavedPlan(path=path, plan=plan, guards=guards)
+
+
+def _guards_from(data: Any) -> Guards:
+    if not isinstance(data, dict):
+        raise ValueError("guards: missing")
+    lineage, serial, desired, live = (
+        data.get("lineage"),
+        data.get("serial"),
+        data.get("desired"),
+        data.get("live"),
+    )
+    if not isinstance(lineage, str) or not isinstance(desired, str):
+        raise ValueError("guards: lineage and desired must be strings")
+    if not isinstance(serial, int) or isinstance(serial, bool):
+        raise ValueError("guards.serial: must be an integer")
+    if live is not None and not (
+        isinstance(live, dict) and all(isinstance(v, str | None) for v in live.values())
+    ):
+        raise ValueError("guards.live: must map post ids to digests")
+    return Guards(lineage=lineage, serial=serial, desired=desired, live=live)
+
+
+def _sha256(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

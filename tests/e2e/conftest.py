@@ -1,0 +1,71 @@
+"""End-to-end helpers: run the real CLI in-process against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from statesync.cli import cli
+
+USER_TOKEN = "test-user-token-canary-5f2a"
+ACME = "104510075301234"
+BETA = "104510075305678"
+ACME_PAGE_TOKEN = "test-page-token-acme"
+
+
+@dataclass
+class Project:
+    root: Path
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def lock(self) -> dict:
+        return json.loads((self.root / "statesync.lock").read_text())
+
+    def post_ids(self, page: str = ACME) -> dict[str, str]:
+        posts = self.lock()["pages"].get(page, {}).get("posts", {})
+        return {key: entry["id"] for key, entry in posts.items()}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.chdir(tmp_path)
+    proj = Project(tmp_path)
+    proj.write(
+        "statesync.yaml",
+        """
+        provider: graph
+        manifests: pages/
+        lockfile: statesync.lock
+        """,
+    )
+    return proj
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    def invoke(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def graph(emulator) -> httpx.Client:
+    """Raw Graph access as someone editing the page by hand, outside statesync."""
+    with httpx.Client(
+        base_url=f"{emulator.url}/v26.0",
+        headers={"Authorization": f"Bearer {ACME_PAGE_TOKEN}"},
+    ) as client:
+        yield client

@@ -1,0 +1,54 @@
+"""The newcomer's path: the examples on the embedded sandbox, no account, no env."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Path:
+    target = tmp_path / "examples"
+    shutil.copytree(
+        EXAMPLES, target, ignore=shutil.ignore_patterns(".statesync", "*.lock")
+    )
+    return target
+
+
+def test_examples_apply_then_plan_no_changes(examples: Path, run) -> None:
+    first = run("apply", "--auto-approve", str(examples))
+    assert first.exit_code == 0, first.output
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith(
+        "Sandbox: running against the local emulator at http://127.0.0.1:"
+    )
+    assert lines[-1] == "Apply complete: 6 pushed, 0 updated, 0 replaced, 0 deleted."
+    second = run("plan", str(examples), "--detailed-exitcode")
+    assert second.exit_code == 0, second.output
+    assert second.stdout.splitlines()[0].startswith("Sandbox: ")
+    assert second.stdout.splitlines()[1:] == ["No changes."]
+    assert (examples / ".statesync" / "sandbox.db").is_file()
+
+
+def test_sandbox_flag_wins_over_the_environment(
+    examples: Path, run, monkeypatch
+) -> None:
+    monkeypatch.setenv(
+        "STATESYNC_GRAPH_URL", "http://127.0.0.1:9"
+    )  # nothing listens there
+    monkeypatch.setenv("FACEBOOK_ACCESS_TOKEN", "not-used")
+    config = examples / "statesync.yaml"
+    config.write_text(config.read_text().replace("sandbox: true", "sandbox: false"))
+    result = run("plan", "--sandbox", str(examples))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Sandbox: ")
+
+
+def test_no_sandbox_turns_it_off_for_one_run(examples: Path, run, monkeypatch) -> None:
+    result = run("plan", "--no-sandbox", str(examples))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: FACEBOOK_ACCESS_TOKEN is not set")
