@@ -1,0 +1,27 @@
+"""Everything one emulator instance holds: the store, its seed and the test controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from statesync.emulator.faults import Faults, RateLimiter, Stats
+from statesync.emulator.seed import Seed
+from statesync.emulator.store import Store
+
+
+@dataclass
+class Context:
+    store: Store
+    seed: Seed
+    faults: Faults = field(default_factory=Faults)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    stats: Stats = field(default_factory=Stats)
+    latency_ms: float = 0.0
+
+    def reset(self) -> None:
+        """`POST /_emulator/reset`: the seed exactly, and no faults, latency or limits."""
+        self.store.reset(self.seed)
+        self.faults.set_rules([])
+        self.limiter.configure(None, 0)
+        self.stats = Stats()
+        self.latency_ms = 0.0

@@ -1,0 +1,73 @@
+"""Test control under `/_emulator/` only, JSON in and out, never mixed into the APIs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from statesync.emulator.context import Context
+from statesync.emulator.faults import ControlError, parse_rules
+from statesync.emulator.wire import ApiResponse
+
+
+async def handle(ctx: Context, request: Request) -> ApiResponse:
+    route = (request.method, request.url.path.rstrip("/"))
+    try:
+        body = await _json(request) if request.method == "POST" else None
+        if route == ("POST", "/_emulator/reset"):
+            ctx.reset()
+            return ApiResponse(200, {"ok": True})
+        if route == ("POST", "/_emulator/latency"):
+            ctx.latency_ms = _number(body, "ms")
+            return ApiResponse(200, {"ok": True, "ms": ctx.latency_ms})
+        if route == ("POST", "/_emulator/faults"):
+            rules = parse_rules(body)
+            ctx.faults.set_rules(rules)
+            return ApiResponse(200, {"ok": True, "rules": len(rules)})
+        if route == ("POST", "/_emulator/rate-limit"):
+            return ApiResponse(200, _rate_limit(ctx, body))
+        if route == ("GET", "/_emulator/stats"):
+            return ApiResponse(200, ctx.stats.snapshot())
+        if route == ("GET", "/_emulator/health"):
+            return ApiResponse(200, {"ok": True})
+    except ControlError as exc:
+        return ApiResponse(400, {"error": str(exc)})
+    return ApiResponse(
+        404, {"error": f"no control route {request.method} {request.url.path}"}
+    )
+
+
+async def _json(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ControlError("the body must be JSON") from None
+
+
+def _number(body: Any, key: str) -> float:
+    value = body.get(key) if isinstance(body, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ControlError(f'expected {{"{key}": <number >= 0>}}')
+    return float(value)
+
+
+def _rate_limit(ctx: Context, body: Any) -> dict[str, Any]:
+    """`{"page_calls_per_window": 100, "window_s": 60}`; a null budget lifts the limit."""
+    if not isinstance(body, dict) or "page_calls_per_window" not in body:
+        raise ControlError('expected {"page_calls_per_window": N, "window_s": S}')
+    budget = body["page_calls_per_window"]
+    if budget is None:
+        ctx.limiter.configure(None, 0)
+        return {"ok": True, "page_calls_per_window": None}
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+        raise ControlError("page_calls_per_window must be an integer >= 0 or null")
+    window = _number(body, "window_s") if "window_s" in body else 60.0
+    if window <= 0:
+        raise ControlError("window_s must be > 0")
+    ctx.limiter.configure(budget, window)
+    return {"ok": True, "page_calls_per_window": budget, "window_s": window}

@@ -1,0 +1,202 @@
+"""Page, user and media nodes of the Graph API (seed 004), and `/{user-id}/accounts`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from statesync.emulator.fields import (
+    DEFAULT_PAGE_FIELDS,
+    PAGE_FIELDS,
+    FieldSpec,
+    category_list,
+    media_src,
+    nonexisting,
+    parse_fields,
+)
+from statesync.emulator.paging import page_of
+from statesync.emulator.params import CONTROL_PARAMS, param_json, param_str
+from statesync.emulator.seed import PAGE_DETAIL_FIELDS
+from statesync.emulator.wire import ApiResponse, GraphError, graph_time, unsupported
+
+if TYPE_CHECKING:
+    from statesync.emulator.graph import Call
+
+
+# -- pages ---------------------------------------------------------------------------
+
+
+def render_page(
+    call: Call, page_id: str, specs: tuple[FieldSpec, ...] | None
+) -> dict[str, Any]:
+    page = call.ctx.store.page(page_id)
+    if page is None:
+        raise unsupported("GET", page_id)
+    out: dict[str, Any] = {}
+    for spec in specs if specs is not None else DEFAULT_PAGE_FIELDS or ():
+        name = spec.name
+        value: Any = None
+        if name == "id":
+            value = page.id
+        elif name == "name":
+            value = page.name
+        elif name == "category":
+            value = page.category
+        elif name == "category_list":
+            value = category_list(page)
+        elif name == "link":
+            value = f"https://www.facebook.com/{page.id}"
+        elif name == "is_published":
+            value = True
+        elif name == "access_token":
+            role = call.role(page_id)
+            value = role.page_token if role else None
+        elif name == "tasks":
+            value = list(call.tasks(page_id)) or None
+        elif name == "roles":
+            value = {
+                "data": [
+                    {"name": user.name, "id": user.id, "tasks": list(role.tasks)}
+                    for user, role in call.ctx.store.roles_of_page(page_id)
+                ]
+            }
+        elif name in PAGE_DETAIL_FIELDS:
+            value = page.details.get(name)
+        elif name not in PAGE_FIELDS:
+            raise nonexisting(name, "Page")
+        if value is not None:  # seed 004: a field that is not set is not returned
+            out[name] = value
+    out.setdefault("id", page.id)  # seed 004: the reply carries the id unasked
+    return out
+
+
+def page_node(call: Call, method: str, page_id: str) -> ApiResponse:
+    if method == "GET":
+        return ApiResponse(200, render_page(call, page_id, call.fields))
+    if method == "POST":
+        return update_page(call, page_id)
+    raise unsupported(method, page_id)
+
+
+_JSON_DETAILS = frozenset({"emails", "hours", "location", "parking"})
+
+
+def update_page(call: Call, page_id: str) -> ApiResponse:
+    """seed 004: `POST /{page-id}` with the details to change; `{"success": true}`."""
+    if "MANAGE" not in call.tasks(page_id) or call.principal.page_id != page_id:
+        raise GraphError(
+            200,
+            "(#200) The user does not have sufficient administrative permission for this"
+            " action on this page.",
+            status=403,
+        )
+    changes: dict[str, Any] = {}
+    for key in call.request.params:
+        if key in CONTROL_PARAMS:
+            continue
+        if key not in PAGE_DETAIL_FIELDS:
+            raise GraphError(
+                100, f"(#100) Param {key} is not a valid parameter for this endpoint"
+            )
+        if key in _JSON_DETAILS:
+            changes[key] = param_json(call.request.params, key)
+        else:
+            changes[key] = param_str(call.request.params, key)
+    if not changes:
+        raise GraphError(100, "(#100) No parameters to update")
+    call.ctx.store.update_page_details(page_id, changes)
+    return ApiResponse(200, {"success": True})
+
+
+# -- users and accounts --------------------------------------------------------------
+
+
+def render_user(
+    call: Call, user_id: str, specs: tuple[FieldSpec, ...] | None
+) -> dict[str, Any]:
+    user = call.ctx.store.user(user_id)
+    if user is None:
+        raise unsupported("GET", user_id)
+    out: dict[str, Any] = {}
+    for spec in specs if specs is not None else DEFAULT_PAGE_FIELDS or ():
+        if spec.name == "id":
+            out["id"] = user.id
+        elif spec.name == "name":
+            out["name"] = user.name
+        else:
+            raise nonexisting(spec.name, "User")
+    out.setdefault("id", user.id)
+    return out
+
+
+def user_node(call: Call, method: str, user_id: str, edge: str | None) -> ApiResponse:
+    if method != "GET":
+        raise unsupported(method, user_id)
+    if edge is None:
+        return ApiResponse(200, render_user(call, user_id, call.fields))
+    if edge != "accounts":
+        raise nonexisting(edge, "User")
+    if call.principal.user_id != user_id or call.principal.is_page:
+        raise unsupported("GET", f"{user_id}/accounts")
+    return ApiResponse(200, accounts(call, user_id))
+
+
+_ACCOUNT_DEFAULT = parse_fields("access_token,category,category_list,name,id,tasks")
+
+
+def accounts(call: Call, user_id: str) -> dict[str, Any]:
+    """seed 004: `GET /{user-id}/accounts`, pages with their tokens and tasks, paged."""
+    roles = call.ctx.store.roles_of_user(user_id)
+    positions = {role.page_id: index for index, role in enumerate(roles)}
+    chosen, paging = page_of(roles, lambda r: (positions[r.page_id],), call.request)
+    specs = call.fields if call.fields is not None else _ACCOUNT_DEFAULT
+    data = [render_page(call, role.page_id, specs) for role in chosen]
+    body: dict[str, Any] = {"data": data}
+    if paging:
+        body["paging"] = paging
+    return body
+
+
+# -- media ---------------------------------------------------------------------------
+
+
+def render_media(
+    call: Call, media_id: str, specs: tuple[FieldSpec, ...] | None
+) -> dict[str, Any]:
+    media = call.ctx.store.media(media_id)
+    if media is None:
+        raise unsupported("GET", media_id)
+    node = "Video" if media.kind == "video" else "Photo"
+    values: dict[str, Any] = {
+        "id": media.id,
+        "created_time": graph_time(media.created_time),
+        "link": f"https://www.facebook.com/photo.php?fbid={media.id}",
+        "picture": media_src(media),
+        "images": [{"height": 720, "width": 960, "source": media_src(media)}],
+        "from": {"id": media.page_id},
+    }
+    if media.kind == "video":
+        values["source"] = media.url or f"https://video.xx.fbcdn.net/{media.id}.mp4"
+    out = {}
+    for spec in specs if specs is not None else parse_fields("id,created_time") or ():
+        if spec.name not in values:
+            raise nonexisting(spec.name, node)
+        out[spec.name] = values[spec.name]
+    out.setdefault("id", media.id)
+    return out
+
+
+def media_node(call: Call, method: str, media_id: str) -> ApiResponse:
+    if method == "GET":
+        return ApiResponse(200, render_media(call, media_id, call.fields))
+    if method == "DELETE":
+        media = call.ctx.store.media(media_id)
+        assert media is not None  # noqa: S101 - route() checked
+        call.require_page_writer(media.page_id)
+        if call.ctx.store.media_in_use(media_id):
+            # PROTOCOL §10: a photo used by a post can't be deleted alone (observed).
+            raise GraphError(
+                100, "(#100) This photo is attached to a post and cannot be deleted"
+            )
+        call.ctx.store.delete_media(media_id)
+        return ApiResponse(200, {"success": True})
+    raise unsupported(method, media_id)

@@ -1,0 +1,99 @@
+"""The rows of the emulator's store, as frozen values handlers can pass around."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    name: str
+    identity_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    user_id: str
+    page_id: str
+    page_token: str
+    tasks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    id: str
+    name: str
+    category: str | None
+    category_list: tuple[tuple[str, str], ...] | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    id: str
+    page_id: str
+    kind: str  # "photo" | "video"
+    url: str | None
+    created_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    seq: int
+    id: str  # "{page-id}_{post-digits}"
+    page_id: str
+    message: str | None  # as sent
+    link: str | None
+    attachments: tuple[str, ...]  # media ids, in attach order
+    is_published: bool
+    is_hidden: bool
+    scheduled_publish_time: int | None
+    created_time: int
+    updated_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a Graph token speaks for: a user, or a page (through one of its users)."""
+
+    user_id: str
+    page_id: str | None  # set for a page token
+
+    @property
+    def is_page(self) -> bool:
+        return self.page_id is not None
+
+
+def role_from_row(row: sqlite3.Row) -> Role:
+    return Role(
+        row["user_id"],
+        row["page_id"],
+        row["page_token"],
+        tuple(json.loads(row["tasks"])),
+    )
+
+
+def media_from_row(row: sqlite3.Row) -> Media:
+    return Media(
+        row["id"], row["page_id"], row["kind"], row["url"], row["created_time"]
+    )
+
+
+def post_from_row(row: sqlite3.Row) -> Post:
+    return Post(
+        seq=row["seq"],
+        id=row["id"],
+        page_id=row["page_id"],
+        message=row["message"],
+        link=row["link"],
+        attachments=tuple(json.loads(row["attachments"])),
+        is_published=bool(row["is_published"]),
+        is_hidden=bool(row["is_hidden"]),
+        scheduled_publish_time=row["scheduled_publish_time"],
+        created_time=row["created_time"],
+        updated_time=row["updated_time"],
+    )

@@ -1,0 +1,165 @@
+"""Request, response and error values shared by the Graph and OneAll handlers.
+
+Handlers are plain synchronous functions from an `ApiRequest` to an `ApiResponse`, so
+that a batch item and a top-level HTTP request go through exactly the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+# PROTOCOL §1: versions in service; a call to a dead version runs on the oldest live one.
+LIVE_VERSIONS = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0", "v26.0")
+DEFAULT_VERSION = "v26.0"  # what an unversioned call runs on (the app's default)
+_VERSION_PREFIX = re.compile(r"^/(v\d+\.\d+)(?=/|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRequest:
+    """One API call, parsed: a top-level HTTP request or one batch item."""
+
+    method: str  # upper case
+    path: str  # without the version prefix and trailing slash: "/104510075301234/feed"
+    version: str | None  # "v26.0" as sent, or None when unversioned
+    params: Mapping[str, Any]  # query + body merged; body wins
+    query: tuple[tuple[str, str], ...]  # the query string as sent, for paging URLs
+    headers: Mapping[str, str]  # lower-case names
+    base_url: str  # "http://127.0.0.1:8790", the emulator as the client reached it
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    in_batch: bool = False
+
+    def with_params(self, params: Mapping[str, Any]) -> ApiRequest:
+        return replace(self, params=params)
+
+    @property
+    def effective_version(self) -> str:
+        """PROTOCOL §1: unversioned runs on the default, a dead version on the oldest live."""
+        if self.version is None:
+            return DEFAULT_VERSION
+        if self.version in LIVE_VERSIONS:
+            return self.version
+        if _version_key(self.version) > _version_key(LIVE_VERSIONS[-1]):
+            return self.version
+        return LIVE_VERSIONS[0]
+
+
+def _version_key(version: str) -> tuple[int, int]:
+    major, minor = version[1:].split(".")
+    return int(major), int(minor)
+
+
+def split_version(raw_path: str) -> tuple[str | None, str]:
+    """`/v26.0/123/feed/` -> ("v26.0", "/123/feed"); the root stays "/"."""
+    match = _VERSION_PREFIX.match(raw_path)
+    version = match.group(1) if match else None
+    path = raw_path[match.end() :] if match else raw_path
+    path = "/" + path.strip("/")
+    return version, path
+
+
+@dataclass(slots=True)
+class ApiResponse:
+    status: int
+    body: Any  # JSON-serializable
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class GraphError(Exception):
+    """A Graph API error, rendered as PROTOCOL §3's envelope."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        status: int = 400,
+        type_: str = "OAuthException",
+        subcode: int | None = None,
+        is_transient: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.type = type_
+        self.subcode = subcode
+        self.is_transient = is_transient
+        self.headers = dict(headers or {})
+
+    def response(self, trace_id: str) -> ApiResponse:
+        error: dict[str, Any] = {
+            "message": self.message,
+            "type": self.type,
+            "code": self.code,
+        }
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        if self.is_transient is not None:
+            error["is_transient"] = self.is_transient
+        error["fbtrace_id"] = trace_id
+        return ApiResponse(self.status, {"error": error}, dict(self.headers))
+
+
+class OneAllError(Exception):
+    """A OneAll error: the request envelope with `flag: error` and no result."""
+
+    def __init__(self, status: int, info: str) -> None:
+        super().__init__(info)
+        self.status = status
+        self.info = info
+
+
+def unsupported(method: str, object_id: str) -> GraphError:
+    """PROTOCOL §3: 100/33, the real API's 'object does not exist' error."""
+    return GraphError(
+        100,
+        f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist,"
+        " cannot be loaded due to missing permissions, or does not support this operation."
+        " Please read the Graph API documentation at"
+        " https://developers.facebook.com/docs/graph-api",
+        type_="GraphMethodException",
+        subcode=33,
+    )
+
+
+def transient_graph_error(status: int = 500, code: int = 2) -> GraphError:
+    """PROTOCOL §3: code 2 is the retryable 'unexpected error', with is_transient."""
+    messages = {
+        1: "An unknown error occurred",
+        2: "An unexpected error has occurred. Please retry your request later.",
+    }
+    message = messages.get(code, f"(#{code}) An error occurred")
+    return GraphError(
+        code, message, status=status, is_transient=True if code == 2 else None
+    )
+
+
+def graph_time(unix: float) -> str:
+    """PROTOCOL §8: `2026-01-01T12:00:00+0000` (UTC, no colon in the offset)."""
+    return datetime.fromtimestamp(int(unix), UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def oneall_time(unix: float) -> str:
+    """Seed 000: `Wed, 06 Nov 2019 11:17:54 +0100`; the emulator is always in UTC."""
+    return datetime.fromtimestamp(int(unix), UTC).strftime(
+        "%a, %d %b %Y %H:%M:%S +0000"
+    )
+
+
+_TRACE_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_trace_id() -> str:
+    """An opaque id like the real `x-fb-trace-id` (11 characters)."""
+    return "".join(secrets.choice(_TRACE_ALPHABET) for _ in range(11))
