@@ -101,10 +101,10 @@ class OneAllProvider:
         page.update(_content(fields, clearing=False))
         path = f"/push/identities/{self._identity.reveal()}/facebook/page/post.json"
         result = self._call("POST", path, {"request": {"push": {"page": page}}})
-        post_id = _dig(result, "result", "data", "post_id")
+        post_id = _dig(result, "response", "result", "data", "post_id")
         if not isinstance(post_id, str | int) or not str(post_id):
             raise OneAllError(
-                "OneAll answered without result.data.post_id",
+                "OneAll answered without response.result.data.post_id",
                 target=self._shown("POST", path),
             )
         return str(post_id)
@@ -135,7 +135,7 @@ class OneAllProvider:
         """Live fields through OneAll's Pull API, for projects without Graph access.
 
         PROTOCOL §12: the reply shape of ``/pull/.../page/<id>/posts.json`` is
-        unconfirmed; this is the one place that knows it: ``result.data.posts`` of
+        unconfirmed; this is the one place that knows it: ``response.result.data.posts`` of
         ``{post_id, message, link, attachments}``, paged with ``page`` and
         ``entries_per_page``. A refusal (401/403) raises ``PullRefused``.
         """
@@ -153,10 +153,10 @@ class OneAllProvider:
                         exc.message, target=exc.target, status=exc.status
                     ) from exc
                 raise
-            posts = _dig(reply, "result", "data", "posts")
+            posts = _dig(reply, "response", "result", "data", "posts")
             if not isinstance(posts, list):
                 raise OneAllError(
-                    "OneAll's Pull API answered without result.data.posts",
+                    "OneAll's Pull API answered without response.result.data.posts",
                     target=self._shown("GET", path),
                 )
             for post in posts:
@@ -219,15 +219,23 @@ def _pulled_fields(post: Mapping[str, Any]) -> PostFields:
 
 
 def _content(fields: PostFields, *, clearing: bool) -> dict[str, Any]:
-    """The seed's post object. A link and attachments never travel together (seeds
-    000/001); on update, an empty ``attachments`` list clears them (seed 000)."""
+    """The seeds' post object: a link and attachments never travel together (seeds
+    000/001).
+
+    On update (``clearing``) every field is set, so that a field the manifest dropped
+    is removed live: an empty ``attachments`` list removes them all (seed 000); an
+    empty message and an empty link remove those (not in seed 000, which documents
+    no removal for them: our choice, mirrored by the emulator).
+    """
     content: dict[str, Any] = {}
-    if fields.message is not None:
-        content["message"] = fields.message
+    if fields.message is not None or clearing:
+        content["message"] = fields.message or ""
     if fields.link is not None:
         content["link"] = fields.link
-    if fields.attachments or (clearing and fields.link is None):
+    elif fields.attachments or clearing:
         content["attachments"] = list(fields.attachments)
+        if clearing and not fields.attachments:
+            content["link"] = ""
     return content
 
 
