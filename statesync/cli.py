@@ -91,6 +91,12 @@ project_argument = click.argument(
     default=".",
     type=click.Path(file_okay=False, path_type=Path),
 )
+only_option = click.option(
+    "--only",
+    metavar="GLOB",
+    help="Plan/apply only the manifests matching GLOB (file name or path from the "
+    "project), e.g. 'pages/[a-m]*.yaml': one shard of a large project.",
+)
 sandbox_option = click.option(
     "--sandbox/--no-sandbox",
     default=None,
@@ -128,6 +134,7 @@ def validate(project: Path, output_format: str) -> None:
 @cli.command()
 @project_argument
 @sandbox_option
+@only_option
 @click.option(
     "--format",
     "output_format",
@@ -148,13 +155,14 @@ def plan(
     ctx: click.Context,
     project: Path,
     sandbox: bool | None,
+    only: str | None,
     output_format: str,
     out: Path | None,
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would do."""
     with reported():
-        loaded = load_project(project)
+        loaded = load_project(project, only=only)
         with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
             _banner(connection, output_format)
             planned = plan_project(loaded, connection)
@@ -162,7 +170,7 @@ def plan(
             guards = make_guards(
                 planned.plan, loaded.lock, loaded.desired, planned.live
             )
-            save_plan(out, planned.plan, guards)
+            save_plan(out, planned.plan, guards, only=only)
     click.echo(RENDERERS[output_format](planned.plan), nl=False)
     if detailed_exitcode and planned.plan.has_changes:
         ctx.exit(2)
@@ -171,6 +179,7 @@ def plan(
 @cli.command()
 @click.argument("target", default=".", type=click.Path(exists=True, path_type=Path))
 @sandbox_option
+@only_option
 @click.option(
     "--project",
     "project_dir",
@@ -179,7 +188,11 @@ def plan(
 )
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 def apply(
-    target: Path, sandbox: bool | None, project_dir: Path | None, auto_approve: bool
+    target: Path,
+    sandbox: bool | None,
+    only: str | None,
+    project_dir: Path | None,
+    auto_approve: bool,
 ) -> None:
     """Make the pages match the manifests, recording post ids in the lockfile.
 
@@ -188,9 +201,13 @@ def apply(
     """
     if target.is_dir() and project_dir is not None:
         raise click.UsageError("--project goes with a saved plan file, not a directory")
+    if not target.is_dir() and only is not None:
+        raise click.UsageError(
+            "--only goes with a project; a saved plan is already scoped"
+        )
     with reported():
         if target.is_dir():
-            report = _apply_project(target, sandbox, auto_approve)
+            report = _apply_project(target, sandbox, only, auto_approve)
         else:
             report = _apply_saved(target, project_dir or Path("."), sandbox)
     if report is not None:
@@ -198,9 +215,9 @@ def apply(
 
 
 def _apply_project(
-    root: Path, sandbox: bool | None, auto_approve: bool
+    root: Path, sandbox: bool | None, only: str | None, auto_approve: bool
 ) -> ApplyReport | None:
-    loaded = load_project(root)
+    loaded = load_project(root, only=only)
     with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
         _banner(connection, "text")
         planned = plan_project(loaded, connection)
@@ -214,7 +231,7 @@ def _apply_project(
 
 def _apply_saved(path: Path, root: Path, sandbox: bool | None) -> ApplyReport | None:
     saved = load_saved_plan(path)
-    loaded = load_project(root)
+    loaded = load_project(root, only=saved.only)
     with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
         _banner(connection, "text")
         live = read_touched(saved.plan, connection.reader)

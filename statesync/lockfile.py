@@ -43,6 +43,7 @@ class Lockfile:
     lineage: str = field(default_factory=lambda: str(uuid.uuid4()))
     serial: int = 0
     pages: dict[str, RecordedPage] = field(default_factory=dict)
+    is_new: bool = False  # no file yet: its lineage is not fixed until the first save
 
     def record(self, page_id: str, manifest: str, key: str, record: Record) -> None:
         page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
@@ -89,6 +90,7 @@ class Lockfile:
     def save(self) -> None:
         """Temp file, fsync, rename, fsync the directory: a crash leaves old or new."""
         write_atomically(self.path, self.render())
+        self.is_new = False
 
 
 def _entry_json(record: Record) -> str:
@@ -123,7 +125,7 @@ def load_lockfile(path: Path) -> Lockfile:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Lockfile(path=path)
+        return Lockfile(path=path, is_new=True)
     except OSError as exc:
         raise LockfileError(
             f"{path}: cannot read the lockfile ({exc.strerror})"

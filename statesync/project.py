@@ -7,6 +7,7 @@ environment) is validated here before a single request is sent. This module and
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -17,7 +18,7 @@ from statesync.config import ProjectConfig, load_config
 from statesync.errors import ConfigError
 from statesync.lockfile import Lockfile, load_lockfile
 from statesync.manifest import load_desired
-from statesync.model import Desired, PostFields
+from statesync.model import Desired, PostFields, RecordedPage
 from statesync.plan import Plan
 from statesync.planner import Live, make_plan
 from statesync.providers.base import Reader, Writer
@@ -35,8 +36,17 @@ ONEALL_URL_ENV = "STATESYNC_ONEALL_URL"
 @dataclass(frozen=True, slots=True)
 class Project:
     config: ProjectConfig
-    desired: Desired
-    lock: Lockfile
+    desired: Desired  # the selected manifests only (--only)
+    lock: Lockfile  # the whole lockfile: apply writes entries of selected pages only
+    scope: frozenset[str] | None = None  # page ids selected by --only; None: all
+
+    def recorded(self) -> dict[str, RecordedPage]:
+        """The lockfile's pages in scope: what this run may plan and touch."""
+        return {
+            page_id: page
+            for page_id, page in self.lock.pages.items()
+            if self.scope is None or page_id in self.scope
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +81,49 @@ class _OneAllEndpoint:
     identity_token: Secret
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path, *, only: str | None = None) -> Project:
+    """Load and validate everything; ``only`` selects manifests by glob (sharding).
+
+    The whole project is validated even with ``only``: a shard must not apply on top
+    of a manifest error elsewhere, nor miss a page id claimed twice.
+    """
     config = load_config(root)
     desired = load_desired(config.manifests)
-    return Project(config=config, desired=desired, lock=load_lockfile(config.lockfile))
+    lock = load_lockfile(config.lockfile)
+    if only is None:
+        return Project(config=config, desired=desired, lock=lock)
+    relative = _relative_dir(config.manifests, config.root)
+    names = {pid: Path(page.location.file).name for pid, page in desired.pages.items()}
+    names.update(
+        {
+            pid: f"{page.manifest}{suffix}"
+            for pid, page in lock.pages.items()
+            if pid not in desired.pages
+            for suffix in (".yaml", ".yml")
+            if _matches(f"{page.manifest}{suffix}", relative, only)
+        }
+    )
+    scope = frozenset(
+        pid for pid, name in names.items() if _matches(name, relative, only)
+    )
+    selected = Desired(
+        pages={pid: page for pid, page in desired.pages.items() if pid in scope}
+    )
+    return Project(config=config, desired=selected, lock=lock, scope=scope)
+
+
+def _relative_dir(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _matches(name: str, manifests_dir: str, glob: str) -> bool:
+    """A glob matches a manifest's file name or its path from the project root."""
+    return fnmatch.fnmatchcase(name, glob) or fnmatch.fnmatchcase(
+        f"{manifests_dir}/{name}", glob
+    )
 
 
 @contextmanager
@@ -219,7 +268,8 @@ def read_posts(
 def plan_project(project: Project, connection: Connection) -> Planned:
     """Read every recorded post the manifests still want, then plan."""
     wanted: dict[str, list[str]] = {}
-    for page_id, page in project.lock.pages.items():
+    recorded = project.recorded()
+    for page_id, page in recorded.items():
         desired_page = project.desired.pages.get(page_id)
         if desired_page is not None:
             wanted[page_id] = [
@@ -228,9 +278,7 @@ def plan_project(project: Project, connection: Connection) -> Planned:
                 if key in desired_page.posts
             ]
     live = read_posts(connection.reader, wanted)
-    plan = make_plan(
-        project.desired, project.lock.pages, live, connection.writer.in_place_fields
-    )
+    plan = make_plan(project.desired, recorded, live, connection.writer.in_place_fields)
     return Planned(plan=plan, live=live)
 
 

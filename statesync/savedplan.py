@@ -40,7 +40,7 @@ class StalePlanError(StatesyncError):
 
 @dataclass(frozen=True, slots=True)
 class Guards:
-    lineage: str
+    lineage: str | None  # None: planned before the lockfile existed
     serial: int
     desired: str  # digest of every desired post
     live: Mapping[str, str | None] | None  # post id -> digest; None when not read
@@ -78,17 +78,18 @@ def make_guards(
     plan: Plan, lock: Lockfile, desired: Desired, live: Live | None
 ) -> Guards:
     return Guards(
-        lineage=lock.lineage,
+        lineage=_lineage(lock),
         serial=lock.serial,
         desired=desired_digest(desired),
         live=live_digests(plan, live),
     )
 
 
-def save_plan(path: Path, plan: Plan, guards: Guards) -> None:
+def save_plan(path: Path, plan: Plan, guards: Guards, *, only: str | None) -> None:
     data = {
         "kind": SAVED_PLAN_KIND,
         "version": SAVED_PLAN_VERSION,
+        "only": only,  # the shard the plan was made for: apply re-selects it
         "guards": guards.as_dict(),
         "plan": plan_to_data(plan),
     }
@@ -100,14 +101,12 @@ class SavedPlan:
     path: Path
     plan: Plan
     guards: Guards
-
-    def touched_post_ids(self) -> list[str]:
-        return sorted({a.post_id for a in self.plan.actions if a.post_id})
+    only: str | None
 
     def check(self, lock: Lockfile, desired: Desired, live: Live | None) -> None:
         """Refuse (``StalePlanError``) unless lockfile, manifests and live posts are
         exactly as they were when the plan was made."""
-        if lock.lineage != self.guards.lineage:
+        if _lineage(lock) != self.guards.lineage:
             raise StalePlanError(
                 self.path, "it was made for a different lockfile (lineage)"
             )
@@ -146,12 +145,19 @@ def load_saved_plan(path: Path) -> SavedPlan:
         raise StatesyncError(
             f"{path}: plan file version {data.get('version')!r} is not supported"
         )
+    only = data.get("only")
     try:
         plan = plan_from_data(data.get("plan"))
         guards = _guards_from(data.get("guards"))
+        if only is not None and not isinstance(only, str):
+            raise ValueError("only: must be a glob or null")
     except ValueError as exc:
         raise StatesyncError(f"{path}: the plan file is corrupted ({exc})") from None
-    return SavedPlan(path=path, plan=plan, guards=guards)
+    return SavedPlan(path=path, plan=plan, guards=guards, only=only)
+
+
+def _lineage(lock: Lockfile) -> str | None:
+    return None if lock.is_new else lock.lineage
 
 
 def _guards_from(data: Any) -> Guards:
@@ -163,7 +169,7 @@ def _guards_from(data: Any) -> Guards:
         data.get("desired"),
         data.get("live"),
     )
-    if not isinstance(lineage, str) or not isinstance(desired, str):
+    if not isinstance(lineage, str | None) or not isinstance(desired, str):
         raise ValueError("guards: lineage and desired must be strings")
     if not isinstance(serial, int) or isinstance(serial, bool):
         raise ValueError("guards.serial: must be an integer")
