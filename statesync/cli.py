@@ -41,6 +41,12 @@ RENDERERS: dict[str, Callable[[Plan], str]] = {
 }
 
 
+def _render_text(plan: Plan) -> str:
+    """Coloured on a terminal, unless NO_COLOR is set (no-color.org); plain otherwise."""
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return render_plan(plan, color=color)
+
+
 class UserError(click.ClickException):
     """Prints FILE:LINE problems bare (or as GitHub annotations), so that editors and
     CI can point at the very line."""
@@ -171,7 +177,8 @@ def plan(
                 planned.plan, loaded.lock, loaded.desired, planned.live
             )
             save_plan(out, planned.plan, guards, only=only)
-    click.echo(RENDERERS[output_format](planned.plan), nl=False)
+    render = _render_text if output_format == "text" else RENDERERS[output_format]
+    click.echo(render(planned.plan), nl=False)
     if detailed_exitcode and planned.plan.has_changes:
         ctx.exit(2)
 
@@ -221,7 +228,7 @@ def _apply_project(
     with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
         _banner(connection, "text")
         planned = plan_project(loaded, connection)
-        click.echo(render_plan(planned.plan), nl=False)
+        click.echo(_render_text(planned.plan), nl=False)
         if not planned.plan.has_changes:
             return None
         if not auto_approve:
@@ -236,7 +243,7 @@ def _apply_saved(path: Path, root: Path, sandbox: bool | None) -> ApplyReport | 
         _banner(connection, "text")
         live = read_touched(saved.plan, connection.reader)
         saved.check(loaded.lock, loaded.desired, live)
-        click.echo(render_plan(saved.plan), nl=False)
+        click.echo(_render_text(saved.plan), nl=False)
         if not saved.plan.has_changes:
             return None
         return _run(saved.plan, loaded, connection)

@@ -32,6 +32,10 @@ _MAX_PULL_PAGES = (
 )
 
 _REMEDIES = {
+    400: (
+        "OneAll refused the request's content: see its message above (a post carries "
+        "a link or attachments, never both; attachments must be media of the page)"
+    ),
     401: (
         "OneAll refused the site's keys: check the public and private key of the "
         "OneAll site (Settings > API Credentials) in their environment variables"
@@ -44,6 +48,10 @@ _REMEDIES = {
     404: (
         "OneAll does not know this identity token or post: check the identity token "
         "(it comes from the user's Facebook login through OneAll) and the post id"
+    ),
+    409: (
+        "OneAll reports a conflict with the post's current state: see its message "
+        "above, then run plan again"
     ),
     429: "OneAll's rate limit was reached: wait, then run again",
 }

@@ -25,21 +25,36 @@ __all__ = ["SYMBOLS", "render_plan"]
 
 _INLINE_LIMIT = 60  # longer or multi-line messages are shown as a unified diff
 _INDENT = "      "
+# Terraform's colours: green creates, yellow edits, magenta replaces, red deletes.
+_COLOURS = {
+    ActionKind.PUSH: "32",
+    ActionKind.UPDATE: "33",
+    ActionKind.REPLACE: "35",
+    ActionKind.DELETE: "31",
+}
+_BOLD, _YELLOW = "1", "33"
 
 
-def render_plan(plan: Plan) -> str:
+def render_plan(plan: Plan, *, color: bool = False) -> str:
+    """``color`` adds ANSI colours, for a terminal only (the CLI decides: NO_COLOR)."""
+
+    def paint(text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
     lines: list[str] = []
     if not plan.reads_live:
         lines.append(f"Note: {NO_READER_NOTE}")
         lines.append("")
     drift = drift_sentence(count_drifted(plan.actions))
     if drift:
-        lines.append(f"Drift: {drift}")
+        lines.append(paint(f"Drift: {drift}", _YELLOW))
         lines.append("")
     for action in plan.actions:
-        lines.extend(_render_action(action))
+        head, *rest = _render_action(action)
+        lines.append(paint(head, _COLOURS[action.kind]))
+        lines.extend(rest)
         lines.append("")
-    lines.append(plan.summary())
+    lines.append(paint(plan.summary(), _BOLD))
     return "\n".join(lines) + "\n"
 
 

@@ -229,3 +229,33 @@ def test_sandbox_serves_oneall_too(tmp_path, run) -> None:
     assert first.exit_code == 0, first.output
     second = run("plan", str(target))
     assert second.stdout.splitlines()[1:] == ["No changes."]
+
+
+@pytest.mark.parametrize(
+    ("status", "remedy"),
+    [
+        (400, "OneAll refused the request's content"),
+        (409, "OneAll reports a conflict with the post's current state"),
+        (429, "OneAll's rate limit was reached: wait, then run again"),
+        (500, "a temporary error on OneAll's side: retry later"),
+        (502, "a temporary error on OneAll's side: retry later"),
+    ],
+)
+def test_every_oneall_error_status_is_one_clear_message(
+    oneall_project, run, emulator, monkeypatch, status, remedy
+) -> None:
+    monkeypatch.delenv("FACEBOOK_ACCESS_TOKEN")
+    rule = {"method": "POST", "path": "^/push/", "action": "error", "status": status}
+    httpx.post(
+        f"{emulator.url}/_emulator/faults", json={"rules": [rule]}
+    ).raise_for_status()
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: acme/gallery: push failed: POST /push/identities/***/facebook/page/post.json: "
+    )
+    assert f"(HTTP {status})" in result.stderr
+    assert remedy in result.stderr
+    assert "Traceback" not in result.output
+    for secret in SECRETS:
+        assert secret not in result.output

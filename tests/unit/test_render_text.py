@@ -123,3 +123,19 @@ def test_planning_without_a_reader_says_so_once() -> None:
         "\n"
         "Plan: 0 to push, 1 to update, 0 to replace, 0 to delete.\n"
     )
+
+
+def test_colour_is_terraforms_and_only_on_request() -> None:
+    plan = Plan(
+        actions=(
+            Action(
+                ActionKind.DELETE, Address("acme", "old"), PAGE, post_id=f"{PAGE}_3"
+            ),
+        )
+    )
+    assert render_plan(plan, color=True) == (
+        f"\x1b[31m  - acme/old: delete (post {PAGE}_3)\x1b[0m\n"
+        "\n"
+        "\x1b[1mPlan: 0 to push, 0 to update, 0 to replace, 1 to delete.\x1b[0m\n"
+    )
+    assert "\x1b" not in render_plan(plan)
