@@ -7,6 +7,7 @@ the same manifests give ``replace`` on one provider and ``update`` on another.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from statesync.errors import ProviderError
@@ -41,4 +42,26 @@ class Reader(Protocol):
 
         Batch-shaped so that one HTTP round trip can serve many posts.
         """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPost:
+    """A post found by listing a page's recent posts, for crash recovery."""
+
+    post_id: str
+    fields: PostFields
+    created_time: int  # unix seconds
+
+
+class PushOutcomeUnknown(ProviderError):
+    """A push was sent but no answer came back (timeout, dropped connection, 5xx after
+    the write): the post may exist. It is never blindly retried; the applier looks
+    the page's recent posts up and adopts a match instead (PROTOCOL §3)."""
+
+
+class Lister(Protocol):
+    def recent_posts(self, page_id: str, *, since: int) -> Sequence[ListedPost]:
+        """The page's posts created at or after ``since`` (unix seconds), newest
+        first: enough to find a post whose push outcome is unknown."""
         ...
