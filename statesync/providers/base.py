@@ -65,3 +65,7 @@ class Lister(Protocol):
         """The page's posts created at or after ``since`` (unix seconds), newest
         first: enough to find a post whose push outcome is unknown."""
         ...
+
+
+class ReaderLister(Reader, Lister, Protocol):
+    """A reader that can also list a page's recent posts (both providers can)."""

@@ -1,9 +1,10 @@
-"""The Graph API provider: a writer and a batch reader of page posts.
+"""The Graph API provider: a writer, a batch reader and a lister of page posts.
 
 Wire facts come from seeds 002-004 and PROTOCOL.md (section numbers below). Every HTTP
-request goes through ``GraphProvider._call``: the one seam where retries (issue 7) and
-rate-limit bookkeeping from the usage headers (issue 8) will wrap; ``read`` works chunk
-by chunk (``_read_chunk``) so that chunks can later run in parallel.
+request goes through ``GraphProvider._send``, the one seam, wrapped by ``_call`` in
+the retry policy (statesync/providers/retry.py, issue 7) and preceded by the pacer, which
+reads the usage headers of every reply (statesync/providers/pacing.py, issue 8).
+``read`` works chunk by chunk (``_read_chunk``) so that chunks can run in parallel.
 
 Tokens travel only in the ``Authorization`` header (PROTOCOL §2: ``Bearer`` works), never
 in a URL; ``appsecret_proof``, derived and useless without the token, rides in the body
@@ -22,37 +23,47 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from statesync.errors import ConfigError
 from statesync.model import PostFields
-from statesync.providers.base import PostGone
+from statesync.providers.base import ListedPost, PostGone, PushOutcomeUnknown
 from statesync.providers.graph_errors import (
     GraphError,
     error_from_envelope,
     error_from_transport,
     error_not_json,
+    failure_of,
 )
-from statesync.providers.http import check_base_url, display_url, make_client
+from statesync.providers.graph_wire import (
+    GRAPH_ID,
+    LIST_FIELDS,
+    READ_FIELDS,
+    data_items,
+    item_headers,
+    listed_post,
+    next_cursor,
+    parse_post,
+)
+from statesync.providers.http import (
+    check_base_url,
+    display_url,
+    make_client,
+    redact_http_logs,
+)
+from statesync.providers.pacing import Pacer
+from statesync.providers.retry import CallKind, RetryPolicy
 from statesync.secret import Secret
 
 logger = logging.getLogger(__name__)
 
 API_VERSION = re.compile(r"v[0-9]+\.[0-9]+")
-GRAPH_ID = re.compile(r"[0-9]+(_[0-9]+)?")  # page, media and `{page-id}_{post-id}` ids
 BATCH_MAX = 50  # PROTOCOL §5: more items fail the whole batch
-BATCH_NULL_RETRIES = (
-    2  # PROTOCOL §5: items unfinished at the batch timeout come as null
-)
 ACCOUNTS_PAGE_SIZE = 100
-# PROTOCOL §8: the Post node has no `link` field (asking for it fails the whole
-# request with code 12); a shared link and media ids are read from the attachments.
-READ_FIELDS = (
-    "id,message,attachments{type,media_type,unshimmed_url,url,target,subattachments}"
-)
-_SHIM_HOSTS = frozenset({"l.facebook.com", "lm.facebook.com"})
+LIST_PAGE_SIZE = 100  # PROTOCOL §7: a limit over 100 is an error
+# A bound, so that a server that never stops paging cannot hang us.
+_MAX_LIST_PAGES = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +95,12 @@ class PageAccess:
 
 
 class GraphProvider:
-    """Writer and Reader over the Graph API (seeds 002-004)."""
+    """Writer, Reader and Lister over the Graph API (seeds 002-004).
+
+    ``retry`` bounds how failed calls are tried again (default: ``RetryPolicy()``);
+    ``pacer`` slows calls down as the usage headers near 100% (default: ``Pacer()``).
+    Both take the sleep function, so tests can inject one that never waits.
+    """
 
     # seed 003: `POST /{page-id}_{post-id}` takes message and attached_media but no
     # link, so a link change is a replace.
@@ -98,6 +114,8 @@ class GraphProvider:
         token: Secret,
         app_secret: Secret | None = None,
         transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         url = check_base_url(base_url, service="Graph API")
         if not API_VERSION.fullmatch(api_version):
@@ -112,12 +130,16 @@ class GraphProvider:
         self._client = make_client(url, transport=transport)
         self._pages: dict[str, PageAccess] | None = None  # resolved on first use
         self._pages_lock = threading.Lock()  # parallel reads resolve only once
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._pacer = pacer if pacer is not None else Pacer()
+        self._unredact_logs = redact_http_logs(self._secrets)
 
     def __repr__(self) -> str:
         return f"GraphProvider(base_url={self._base!r}, api_version={self._version!r})"
 
     def close(self) -> None:
         self._client.close()
+        self._unredact_logs()
 
     def __enter__(self) -> GraphProvider:
         return self
@@ -151,46 +173,69 @@ class GraphProvider:
     def _read_chunk(
         self, page_id: str, token: Secret, post_ids: Sequence[str]
     ) -> dict[str, PostFields | None]:
+        """One batch of reads; retried for the posts still unread, never for those
+        already read: items unfinished at the batch timeout (``null``, PROTOCOL §5)
+        and items that failed transiently."""
         live: dict[str, PostFields | None] = {}
         pending = list(post_ids)
-        for _attempt in range(1 + BATCH_NULL_RETRIES):
-            items = [
-                {"method": "GET", "relative_url": f"{post_id}?fields={READ_FIELDS}"}
-                for post_id in pending
-            ]
-            replies = self._batch(page_id, token, items)
-            unfinished = []
+
+        def attempt() -> None:
+            nonlocal pending
+            replies = self._batch(page_id, token, pending)
+            unfinished: list[str] = []
+            failed: GraphError | None = None
             for post_id, reply in zip(pending, replies, strict=True):
                 if reply is None:  # PROTOCOL §5: unfinished at the batch timeout
                     unfinished.append(post_id)
-                else:
+                    continue
+                try:
                     live[post_id] = self._read_reply(page_id, post_id, reply)
+                except GraphError as exc:
+                    if not failure_of(exc).is_transient:
+                        raise
+                    unfinished.append(post_id)
+                    failed = failed or exc
             pending = unfinished
-            if not pending:
-                return live
-        raise GraphError(
-            f"the batch request timed out for {len(pending)} of {len(post_ids)} posts, "
-            f"{1 + BATCH_NULL_RETRIES} times",
-            target=f"POST / (batch read on page {page_id})",
-            is_transient=True,
-            remedy="a temporary slowness on Facebook's side: retry later",
-        )
+            if failed is not None:
+                raise failed
+            if pending:
+                raise GraphError(
+                    f"the batch request timed out for {len(pending)} of "
+                    f"{len(post_ids)} posts",
+                    target=f"POST / (batch read on page {page_id})",
+                    is_transient=True,
+                    remedy="a temporary slowness on Facebook's side: retry later",
+                )
 
-    def _batch(
-        self, page_id: str, token: Secret, items: Sequence[Mapping[str, str]]
-    ) -> list[Any]:
+        self._retry.call(
+            attempt,
+            kind=CallKind.READ,
+            classify=failure_of,
+            target=f"POST / (batch of {len(post_ids)} reads on page {page_id})",
+        )
+        return live
+
+    def _batch(self, page_id: str, token: Secret, post_ids: Sequence[str]) -> list[Any]:
+        """One batch request (no retry of its own: ``_read_chunk`` retries)."""
+        items = [
+            {"method": "GET", "relative_url": f"{post_id}?fields={READ_FIELDS}"}
+            for post_id in post_ids
+        ]
         call = GraphCall(
             "POST",
             "/",
             token,
             form={
                 "batch": json.dumps(items, separators=(",", ":")),
-                "include_headers": "false",
+                # Each item's usage headers: a batch item spends the page's budget
+                # like a call of its own (PROTOCOL §4), and an item refused for
+                # rate limiting says there when access returns.
+                "include_headers": "true",
             },
             page_id=page_id,
             note=f"batch of {len(items)} reads on page {page_id}",
         )
-        replies = self._call(call)
+        replies = self._call_once(call)
         if not isinstance(replies, list) or len(replies) != len(items):
             raise GraphError(
                 "the batch reply does not hold one answer per request",
@@ -202,6 +247,8 @@ class GraphProvider:
         target = f"GET /{post_id} (in a batch)"
         status = reply.get("code") if isinstance(reply, dict) else None
         raw = reply.get("body") if isinstance(reply, dict) else None
+        headers = item_headers(reply)
+        self._pacer.observe(headers, page_id)
         try:
             body = json.loads(raw) if isinstance(raw, str) else raw
         except ValueError:
@@ -212,13 +259,50 @@ class GraphProvider:
             target,
             status if isinstance(status, int) else None,
             body,
-            {},
+            headers,
             self._secrets(),
             known_tasks=self._known_tasks(page_id),
         )
         if error.is_gone:
             return None
         raise error
+
+    # Lister
+
+    def recent_posts(self, page_id: str, *, since: int) -> list[ListedPost]:
+        """The page's posts created at or after ``since``, newest first.
+
+        ``GET /{page-id}/published_posts``, not ``/feed``: PROTOCOL §7 says the feed
+        is *ranked* and holds visitors' posts too, while ``published_posts`` lists
+        the page's own published posts (all that a push creates) newest first, so
+        the listing can stop at the first page that reaches back before ``since``.
+        Follows the ``after`` cursor while ``next`` exists, never the ``next`` URL,
+        which embeds the token.
+        """
+        _check_id(page_id, "page")
+        token = self.page_access(page_id).token
+        params = {"fields": LIST_FIELDS, "limit": str(LIST_PAGE_SIZE)}
+        listed: list[ListedPost] = []
+        seen: set[str] = set()
+        for _page in range(_MAX_LIST_PAGES):
+            call = GraphCall(
+                "GET", f"/{page_id}/published_posts", token, params, page_id=page_id
+            )
+            body = self._call(call)
+            reached_since = False
+            for entry in data_items(body):
+                post = listed_post(entry, call.target)
+                if post.created_time < since:
+                    reached_since = True
+                else:
+                    listed.append(post)
+            after = next_cursor(body)
+            if reached_since or after is None or after in seen:
+                break
+            seen.add(after)
+            params = {**params, "after": after}
+        listed.sort(key=lambda post: -post.created_time)  # stable: API order in ties
+        return listed
 
     # Writer
 
@@ -239,16 +323,16 @@ class GraphProvider:
             form=form,
             page_id=page_id,
         )
-        body = self._call(call)
+        body = self._call(call, CallKind.PUSH)
         post_id = body.get("id") if isinstance(body, dict) else None
         if isinstance(post_id, int) and not isinstance(post_id, bool):
             post_id = str(post_id)
         if not isinstance(post_id, str) or not GRAPH_ID.fullmatch(post_id):
-            raise GraphError(
+            raise PushOutcomeUnknown(
                 "the API accepted the post but answered no post id",
                 target=call.target,
-                remedy="the post may have been published: check the page before "
-                "running again",
+                remedy="the post may have been published: statesync looks at the "
+                "page's recent posts before pushing it again",
             )
         return post_id
 
@@ -274,7 +358,7 @@ class GraphProvider:
             page_id=page_id,
         )
         try:
-            body = self._call(call)
+            body = self._call(call, CallKind.UPDATE)
         except GraphError as exc:
             if exc.is_gone:
                 raise PostGone(
@@ -295,7 +379,7 @@ class GraphProvider:
             "DELETE", f"/{post_id}", self.page_access(page_id).token, page_id=page_id
         )
         try:
-            body = self._call(call)
+            body = self._call(call, CallKind.DELETE)
         except GraphError as exc:
             if exc.is_gone:
                 logger.info("%s: already gone", call.target)
@@ -356,7 +440,7 @@ class GraphProvider:
         seen: set[str] = set()
         while True:
             body = self._call(GraphCall("GET", "/me/accounts", self._token, params))
-            for entry in _data(body):
+            for entry in data_items(body):
                 page_id, token = entry.get("id"), entry.get("access_token")
                 if isinstance(page_id, str) and isinstance(token, str) and token:
                     tasks = entry.get("tasks")
@@ -364,11 +448,8 @@ class GraphProvider:
                         token=Secret(token),
                         tasks=frozenset(t for t in tasks or () if isinstance(t, str)),
                     )
-            paging = body.get("paging") if isinstance(body, dict) else None
-            paging = paging if isinstance(paging, dict) else {}
-            cursors = paging.get("cursors")
-            after = cursors.get("after") if isinstance(cursors, dict) else None
-            if not paging.get("next") or not isinstance(after, str) or after in seen:
+            after = next_cursor(body)
+            if after is None or after in seen:
                 return pages
             seen.add(after)
             params = {**params, "after": after}
@@ -380,8 +461,17 @@ class GraphProvider:
 
     # The HTTP seam
 
-    def _call(self, call: GraphCall) -> Any:
-        """Send ``call``; its JSON body, or one ``GraphError`` for any failure."""
+    def _call(self, call: GraphCall, kind: CallKind = CallKind.READ) -> Any:
+        """``_call_once`` under the retry policy for this kind of call."""
+        return self._retry.call(
+            lambda: self._call_once(call),
+            kind=kind,
+            classify=failure_of,
+            target=call.target,
+        )
+
+    def _call_once(self, call: GraphCall) -> Any:
+        """Send ``call`` once; its JSON body, or one ``GraphError`` for any failure."""
         response = self._send(call)
         try:
             body = response.json()
@@ -404,6 +494,7 @@ class GraphProvider:
         if self._app_secret is not None:  # PROTOCOL §2
             proof = appsecret_proof(call.token, self._app_secret)
             (form if form is not None else params)["appsecret_proof"] = proof
+        self._pacer.wait(call.page_id)
         try:
             response = self._client.request(
                 call.method,
@@ -414,6 +505,7 @@ class GraphProvider:
             )
         except httpx.RequestError as exc:
             raise error_from_transport(call.target, self._base, exc) from None
+        self._pacer.observe(response.headers, call.page_id)
         logger.debug("%s -> HTTP %s", call.target, response.status_code)
         return response
 
@@ -431,60 +523,6 @@ def appsecret_proof(token: Secret, app_secret: Secret) -> str:
     return hmac.new(
         app_secret.reveal().encode(), token.reveal().encode(), hashlib.sha256
     ).hexdigest()
-
-
-def parse_post(body: Mapping[str, Any]) -> PostFields:
-    """Live fields from a Post node read with ``READ_FIELDS`` (PROTOCOL §8).
-
-    A shared link is the share attachment's ``unshimmed_url``; media ids are the
-    ``target.id`` of a photo or video, or of each of an album's subattachments in
-    attach order.
-    """
-    message = body.get("message")
-    link: str | None = None
-    media: list[str] = []
-    for attachment in _data(body.get("attachments")):
-        subs = _data(attachment.get("subattachments"))
-        if attachment.get("type") == "share" or attachment.get("media_type") == "link":
-            link = link or _shared_link(attachment)
-        elif subs:
-            media.extend(_target_id(sub) for sub in subs)
-        elif attachment.get("media_type") in ("photo", "video"):
-            media.append(_target_id(attachment))
-    return PostFields(
-        message=message if isinstance(message, str) and message else None,
-        link=link,
-        attachments=tuple(media_id for media_id in media if media_id),
-    )
-
-
-def _shared_link(attachment: Mapping[str, Any]) -> str | None:
-    unshimmed = attachment.get("unshimmed_url")
-    if isinstance(unshimmed, str) and unshimmed:
-        return unshimmed
-    url = attachment.get("url")
-    if not isinstance(url, str) or not url:
-        return None
-    parts = urlsplit(url)
-    if parts.hostname in _SHIM_HOSTS and parts.path == "/l.php":
-        original = parse_qs(parts.query).get("u")
-        if original:
-            return original[0]
-    return url
-
-
-def _target_id(attachment: Mapping[str, Any]) -> str:
-    target = attachment.get("target")
-    media_id = target.get("id") if isinstance(target, dict) else None
-    return str(media_id) if isinstance(media_id, str | int) else ""
-
-
-def _data(container: Any) -> list[Mapping[str, Any]]:
-    """The dict items of a Graph list (``{"data": [...]}``), or nothing."""
-    items = container.get("data") if isinstance(container, dict) else None
-    if not isinstance(items, list):
-        return []
-    return [item for item in items if isinstance(item, dict)]
 
 
 def _attached_media(media_ids: Sequence[str]) -> str:

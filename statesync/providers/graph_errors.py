@@ -6,8 +6,8 @@
 
 Every message is built from fields chosen here, never from httpx's text (its URLs can
 hold tokens), and the API's own message is redacted against every token in play.
-The attributes (``code``, ``subcode``, ``is_transient``, ``regain_minutes``) are what a
-retry policy (issue 7) needs to decide without parsing text.
+The attributes (``code``, ``subcode``, ``is_transient``, ``regain_minutes``) are what the
+retry policy (``failure_of``, statesync/providers/retry.py) decides on, never the text.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from statesync.errors import ProviderError
+from statesync.providers.retry import FATAL, Failure
 from statesync.secret import Secret, redact
 
 GONE = (100, 33)  # PROTOCOL §3: the object does not exist (or cannot be seen)
@@ -75,6 +76,34 @@ class GraphUnreachable(GraphError):
             is_transient=True,
             remedy="check the network and the API's status, then run again",
         )
+
+
+def failure_of(error: ProviderError) -> Failure:
+    """What a Graph failure means for retrying it (PROTOCOL §3, issue 7).
+
+    Rate limits (4, 17, 32, 341, 613, 80001) refuse a call before doing anything, so
+    even a push may be repeated once access returns. An unknown error (1, 2), another
+    error flagged ``is_transient``, an HTTP 5xx or a lost reply may come after the
+    write was done. Anything else (100, 190, 200, 368, 506, ...) is not retried.
+    """
+    if isinstance(error, GraphUnreachable):
+        return Failure(is_transient=True, maybe_done=error.maybe_done)
+    if not isinstance(error, GraphError):
+        return FATAL
+    if error.code in RATE_LIMIT_CODES:
+        regain = error.regain_minutes
+        return Failure(
+            is_transient=True,
+            maybe_done=False,
+            regain_s=regain * 60 if regain else None,
+        )
+    if (
+        error.code in TRANSIENT_CODES
+        or error.is_transient
+        or (error.status is not None and error.status >= 500)
+    ):
+        return Failure(is_transient=True, maybe_done=True)
+    return FATAL
 
 
 def error_from_envelope(

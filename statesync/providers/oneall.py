@@ -6,13 +6,19 @@ replace. OneAll's ``post_id`` is the Facebook post id, so the Graph reader can r
 this writer publishes; without Graph access, the Pull API reads a page's posts.
 
 The identity token is part of every OneAll URL, so every path this module shows is
-passed through ``_shown`` first, which masks it.
+passed through ``_shown`` first, which masks it, and the HTTP libraries' log records are
+redacted while the provider is open. Every request goes through ``_call``, which retries
+it under the shared policy (statesync/providers/retry.py): OneAll publishes no numeric
+rate limit (PROTOCOL §12), so 429 and 5xx are all there is to go by.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
+import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
@@ -20,8 +26,14 @@ import httpx
 
 from statesync.errors import ProviderError
 from statesync.model import PostFields
-from statesync.providers.base import PostGone
-from statesync.providers.http import check_base_url, display_url, make_client
+from statesync.providers.base import ListedPost, PostGone, PushOutcomeUnknown
+from statesync.providers.http import (
+    check_base_url,
+    display_url,
+    make_client,
+    redact_http_logs,
+)
+from statesync.providers.retry import FATAL, CallKind, Failure, RetryPolicy
 from statesync.secret import MASK, Secret, redact
 
 log = logging.getLogger(__name__)
@@ -60,15 +72,41 @@ _REMEDIES = {
 class OneAllError(ProviderError):
     """OneAll answered with its error envelope, or could not be reached."""
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        target: str | None = None,
+        status: int | None = None,
+        remedy: str | None = None,
+        regain_s: float | None = None,
+    ) -> None:
+        self.regain_s = regain_s  # Retry-After of a 429, if it said
+        super().__init__(message, target=target, status=status, remedy=remedy)
+
+
+class OneAllUnreachable(OneAllError):
+    """No usable reply. ``maybe_done``: the request was sent, so OneAll may have
+    carried it out (a push must then be reconciled, never blindly repeated)."""
+
+    def __init__(self, message: str, *, target: str, maybe_done: bool) -> None:
+        self.maybe_done = maybe_done
+        super().__init__(
+            message,
+            target=target,
+            remedy="check the network and OneAll's status, then run again",
+        )
+
 
 class PullRefused(OneAllError):
     """The Pull API refused to read: plan from the recorded hashes instead."""
 
 
 class OneAllProvider:
-    """Writer over the Push and Update APIs and reader over the Pull API.
+    """Writer over the Push and Update APIs; reader and lister over the Pull API.
 
     HTTP Basic auth with the site's public and private keys (PROTOCOL §12).
+    ``retry`` bounds how failed calls are tried again (default: ``RetryPolicy()``).
     """
 
     in_place_fields = frozenset({"message", "link", "attachments"})  # seed 000
@@ -81,13 +119,20 @@ class OneAllProvider:
         private_key: Secret,
         identity_token: Secret,
         transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         url = check_base_url(base_url, service="OneAll")
         self._base = display_url(url)
         self._identity = identity_token
-        self._secrets = (public_key, private_key, identity_token)
+        # The Basic credentials as they travel, in case a reply echoes the header.
+        basic = base64.b64encode(
+            f"{public_key.reveal()}:{private_key.reveal()}".encode()
+        ).decode()
+        self._secrets = (public_key, private_key, identity_token, Secret(basic))
+        self._retry = retry if retry is not None else RetryPolicy()
         self._client = make_client(url, transport=transport)
         self._client.auth = httpx.BasicAuth(public_key.reveal(), private_key.reveal())
+        self._unredact_logs = redact_http_logs(lambda: self._secrets)
 
     def __enter__(self) -> OneAllProvider:
         return self
@@ -102,18 +147,22 @@ class OneAllProvider:
 
     def close(self) -> None:
         self._client.close()
+        self._unredact_logs()
 
     def push(self, page_id: str, fields: PostFields) -> str:
         # seed 001: request.push.page{id, message, link | attachments}
         page: dict[str, Any] = {"id": page_id}
         page.update(_content(fields, clearing=False))
         path = f"/push/identities/{self._identity.reveal()}/facebook/page/post.json"
-        result = self._call("POST", path, {"request": {"push": {"page": page}}})
+        body = {"request": {"push": {"page": page}}}
+        result = self._call("POST", path, body, CallKind.PUSH)
         post_id = _dig(result, "response", "result", "data", "post_id")
         if not isinstance(post_id, str | int) or not str(post_id):
-            raise OneAllError(
+            raise PushOutcomeUnknown(
                 "OneAll answered without response.result.data.post_id",
                 target=self._shown("POST", path),
+                remedy="the post may have been published: statesync looks at the "
+                "page's recent posts before pushing it again",
             )
         return str(post_id)
 
@@ -121,7 +170,7 @@ class OneAllProvider:
         # seed 000: every field in place; an empty attachments list removes them all.
         body = {"request": {"update": {"post": _content(fields, clearing=True)}}}
         try:
-            self._call("PUT", self._post_path(page_id, post_id), body)
+            self._call("PUT", self._post_path(page_id, post_id), body, CallKind.UPDATE)
         except OneAllError as exc:
             if exc.status == 404:
                 raise PostGone(
@@ -131,7 +180,8 @@ class OneAllProvider:
 
     def delete(self, page_id: str, post_id: str) -> None:
         try:
-            self._call("DELETE", self._post_path(page_id, post_id), None)
+            path = self._post_path(page_id, post_id)
+            self._call("DELETE", path, None, CallKind.DELETE)
         except OneAllError as exc:
             if exc.status != 404:
                 raise
@@ -143,36 +193,78 @@ class OneAllProvider:
         """Live fields through OneAll's Pull API, for projects without Graph access.
 
         PROTOCOL §12: the reply shape of ``/pull/.../page/<id>/posts.json`` is
-        unconfirmed; this is the one place that knows it: ``response.result.data.posts`` of
-        ``{post_id, message, link, attachments}``, paged with ``page`` and
-        ``entries_per_page``. A refusal (401/403) raises ``PullRefused``.
+        unconfirmed; ``_pull_page`` is the one place that knows it. A refusal
+        (401/403) raises ``PullRefused``.
         """
-        identity = self._identity.reveal()
-        path = f"/pull/identities/{identity}/facebook/page/{page_id}/posts.json"
         wanted = set(post_ids)
         found: dict[str, PostFields] = {}
         for number in range(1, _MAX_PULL_PAGES + 1):
-            query = f"?page={number}&entries_per_page={PULL_PAGE_SIZE}"
-            try:
-                reply = self._call("GET", path + query, None)
-            except OneAllError as exc:
-                if exc.status in (401, 403):
-                    raise PullRefused(
-                        exc.message, target=exc.target, status=exc.status
-                    ) from exc
-                raise
-            posts = _dig(reply, "response", "result", "data", "posts")
-            if not isinstance(posts, list):
-                raise OneAllError(
-                    "OneAll's Pull API answered without response.result.data.posts",
-                    target=self._shown("GET", path),
-                )
+            posts = self._pull_page(page_id, number)
             for post in posts:
-                if isinstance(post, dict) and str(post.get("post_id")) in wanted:
+                if str(post.get("post_id")) in wanted:
                     found[str(post["post_id"])] = _pulled_fields(post)
             if len(posts) < PULL_PAGE_SIZE or wanted <= found.keys():
                 break
         return {post_id: found.get(post_id) for post_id in post_ids}
+
+    def recent_posts(self, page_id: str, *, since: int) -> list[ListedPost]:
+        """The page's posts created at or after ``since``, newest first, through the
+        Pull API (``order_direction=desc``), stopping at the first page of results
+        that reaches back before ``since``."""
+        listed: list[ListedPost] = []
+        for number in range(1, _MAX_PULL_PAGES + 1):
+            posts = self._pull_page(page_id, number)
+            reached_since = False
+            for post in posts:
+                entry = self._listed_post(page_id, post)
+                if entry.created_time < since:
+                    reached_since = True
+                else:
+                    listed.append(entry)
+            if reached_since or len(posts) < PULL_PAGE_SIZE:
+                break
+        listed.sort(key=lambda post: -post.created_time)  # stable: API order in ties
+        return listed
+
+    def _pull_page(self, page_id: str, number: int) -> list[Mapping[str, Any]]:
+        """One page of ``/pull/.../page/<id>/posts.json``, newest first; its reply
+        shape (PROTOCOL §12: unconfirmed) is ``response.result.data.posts`` of
+        ``{post_id, message, link, attachments, created_at}``."""
+        identity = self._identity.reveal()
+        path = f"/pull/identities/{identity}/facebook/page/{page_id}/posts.json"
+        query = f"?page={number}&entries_per_page={PULL_PAGE_SIZE}&order_direction=desc"
+        try:
+            reply = self._call("GET", path + query, None, CallKind.READ)
+        except OneAllError as exc:
+            if exc.status in (401, 403):
+                raise PullRefused(
+                    exc.message, target=exc.target, status=exc.status
+                ) from exc
+            raise
+        posts = _dig(reply, "response", "result", "data", "posts")
+        if not isinstance(posts, list):
+            raise OneAllError(
+                "OneAll's Pull API answered without response.result.data.posts",
+                target=self._shown("GET", path),
+            )
+        return [post for post in posts if isinstance(post, dict)]
+
+    def _listed_post(self, page_id: str, post: Mapping[str, Any]) -> ListedPost:
+        """A pulled post; one without an id or a readable time fails the listing,
+        since recovery must not miss a post (it would push it again)."""
+        post_id = post.get("post_id")
+        created = parse_oneall_time(post.get("created_at"))
+        target = self._shown("GET", f"/pull/.../page/{page_id}/posts.json")
+        if not isinstance(post_id, str | int) or not str(post_id):
+            raise OneAllError("OneAll listed a post without a post_id", target=target)
+        if created is None:
+            raise OneAllError(
+                f"OneAll listed post {post_id} without a readable created_at",
+                target=target,
+            )
+        return ListedPost(
+            post_id=str(post_id), fields=_pulled_fields(post), created_time=created
+        )
 
     def _post_path(self, page_id: str, post_id: str) -> str:
         identity = self._identity.reveal()
@@ -180,7 +272,22 @@ class OneAllProvider:
             f"/update/identities/{identity}/facebook/page/{page_id}/post/{post_id}.json"
         )
 
-    def _call(self, method: str, path: str, body: Mapping[str, Any] | None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        kind: CallKind,
+    ) -> Any:
+        """``_call_once`` under the retry policy for this kind of call."""
+        return self._retry.call(
+            lambda: self._call_once(method, path, body),
+            kind=kind,
+            classify=failure_of,
+            target=self._shown(method, path),
+        )
+
+    def _call_once(self, method: str, path: str, body: Mapping[str, Any] | None) -> Any:
         shown = self._shown(method, path)
         log.debug("%s", shown)
         try:
@@ -188,10 +295,17 @@ class OneAllProvider:
                 method, path, json=body, headers={"Accept": "application/json"}
             )
         except httpx.TransportError as exc:
-            raise OneAllError(
-                f"cannot reach {self._base} ({type(exc).__name__})",
+            # Only the exception's class: httpx's text can hold the URL.
+            sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            tail = (
+                ": no complete reply; the request may have been carried out"
+                if sent
+                else ""
+            )
+            raise OneAllUnreachable(
+                f"cannot reach {self._base} ({type(exc).__name__}){tail}",
                 target=shown,
-                remedy="check the network and OneAll's status, then run again",
+                maybe_done=sent,
             ) from None
         try:
             data = reply.json()
@@ -199,9 +313,17 @@ class OneAllProvider:
             data = None
         if reply.is_success and isinstance(data, dict):
             return data
-        raise self._error(shown, reply.status_code, data)
+        if reply.is_success:
+            raise OneAllUnreachable(
+                "OneAll answered with a body that is not a JSON object",
+                target=shown,
+                maybe_done=True,
+            )
+        raise self._error(shown, reply.status_code, data, reply.headers)
 
-    def _error(self, shown: str, status: int, data: Any) -> OneAllError:
+    def _error(
+        self, shown: str, status: int, data: Any, headers: Mapping[str, str]
+    ) -> OneAllError:
         info = _dig(data, "response", "request", "status", "info")
         message = (
             redact(str(info), self._secrets) if info else "OneAll refused the request"
@@ -209,10 +331,111 @@ class OneAllProvider:
         remedy = _REMEDIES.get(status)
         if remedy is None and status >= 500:
             remedy = "a temporary error on OneAll's side: retry later"
-        return OneAllError(message, target=shown, status=status, remedy=remedy)
+        regain = _retry_after_s(headers.get("retry-after")) if status == 429 else None
+        if regain is not None and remedy is not None:
+            remedy = f"{remedy} (OneAll asks to wait {regain:.0f} s)"
+        return OneAllError(
+            message, target=shown, status=status, remedy=remedy, regain_s=regain
+        )
 
     def _shown(self, method: str, path: str) -> str:
         return f"{method} {path.replace(self._identity.reveal(), MASK)}"
+
+
+def failure_of(error: ProviderError) -> Failure:
+    """What a OneAll failure means for retrying it (issue 7).
+
+    A 429 refused the call before doing anything; a 5xx or a lost reply may come
+    after the write was done; 400, 401, 403, 404 and 409 will not change by retrying.
+    """
+    if isinstance(error, OneAllUnreachable):
+        return Failure(is_transient=True, maybe_done=error.maybe_done)
+    if not isinstance(error, OneAllError) or error.status is None:
+        return FATAL
+    if error.status == 429:
+        return Failure(is_transient=True, maybe_done=False, regain_s=error.regain_s)
+    if error.status >= 500:
+        return Failure(is_transient=True, maybe_done=True)
+    return FATAL
+
+
+# PROTOCOL §12: `Thu, 21 Sep 2017 15:56:59  0200`, the offset's `+` shown as a space
+# (a form decoder's doing); the emulator sends `Mon, 23 Nov 2026 20:29:44 +0000`.
+_ONEALL_TIME = re.compile(
+    r"(?:[A-Za-z]{3},?\s*)?(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]{3})\s+"
+    r"(?P<year>\d{4})\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s*(?:(?P<sign>[+-])?\s*(?P<offset>\d{4})|(?P<zone>GMT|UTC|Z))?"
+)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        [
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "may",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "oct",
+            "nov",
+            "dec",
+        ],
+        start=1,
+    )
+}
+
+
+def parse_oneall_time(value: object) -> int | None:
+    """Unix seconds from a OneAll date, read leniently (PROTOCOL §12); an ISO 8601
+    time or a number is taken too. No offset means UTC."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    match = _ONEALL_TIME.fullmatch(text)
+    if match is None:
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+    month = _MONTHS.get(match["month"].lower())
+    if month is None:
+        return None
+    offset = timedelta(0)
+    if match["offset"]:
+        hours, minutes = int(match["offset"][:2]), int(match["offset"][2:])
+        offset = timedelta(hours=hours, minutes=minutes)
+        if match["sign"] == "-":
+            offset = -offset
+    try:
+        moment = datetime(
+            int(match["year"]),
+            month,
+            int(match["day"]),
+            int(match["hour"]),
+            int(match["minute"]),
+            int(match["second"] or 0),
+            tzinfo=timezone(offset),
+        )
+    except ValueError:
+        return None
+    return int(moment.timestamp())
+
+
+def _retry_after_s(raw: str | None) -> float | None:
+    """Retry-After in seconds (its HTTP-date form is not used by OneAll's docs)."""
+    if raw is None or not raw.strip().isdigit():
+        return None
+    return float(raw.strip())
 
 
 def _pulled_fields(post: Mapping[str, Any]) -> PostFields:

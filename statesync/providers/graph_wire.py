@@ -1,0 +1,138 @@
+"""Reading Graph replies: post fields, times, paging cursors, batch item headers.
+
+Pure functions of the JSON the API answers (PROTOCOL §5, §7, §8), kept apart from the
+provider's HTTP work in statesync/providers/graph.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from statesync.model import PostFields
+from statesync.providers.base import ListedPost
+from statesync.providers.graph_errors import GraphError
+
+GRAPH_ID = re.compile(r"[0-9]+(_[0-9]+)?")  # page, media and `{page-id}_{post-id}` ids
+# PROTOCOL §8: the Post node has no `link` field (asking for it fails the whole
+# request with code 12); a shared link and media ids are read from the attachments.
+READ_FIELDS = (
+    "id,message,attachments{type,media_type,unshimmed_url,url,target,subattachments}"
+)
+LIST_FIELDS = f"{READ_FIELDS},created_time"
+_SHIM_HOSTS = frozenset({"l.facebook.com", "lm.facebook.com"})
+
+
+def parse_post(body: Mapping[str, Any]) -> PostFields:
+    """Live fields from a Post node read with ``READ_FIELDS`` (PROTOCOL §8).
+
+    A shared link is the share attachment's ``unshimmed_url``; media ids are the
+    ``target.id`` of a photo or video, or of each of an album's subattachments in
+    attach order.
+    """
+    message = body.get("message")
+    link: str | None = None
+    media: list[str] = []
+    for attachment in data_items(body.get("attachments")):
+        subs = data_items(attachment.get("subattachments"))
+        if attachment.get("type") == "share" or attachment.get("media_type") == "link":
+            link = link or _shared_link(attachment)
+        elif subs:
+            media.extend(_target_id(sub) for sub in subs)
+        elif attachment.get("media_type") in ("photo", "video"):
+            media.append(_target_id(attachment))
+    return PostFields(
+        message=message if isinstance(message, str) and message else None,
+        link=link,
+        attachments=tuple(media_id for media_id in media if media_id),
+    )
+
+
+def _shared_link(attachment: Mapping[str, Any]) -> str | None:
+    unshimmed = attachment.get("unshimmed_url")
+    if isinstance(unshimmed, str) and unshimmed:
+        return unshimmed
+    url = attachment.get("url")
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url)
+    if parts.hostname in _SHIM_HOSTS and parts.path == "/l.php":
+        original = parse_qs(parts.query).get("u")
+        if original:
+            return original[0]
+    return url
+
+
+def _target_id(attachment: Mapping[str, Any]) -> str:
+    target = attachment.get("target")
+    media_id = target.get("id") if isinstance(target, dict) else None
+    return str(media_id) if isinstance(media_id, str | int) else ""
+
+
+def data_items(container: Any) -> list[Mapping[str, Any]]:
+    """The dict items of a Graph list (``{"data": [...]}``), or nothing."""
+    items = container.get("data") if isinstance(container, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def parse_graph_time(value: object) -> int | None:
+    """Unix seconds from a Graph time: ``2026-01-01T12:00:00+0000`` as read, though
+    the reference says UNIX (PROTOCOL §8), so a number is taken too."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+        except ValueError:
+            return None
+    if moment.tzinfo is None:  # Graph times are UTC
+        return int((moment - datetime(1970, 1, 1)).total_seconds())
+    return int(moment.timestamp())
+
+
+def listed_post(entry: Mapping[str, Any], target: str) -> ListedPost:
+    """A listed post; one without a readable id or time fails the listing, since
+    recovery must not miss a post (it would push it again)."""
+    post_id = entry.get("id")
+    created = parse_graph_time(entry.get("created_time"))
+    if not isinstance(post_id, str) or not GRAPH_ID.fullmatch(post_id):
+        raise GraphError("the API listed a post without a valid id", target=target)
+    if created is None:
+        raise GraphError(
+            f"the API listed post {post_id} without a readable created_time",
+            target=target,
+        )
+    return ListedPost(post_id=post_id, fields=parse_post(entry), created_time=created)
+
+
+def next_cursor(body: Any) -> str | None:
+    """PROTOCOL §7: the ``after`` cursor while ``next`` exists, else None."""
+    paging = body.get("paging") if isinstance(body, dict) else None
+    paging = paging if isinstance(paging, dict) else {}
+    cursors = paging.get("cursors")
+    after = cursors.get("after") if isinstance(cursors, dict) else None
+    if not paging.get("next") or not isinstance(after, str) or not after:
+        return None
+    return after
+
+
+def item_headers(reply: Any) -> dict[str, str]:
+    """A batch item's ``headers`` list (PROTOCOL §5) as a lower-cased mapping."""
+    items = reply.get("headers") if isinstance(reply, dict) else None
+    headers: dict[str, str] = {}
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            headers[item["name"].lower()] = str(item.get("value", ""))
+    return headers
