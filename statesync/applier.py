@@ -2,19 +2,26 @@
 
 The lockfile is saved after every successful action, so an error (or a crash) part-way
 through loses no post id: what was pushed is recorded, what was not is planned again.
+Every push is preceded by an intent saved in the lockfile, so a crash between the API
+creating a post and the lockfile recording it is settled by recovery, never by
+publishing again (statesync/recovery.py).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from statesync.errors import ProviderError, StatesyncError
 from statesync.lockfile import Lockfile
-from statesync.model import PostFields, Record
+from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
-from statesync.providers.base import PostGone, Writer
+from statesync.providers.base import Lister, PostGone, PushOutcomeUnknown, Writer
+from statesync.recovery import CLOCK_SKEW_S, find_match, wait_for_in_flight
 
 PAST_TENSE = {
     ActionKind.PUSH: "pushed",
@@ -52,6 +59,11 @@ class ApplyReport:
         )
 
 
+class OutcomeUnknown(ProviderError):
+    """A push may or may not have published the post, and the page cannot be listed
+    to find out: its intent stays in the lockfile until someone resolves it."""
+
+
 class ApplyFailed(StatesyncError):
     """An action failed: everything before it is done and recorded."""
 
@@ -67,60 +79,169 @@ class ApplyFailed(StatesyncError):
         )
 
 
+@dataclass(slots=True)
+class _Run:
+    writer: Writer
+    lock: Lockfile
+    lister: Lister | None
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+
+
 def apply_plan(
     plan: Plan,
     writer: Writer,
     lock: Lockfile,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    *,
+    lister: Lister | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    parallelism: int = 1,
 ) -> ApplyReport:
+    """Run the plan's actions; ``lister`` settles pushes whose answer was lost.
+
+    With ``parallelism`` above 1, pages are worked on concurrently, each page's
+    actions in the plan's order. After a failure no new action starts; those in
+    flight finish and are recorded. Each action is journaled (fsynced) as it
+    completes; the lockfile is folded once at the end, failure or not.
+    """
     report = ApplyReport()
     if not plan.actions:
         return report
-    lock.serial += 1
-    for action in plan.actions:
-        try:
-            outcome = _apply_action(action, writer, lock)
-        except ProviderError as exc:
-            lock.save()  # the serial bump of a partial apply is recorded too
-            raise ApplyFailed(action, exc, report) from exc
-        report.outcomes.append(outcome)
-        on_outcome(outcome)
+    run = _Run(writer=writer, lock=lock, lister=lister, clock=clock, sleep=sleep)
+    lock.bump_serial()
+    lock.commit()
+    stop = threading.Event()
+    failures: list[tuple[Action, ProviderError]] = []
+    reporting = threading.Lock()
+
+    def work(actions: list[Action]) -> None:
+        for action in actions:
+            if stop.is_set():
+                return
+            try:
+                outcome = _apply_action(action, run)
+            except ProviderError as exc:
+                with reporting:
+                    failures.append((action, exc))
+                stop.set()
+                return
+            with reporting:
+                report.outcomes.append(outcome)
+                on_outcome(outcome)
+
+    try:
+        if parallelism <= 1:
+            work(list(plan.actions))
+        else:
+            by_page: dict[str, list[Action]] = {}
+            for action in plan.actions:
+                by_page.setdefault(action.page_id, []).append(action)
+            with ThreadPoolExecutor(max_workers=parallelism) as pool:
+                for _ in pool.map(work, by_page.values()):
+                    pass
+    finally:
+        lock.save()  # fold the journal, whatever happened
+    if failures:
+        action, exc = failures[0]
+        raise ApplyFailed(action, exc, report) from exc
     return report
 
 
-def _apply_action(action: Action, writer: Writer, lock: Lockfile) -> Outcome:
-    page, key = action.page_id, action.address.key
+def _apply_action(action: Action, run: _Run) -> Outcome:
+    page, key, lock = action.page_id, action.address.key, run.lock
     if action.kind is ActionKind.DELETE or action.kind is ActionKind.REPLACE:
-        assert action.post_id is not None  # noqa: S101 - the planner sets it
-        writer.delete(page, action.post_id)
+        run.writer.delete(page, _recorded_id(action))
         lock.forget(page, key)
-        lock.save()
+        lock.commit()
         if action.kind is ActionKind.DELETE:
             return Outcome(action, None)
     after = _desired(action)
     if action.kind is ActionKind.UPDATE:
-        assert action.post_id is not None  # noqa: S101 - the planner sets it
+        post_id = _recorded_id(action)
         try:
-            writer.update(page, action.post_id, after)
+            run.writer.update(page, post_id, after)
         except PostGone:
-            new_id = _push(action, after, writer, lock)
-            gone = f"post {action.post_id} was gone, so it was pushed again"
+            new_id, _ = _push(action, after, run)
+            gone = f"post {post_id} was gone, so it was pushed again"
             return Outcome(action, new_id, note=gone)
-        _record(action, action.post_id, after, lock)
-        return Outcome(action, action.post_id)
-    return Outcome(action, _push(action, after, writer, lock))
+        _record(action, post_id, after, lock)
+        return Outcome(action, post_id)
+    new_id, note = _push(action, after, run)
+    return Outcome(action, new_id, note=note)
 
 
-def _push(action: Action, after: PostFields, writer: Writer, lock: Lockfile) -> str:
-    post_id = writer.push(action.page_id, after)
-    _record(action, post_id, after, lock)
-    return post_id
+def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None]:
+    """Intent first, then the push; a lost answer is settled by listing the page.
+
+    A push whose answer was lost is tried again only once the page's listing shows
+    that it did not publish anything.
+    """
+    page, key, lock = action.page_id, action.address.key, run.lock
+    intent = Intent(hashes=field_hashes(after), since=int(run.clock()))
+    lock.intend(page, action.address.manifest, key, intent)
+    lock.commit()  # durable before the push is sent
+    for attempt in (1, 2):
+        sent_at = run.clock()
+        try:
+            post_id = run.writer.push(page, after)
+        except PushOutcomeUnknown as exc:
+            adopted = _settle(action, intent, sent_at, exc, run)
+            if adopted is not None:
+                _record(action, adopted, after, lock)
+                return adopted, f"adopted post {adopted}: the push's answer was lost"
+            if attempt == 2:
+                lock.clear_intent(page, key)  # listed: not published
+                lock.commit()
+                raise
+            continue
+        except ProviderError:
+            lock.clear_intent(page, key)  # refused: nothing was published
+            lock.commit()
+            raise
+        _record(action, post_id, after, lock)
+        return post_id, None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _settle(
+    action: Action,
+    intent: Intent,
+    sent_at: float,
+    cause: PushOutcomeUnknown,
+    run: _Run,
+) -> str | None:
+    """The post the lost push created, or None if the page shows it never happened."""
+    if run.lister is None:
+        raise OutcomeUnknown(
+            f"the push was sent but its answer was lost ({cause.message}), and this "
+            "project cannot list the page's posts to find out whether it was "
+            "published. The intent stays in the lockfile and the post will not be "
+            "pushed again until it is resolved: check the page, then run "
+            f"`statesync resolve {action.address} --post-id <id>` or "
+            f"`statesync resolve {action.address} --not-published`",
+            target=cause.target,
+            status=cause.status,
+            code=cause.code,
+        ) from cause
+    wait_for_in_flight(sent_at, clock=run.clock, sleep=run.sleep)
+    listed = run.lister.recent_posts(action.page_id, since=intent.since - CLOCK_SKEW_S)
+    page = run.lock.pages.get(action.page_id)
+    taken = {record.post_id for record in page.posts.values()} if page else set()
+    return find_match(intent, listed, taken)
 
 
 def _record(action: Action, post_id: str, after: PostFields, lock: Lockfile) -> None:
     record = Record(post_id=post_id, hashes=field_hashes(after))
     lock.record(action.page_id, action.address.manifest, action.address.key, record)
-    lock.save()
+    lock.commit()
+
+
+def _recorded_id(action: Action) -> str:
+    if action.post_id is None:
+        raise ValueError(f"{action.address}: a {action.kind} action has no post id")
+    return action.post_id
 
 
 def _desired(action: Action) -> PostFields:

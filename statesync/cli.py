@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -18,6 +18,7 @@ import click
 
 from statesync import __version__
 from statesync.applier import ApplyReport, apply_plan
+from statesync.config import load_config
 from statesync.emulator.cli import emulator_command
 from statesync.errors import ManifestError, StatesyncError
 from statesync.plan import Plan
@@ -28,10 +29,19 @@ from statesync.project import (
     load_project,
     plan_project,
     read_touched,
+    settle,
 )
+from statesync.recovery import Settled, resolve_intent
 from statesync.render.json import render_json
 from statesync.render.markdown import render_markdown
 from statesync.render.text import render_plan
+from statesync.safety import (
+    API_NAMES,
+    MASS_DELETE_FLAG,
+    SafetyRailError,
+    check_plan,
+    hold_apply_lock,
+)
 from statesync.savedplan import load_saved_plan, make_guards, save_plan
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
@@ -58,6 +68,16 @@ class UserError(click.ClickException):
 
     def show(self, file: IO[str] | None = None) -> None:
         stream = file or sys.stderr
+        if isinstance(self.error, SafetyRailError):
+            for problem in self.error.problems:
+                click.echo(problem, file=stream)
+            count = len(self.error.problems)
+            noun = "rail" if count == 1 else "rails"
+            click.echo(
+                f"Error: the plan breaks {count} safety {noun}; nothing was sent.",
+                file=stream,
+            )
+            return
         if not isinstance(self.error, ManifestError):
             click.echo(f"Error: {self.format_message()}", file=stream)
             return
@@ -102,6 +122,21 @@ only_option = click.option(
     metavar="GLOB",
     help="Plan/apply only the manifests matching GLOB (file name or path from the "
     "project), e.g. 'pages/[a-m]*.yaml': one shard of a large project.",
+)
+parallelism_option = click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=10,
+    show_default=True,
+    help="Requests in flight at once: batch reads, and pages applied concurrently "
+    "(each page's actions stay in plan order).",
+)
+mass_delete_option = click.option(
+    MASS_DELETE_FLAG,
+    "allow_mass_delete",
+    is_flag=True,
+    help="Apply even when the plan deletes or replaces more than "
+    "safety.max_destroy_share of a page's managed posts.",
 )
 sandbox_option = click.option(
     "--sandbox/--no-sandbox",
@@ -156,6 +191,7 @@ def validate(project: Path, output_format: str) -> None:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes."
 )
+@parallelism_option
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -165,13 +201,17 @@ def plan(
     output_format: str,
     out: Path | None,
     detailed_exitcode: bool,
+    parallelism: int,
 ) -> None:
     """Show what apply would do."""
     with reported():
         loaded = load_project(project, only=only)
         with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
             _banner(connection, output_format)
-            planned = plan_project(loaded, connection)
+            planned = plan_project(loaded, connection, parallelism=parallelism)
+            _report_settled(planned.settled, loaded)
+        # plan only warns about a mass delete: apply is where it is refused
+        warnings = _check(planned.plan, loaded, allow_mass_delete=True)
         if out is not None:
             guards = make_guards(
                 planned.plan, loaded.lock, loaded.desired, planned.live
@@ -179,6 +219,7 @@ def plan(
             save_plan(out, planned.plan, guards, only=only)
     render = _render_text if output_format == "text" else RENDERERS[output_format]
     click.echo(render(planned.plan), nl=False)
+    _warn(warnings)
     if detailed_exitcode and planned.plan.has_changes:
         ctx.exit(2)
 
@@ -194,17 +235,22 @@ def plan(
     help="The project a saved plan belongs to (default: the current directory).",
 )
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
+@mass_delete_option
+@parallelism_option
 def apply(
     target: Path,
     sandbox: bool | None,
     only: str | None,
     project_dir: Path | None,
     auto_approve: bool,
+    allow_mass_delete: bool,
+    parallelism: int,
 ) -> None:
     """Make the pages match the manifests, recording post ids in the lockfile.
 
     TARGET is the project directory (plan, ask, apply), or a plan file saved with
     `statesync plan --out`, applied exactly and without asking: it was reviewed.
+    One apply at a time: a second one on the same project refuses at once.
     """
     if target.is_dir() and project_dir is not None:
         raise click.UsageError("--project goes with a saved plan file, not a directory")
@@ -214,48 +260,144 @@ def apply(
         )
     with reported():
         if target.is_dir():
-            report = _apply_project(target, sandbox, only, auto_approve)
+            report = _apply_project(
+                target, sandbox, only, auto_approve, allow_mass_delete, parallelism
+            )
         else:
-            report = _apply_saved(target, project_dir or Path("."), sandbox)
+            report = _apply_saved(
+                target,
+                project_dir or Path("."),
+                sandbox,
+                allow_mass_delete,
+                parallelism,
+            )
     if report is not None:
         click.echo(report.summary() + ".")
 
 
 def _apply_project(
-    root: Path, sandbox: bool | None, only: str | None, auto_approve: bool
+    root: Path,
+    sandbox: bool | None,
+    only: str | None,
+    auto_approve: bool,
+    allow_mass_delete: bool,
+    parallelism: int,
 ) -> ApplyReport | None:
-    loaded = load_project(root, only=only)
-    with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
-        _banner(connection, "text")
-        planned = plan_project(loaded, connection)
-        click.echo(_render_text(planned.plan), nl=False)
-        if not planned.plan.has_changes:
-            return None
-        if not auto_approve:
-            _confirm()
-        return _run(planned.plan, loaded, connection)
+    # The apply lock is taken before the lockfile is read: a plan made from a
+    # lockfile that another apply is still writing could publish a post twice.
+    with hold_apply_lock(load_config(root).lockfile):
+        loaded = load_project(root, only=only)
+        with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
+            _banner(connection, "text")
+            planned = plan_project(
+                loaded, connection, save_recovery=True, parallelism=parallelism
+            )
+            _report_settled(planned.settled, loaded)
+            warnings = _check(planned.plan, loaded, allow_mass_delete=allow_mass_delete)
+            click.echo(_render_text(planned.plan), nl=False)
+            _warn(warnings)
+            if not planned.plan.has_changes:
+                return None
+            if not auto_approve:
+                _confirm()
+            return _run(planned.plan, loaded, connection, parallelism)
 
 
-def _apply_saved(path: Path, root: Path, sandbox: bool | None) -> ApplyReport | None:
+def _apply_saved(
+    path: Path,
+    root: Path,
+    sandbox: bool | None,
+    allow_mass_delete: bool,
+    parallelism: int,
+) -> ApplyReport | None:
     saved = load_saved_plan(path)
-    loaded = load_project(root, only=saved.only)
-    with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
-        _banner(connection, "text")
-        live = read_touched(saved.plan, connection.reader)
-        saved.check(loaded.lock, loaded.desired, live)
-        click.echo(_render_text(saved.plan), nl=False)
-        if not saved.plan.has_changes:
-            return None
-        return _run(saved.plan, loaded, connection)
+    with hold_apply_lock(load_config(root).lockfile):
+        loaded = load_project(root, only=saved.only)
+        with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
+            _banner(connection, "text")
+            _report_settled(settle(loaded, connection), loaded)
+            live = read_touched(saved.plan, connection.reader, parallelism=parallelism)
+            saved.check(loaded.lock, loaded.desired, live)
+            warnings = _check(saved.plan, loaded, allow_mass_delete=allow_mass_delete)
+            click.echo(_render_text(saved.plan), nl=False)
+            _warn(warnings)
+            if not saved.plan.has_changes:
+                return None
+            return _run(saved.plan, loaded, connection, parallelism)
 
 
-def _run(plan: Plan, loaded: Project, connection: Connection) -> ApplyReport:
+@cli.command()
+@click.argument("address")
+@project_argument
+@click.option("--post-id", help="The id of the post the push published.")
+@click.option(
+    "--not-published", is_flag=True, help="The push published nothing: push it again."
+)
+def resolve(
+    address: str, project: Path, post_id: str | None, not_published: bool
+) -> None:
+    """Settle a push whose outcome is unknown (plan lists them as `?`).
+
+    Only needed where statesync cannot list the page's posts itself: look at the page,
+    then record the post the push published, or say it published nothing.
+    """
+    if (post_id is None) == (not not_published):
+        raise click.UsageError("give exactly one of --post-id ID and --not-published")
+    with reported(), hold_apply_lock(load_config(project).lockfile):
+        loaded = load_project(project)
+        click.echo(resolve_intent(loaded.lock, address, loaded.desired, post_id))
+
+
+def _check(plan: Plan, loaded: Project, *, allow_mass_delete: bool) -> list[str]:
+    """The safety rails (statesync.safety): raise what they refuse, return warnings."""
+    return check_plan(
+        plan,
+        loaded.desired,
+        loaded.recorded(),
+        loaded.config.safety,
+        allow_mass_delete=allow_mass_delete,
+        api=API_NAMES.get(loaded.config.provider, "the API"),
+    )
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        click.echo(warning, err=True)
+
+
+def _run(
+    plan: Plan, loaded: Project, connection: Connection, parallelism: int
+) -> ApplyReport:
     return apply_plan(
         plan,
         connection.writer,
         loaded.lock,
         on_outcome=lambda outcome: click.echo(outcome.describe()),
+        lister=connection.lister,
+        parallelism=parallelism,
     )
+
+
+def _report_settled(settled: Sequence[Settled], loaded: Project) -> None:
+    """Say what recovery did with pushes an interrupted run left unrecorded."""
+    for item in settled:
+        page = loaded.desired.pages.get(item.page_id)
+        recorded = loaded.lock.pages.get(item.page_id)
+        manifest = (
+            page.stem if page else recorded.manifest if recorded else item.page_id
+        )
+        if item.post_id:
+            click.echo(
+                f"Recovered {manifest}/{item.key}: adopted post {item.post_id}, "
+                "published by an interrupted run",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"Recovered {manifest}/{item.key}: the interrupted push never "
+                "happened; it is planned again",
+                err=True,
+            )
 
 
 def _banner(connection: Connection, output_format: str) -> None:

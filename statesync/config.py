@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from statesync.errors import ConfigError
+from statesync.safety import SafetySettings
 from statesync.yamlnodes import (
     SECRETS_ADVICE,
     Entry,
@@ -72,6 +73,7 @@ class ProjectConfig:
     sandbox: bool = False
     graph: GraphSettings = field(default_factory=GraphSettings)
     oneall: OneAllSettings = field(default_factory=OneAllSettings)
+    safety: SafetySettings = field(default_factory=SafetySettings)
 
     def __post_init__(self) -> None:
         # statesync.yaml writes paths relative to the project, wherever statesync runs
@@ -144,6 +146,7 @@ class _Checker:
             sandbox=self.flag(top, "sandbox", defaults.sandbox),
             graph=self.graph(top.get("graph")),
             oneall=self.oneall(top.get("oneall")),
+            safety=self.safety(top.get("safety")),
         )
 
     def fields(
@@ -217,6 +220,36 @@ class _Checker:
             read=self.choice(values, "read", ONEALL_READS, defaults.read, "oneall."),
         )
 
+    def safety(self, entry: Entry | None) -> SafetySettings:
+        values = self.section(entry, _SAFETY_FIELDS)
+        defaults = SafetySettings()
+        share = defaults.max_destroy_share
+        if "max_destroy_share" in values:
+            node = values["max_destroy_share"].value
+            value = _number(node)
+            if value is not None and 0 <= value <= 1:  # NaN fails both comparisons
+                share = float(value)
+            else:
+                self.at(
+                    node.line,
+                    "safety.max_destroy_share must be a number from 0 to 1, the share "
+                    "of a page's managed posts one apply may delete or replace (0.3 "
+                    f"for 30%), got {_shown(node)}",
+                )
+        minimum = defaults.min_managed_posts
+        if "min_managed_posts" in values:
+            node = values["min_managed_posts"].value
+            value = _number(node)
+            if isinstance(value, int) and value >= 1:
+                minimum = value
+            else:
+                self.at(
+                    node.line,
+                    "safety.min_managed_posts must be a whole number of posts, 1 or "
+                    f"more, got {_shown(node)}",
+                )
+        return SafetySettings(max_destroy_share=share, min_managed_posts=minimum)
+
     def string(
         self, values: dict[str, Entry], key: str, default: str, prefix: str = ""
     ) -> str:
@@ -289,7 +322,16 @@ class _Checker:
         return default
 
 
-_TOP_FIELDS = ("provider", "manifests", "lockfile", "sandbox", "graph", "oneall")
+_TOP_FIELDS = (
+    "provider",
+    "manifests",
+    "lockfile",
+    "sandbox",
+    "graph",
+    "oneall",
+    "safety",
+)
+_SAFETY_FIELDS = ("max_destroy_share", "min_managed_posts")
 _GRAPH_FIELDS = ("api_version", "token_env", "app_secret_env")
 _ONEALL_FIELDS = (
     "site",
@@ -313,6 +355,13 @@ def _is_site(text: str) -> bool:
     return parts.scheme == "https" or (
         parts.scheme == "http" and parts.hostname in _LOOPBACK
     )
+
+
+def _number(node: Node) -> int | float | None:
+    """An int or float scalar's value; a boolean is not a number here."""
+    if not isinstance(node, Scalar) or isinstance(node.value, bool):
+        return None
+    return node.value if isinstance(node.value, int | float) else None
 
 
 def _shown(node: Node) -> str:

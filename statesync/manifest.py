@@ -49,6 +49,10 @@ from statesync.yamlnodes import (
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 PAGE_FIELDS = ("page", "name", "posts")
+# A post's content fields, then its options (not content: a post of options only has no
+# content). Unknown-field messages list the content fields only.
+POST_OPTIONS = ("prevent_destroy",)
+POST_KEYS = POST_FIELDS + POST_OPTIONS
 # PROTOCOL §11: the largest message the Graph API accepts (third-party consensus).
 MAX_MESSAGE_LENGTH = 63_206
 # A post key is half of an address (``<stem>/<key>``) and a key of the lockfile: keep it
@@ -68,6 +72,9 @@ _SYNONYMS = {
     "media": "attachments",
     "images": "attachments",
     "photos": "attachments",
+    "protect": "prevent_destroy",
+    "protected": "prevent_destroy",
+    "lifecycle": "prevent_destroy",
 }
 
 Problems = list[tuple[Location, str]]
@@ -228,11 +235,17 @@ class _Checker:
         return _Loaded(page_id, location, manifest)
 
     def fields(
-        self, mapping: Mapping, known: tuple[str, ...], what: str
+        self,
+        mapping: Mapping,
+        known: tuple[str, ...],
+        what: str,
+        *,
+        listed: tuple[str, ...] | None = None,
     ) -> tuple[dict[str, Entry], set[str]]:
         """The known fields of ``mapping``, and the names suggested for unknown ones.
 
         A suggested name is not reported missing too: fixing the typo fixes both.
+        ``listed`` is what a message names when no suggestion fits (default: known).
         """
         values: dict[str, Entry] = {}
         guessed: set[str] = set()
@@ -242,9 +255,9 @@ class _Checker:
             elif not is_secret_key(entry.key):  # find_secrets reported it already
                 suggestion = _suggest(entry.key, known)
                 if suggestion is None:
-                    listed = ", ".join(repr(name) for name in known)
+                    names = ", ".join(repr(name) for name in listed or known)
                     self.at(
-                        entry.line, f"unknown field {entry.key!r}: {what} has {listed}"
+                        entry.line, f"unknown field {entry.key!r}: {what} has {names}"
                     )
                 else:
                     guessed.add(suggestion)
@@ -306,17 +319,23 @@ class _Checker:
                     "'_' or '-', starting with a letter or digit",
                 )
                 continue
-            fields = self.post(entry.key, entry.value, entry.line)
-            if fields is not None and page_id is not None:
+            checked = self.post(entry.key, entry.value, entry.line)
+            if checked is not None and page_id is not None:
+                fields, protected_at = checked
                 posts[entry.key] = DesiredPost(
                     address=Address(stem, entry.key),
                     page_id=page_id,
                     fields=fields,
                     location=Location(self.file, entry.line),
+                    prevent_destroy=protected_at is not None,
+                    prevent_destroy_at=protected_at,
                 )
         return posts
 
-    def post(self, key: str, node: Node, line: int) -> PostFields | None:
+    def post(
+        self, key: str, node: Node, line: int
+    ) -> tuple[PostFields, Location | None] | None:
+        """The post's content, and the line of ``prevent_destroy: true`` if set."""
         if isinstance(node, Scalar) and node.value is None:
             self.at(
                 line, f"post {key!r} has no content: set message, link or attachments"
@@ -330,7 +349,8 @@ class _Checker:
             )
             return None
         before = len(self.problems)
-        entries, _ = self.fields(node, POST_FIELDS, "a post")
+        entries, _ = self.fields(node, POST_KEYS, "a post", listed=POST_FIELDS)
+        protected_at = self.prevent_destroy(_value(entries, "prevent_destroy"))
         message = self.message(_value(entries, "message"))
         link = self.link(_value(entries, "link"))
         attachments = self.attachments(_value(entries, "attachments"))
@@ -348,7 +368,17 @@ class _Checker:
             )
         if len(self.problems) > before:
             return None
-        return PostFields(message=message, link=link, attachments=attachments)
+        fields = PostFields(message=message, link=link, attachments=attachments)
+        return fields, protected_at
+
+    def prevent_destroy(self, node: Node | None) -> Location | None:
+        """A boolean and nothing else: a safety flag must never be half set."""
+        if node is None:
+            return None
+        if isinstance(node, Scalar) and isinstance(node.value, bool):
+            return Location(self.file, node.line) if node.value else None
+        self.at(node.line, f"prevent_destroy must be true or false, got {_shown(node)}")
+        return None
 
     def message(self, node: Node | None) -> str | None:
         if node is None or (isinstance(node, Scalar) and node.value is None):

@@ -49,6 +49,10 @@ class DesiredPost:
     page_id: str
     fields: PostFields
     location: Location  # the line of the post key, for errors about this post
+    # Not content: a safety rail. Any plan that would replace the post fails; taking
+    # the post out of its manifest takes the protection with it (Terraform's rule).
+    prevent_destroy: bool = False
+    prevent_destroy_at: Location | None = None  # the flag's line, for the refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +84,22 @@ class Record:
     hashes: Mapping[str, str]  # field name -> hash of the normalized value as applied
 
 
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """A push about to be sent, recorded first so that a crash cannot lose the post.
+
+    If the run dies before the post id is recorded, the next run looks the page's
+    posts created since ``since`` up and adopts the one whose fields match ``hashes``.
+    """
+
+    hashes: Mapping[str, str]  # field_hashes of the content being pushed
+    since: int  # unix seconds just before the push was sent
+
+
 @dataclass(slots=True)
 class RecordedPage:
     """The lockfile's entries for one page."""
 
     manifest: str  # the stem of the manifest that owned the page, to address deletions
     posts: dict[str, Record] = field(default_factory=dict)
+    intents: dict[str, Intent] = field(default_factory=dict)  # post key -> pending push

@@ -36,10 +36,28 @@ class Action:
     )
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class UnknownOutcome:
+    """A push that was sent but whose post id never reached the lockfile, on a page
+    statesync cannot list: nothing is planned for it until someone resolves it."""
+
+    address: Address
+    page_id: str
+    since: int  # unix seconds when the push was sent
+
+    def resolve_hint(self) -> str:
+        return (
+            f"check page {self.page_id} for the post, then run `statesync resolve "
+            f"{self.address} --post-id <id>` if it was published, or `statesync "
+            f"resolve {self.address} --not-published` if it was not"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     actions: tuple[Action, ...]
     reads_live: bool = True  # False: planned from recorded hashes, drift cannot be seen
+    unknown: tuple[UnknownOutcome, ...] = ()  # pushes to resolve before they can plan
 
     def counts(self) -> dict[ActionKind, int]:
         counter = Counter(action.kind for action in self.actions)
@@ -47,15 +65,19 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actions)
+        return bool(self.actions or self.unknown)
 
     def summary(self) -> str:
-        if not self.actions:
-            return "No changes."
         counts = self.counts()
-        return (
-            f"Plan: {counts[ActionKind.PUSH]} to push, "
+        line = (
+            "No changes."
+            if not self.actions
+            else f"Plan: {counts[ActionKind.PUSH]} to push, "
             f"{counts[ActionKind.UPDATE]} to update, "
             f"{counts[ActionKind.REPLACE]} to replace, "
             f"{counts[ActionKind.DELETE]} to delete."
         )
+        if self.unknown:
+            count = len(self.unknown)
+            line += f" {count} push{'es' if count != 1 else ''} to resolve."
+        return line

@@ -22,7 +22,7 @@ from statesync.model import (
     RecordedPage,
 )
 from statesync.normalize import field_hashes, normalize
-from statesync.plan import Action, ActionKind, Plan
+from statesync.plan import Action, ActionKind, Plan, UnknownOutcome
 
 Recorded = Mapping[str, RecordedPage]  # page id -> the lockfile's entries
 Live = Mapping[str, PostFields | None]  # post id -> live fields, None when gone
@@ -40,14 +40,37 @@ def make_plan(
     recorded ones, so edits made outside statesync (drift) cannot be seen.
     """
     actions: list[Action] = []
+    unknown = _unknown_outcomes(desired, recorded)
+    pending = {(u.page_id, u.address.key) for u in unknown}
     for post in sorted(desired.posts(), key=lambda p: p.address):
+        if (post.page_id, post.address.key) in pending:
+            continue  # pushing again could publish it twice
         page = recorded.get(post.page_id)
         record = page.posts.get(post.address.key) if page else None
         action = _plan_post(post, record, live, in_place)
         if action is not None:
             actions.append(action)
-    actions.extend(_deletions(desired, recorded))
-    return Plan(actions=tuple(actions), reads_live=live is not None)
+    actions.extend(
+        a
+        for a in _deletions(desired, recorded)
+        if (a.page_id, a.address.key) not in pending
+    )
+    return Plan(actions=tuple(actions), reads_live=live is not None, unknown=unknown)
+
+
+def _unknown_outcomes(
+    desired: Desired, recorded: Recorded
+) -> tuple[UnknownOutcome, ...]:
+    """Intents left in the lockfile after recovery: pushes nobody could settle."""
+    outcomes: list[UnknownOutcome] = []
+    for page_id, page in recorded.items():
+        owner = desired.pages.get(page_id)
+        manifest = owner.stem if owner else page.manifest
+        outcomes.extend(
+            UnknownOutcome(Address(manifest, key), page_id, intent.since)
+            for key, intent in page.intents.items()
+        )
+    return tuple(sorted(outcomes))
 
 
 def _plan_post(

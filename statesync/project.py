@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,10 @@ from statesync.manifest import load_desired
 from statesync.model import Desired, PostFields, RecordedPage
 from statesync.plan import Plan
 from statesync.planner import Live, make_plan
-from statesync.providers.base import Reader, Writer
+from statesync.providers.base import Lister, Reader, ReaderLister, Writer
 from statesync.providers.graph import GraphProvider
 from statesync.providers.oneall import OneAllProvider, PullRefused
+from statesync.recovery import Settled, recover
 from statesync.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class Project:
 class Connection:
     writer: Writer
     reader: Reader | None
+    lister: Lister | None  # lists a page's recent posts, to settle lost pushes
     banner: str | None  # said first by every plan and apply, e.g. on the sandbox
 
 
@@ -60,6 +63,7 @@ class Connection:
 class Planned:
     plan: Plan
     live: Live | None  # what the plan was made from, for a saved plan's guards
+    settled: tuple[Settled, ...] = ()  # lost pushes recovery adopted or cleared
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +153,9 @@ def connect(
         else:
             ends = _endpoints_from(project.config, environ)
         writer, reader = _providers(project.config, ends, stack)
-        yield Connection(writer=writer, reader=reader, banner=ends.banner)
+        yield Connection(
+            writer=writer, reader=reader, lister=reader, banner=ends.banner
+        )
 
 
 def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpoints:
@@ -194,7 +200,8 @@ def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpo
 
 def _providers(
     config: ProjectConfig, ends: _Endpoints, stack: ExitStack
-) -> tuple[Writer, Reader | None]:
+) -> tuple[Writer, ReaderLister | None]:
+    """The writer, and the reader that also lists pages for crash recovery."""
     graph = None
     if ends.graph_token is not None and (
         config.provider == "graph" or config.oneall.read in ("auto", "graph")
@@ -243,30 +250,56 @@ def _required(environ: Mapping[str, str], name: str, what: str) -> Secret:
     return secret
 
 
+READ_CHUNK = 50  # PROTOCOL §5: a batch holds at most 50 requests
+
+
 def read_posts(
-    reader: Reader | None, wanted: Mapping[str, Sequence[str]]
+    reader: Reader | None,
+    wanted: Mapping[str, Sequence[str]],
+    *,
+    parallelism: int = 1,
 ) -> Live | None:
     """Live fields of ``{page id: [post ids]}``; None when there is no way to read.
 
-    A Pull API that refuses to read is not an error: the plan is then made from the
-    recorded hashes, and says that drift cannot be seen.
+    Reads go in chunks of up to 50 ids (one batch request each), up to
+    ``parallelism`` in flight. A Pull API that refuses to read is not an error: the
+    plan is then made from the recorded hashes, and says that drift cannot be seen.
     """
     if reader is None:
         return None
+    chunks = [
+        (page_id, list(ids[start : start + READ_CHUNK]))
+        for page_id, ids in sorted(wanted.items())
+        for start in range(0, len(ids), READ_CHUNK)
+    ]
     live: dict[str, PostFields | None] = {}
-    for page_id, ids in sorted(wanted.items()):
-        if not ids:
-            continue
-        try:
-            live.update(reader.read(page_id, ids))
-        except PullRefused as exc:
-            log.warning("cannot read live posts, planning without them: %s", exc)
-            return None
+    try:
+        if parallelism <= 1 or len(chunks) <= 1:
+            for page_id, ids in chunks:
+                live.update(reader.read(page_id, ids))
+        else:
+            with ThreadPoolExecutor(max_workers=parallelism) as pool:
+                for result in pool.map(lambda chunk: reader.read(*chunk), chunks):
+                    live.update(result)
+    except PullRefused as exc:
+        log.warning("cannot read live posts, planning without them: %s", exc)
+        return None
     return live
 
 
-def plan_project(project: Project, connection: Connection) -> Planned:
-    """Read every recorded post the manifests still want, then plan."""
+def plan_project(
+    project: Project,
+    connection: Connection,
+    *,
+    save_recovery: bool = False,
+    parallelism: int = 1,
+) -> Planned:
+    """Settle lost pushes, read every recorded post the manifests still want, plan.
+
+    Recovery changes the lockfile in memory; apply (``save_recovery``) writes it at
+    once, so that an adopted post is recorded even if nothing else happens.
+    """
+    settled = settle(project, connection, save=save_recovery)
     wanted: dict[str, list[str]] = {}
     recorded = project.recorded()
     for page_id, page in recorded.items():
@@ -277,15 +310,27 @@ def plan_project(project: Project, connection: Connection) -> Planned:
                 for key, record in sorted(page.posts.items())
                 if key in desired_page.posts
             ]
-    live = read_posts(connection.reader, wanted)
+    live = read_posts(connection.reader, wanted, parallelism=parallelism)
     plan = make_plan(project.desired, recorded, live, connection.writer.in_place_fields)
-    return Planned(plan=plan, live=live)
+    return Planned(plan=plan, live=live, settled=tuple(settled))
 
 
-def read_touched(plan: Plan, reader: Reader | None) -> Live | None:
+def settle(
+    project: Project, connection: Connection, *, save: bool = True
+) -> list[Settled]:
+    """Settle the pushes an interrupted run left as intents (statesync.recovery)."""
+    settled = recover(project.lock, connection.lister, project.scope)
+    if settled and save:
+        project.lock.save()
+    return settled
+
+
+def read_touched(
+    plan: Plan, reader: Reader | None, *, parallelism: int = 1
+) -> Live | None:
     """Live fields of every post a plan acts on, to check a saved plan is not stale."""
     wanted: dict[str, list[str]] = {}
     for action in plan.actions:
         if action.post_id:
             wanted.setdefault(action.page_id, []).append(action.post_id)
-    return read_posts(reader, wanted)
+    return read_posts(reader, wanted, parallelism=parallelism)

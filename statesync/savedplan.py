@@ -67,7 +67,12 @@ def live_digests(plan: Plan, live: Live | None) -> dict[str, str | None] | None:
     if live is None:
         return None
     touched = {action.post_id for action in plan.actions if action.post_id}
-    return {post_id: _live_digest(live.get(post_id)) for post_id in sorted(touched)}
+    # Only posts read at plan time: a deleted post is not read (nothing to compare)
+    return {
+        post_id: _live_digest(live.get(post_id))
+        for post_id in sorted(touched)
+        if post_id in live
+    }
 
 
 def _live_digest(fields: PostFields | None) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from statesync.errors import Location, ProviderError
 from statesync.model import Address, Desired, DesiredPost, PageManifest, PostFields
-from statesync.providers.base import PostGone
+from statesync.providers.base import ListedPost, PostGone, PushOutcomeUnknown
 
 
 class FakeProvider:
@@ -22,6 +22,10 @@ class FakeProvider:
         self.posts: dict[str, PostFields] = {}
         self.calls: list[tuple[str, str]] = []
         self.fail_on: set[tuple[str, str]] = set()  # (verb, page_id or post_id)
+        # Pushes whose answer is lost: "commit" publishes first, "drop" does not.
+        self.lose_answers: list[str] = []
+        self.created: dict[str, int] = {}
+        self.now = 1_800_000_000
         self._ids = itertools.count(100001)
 
     def _check(self, verb: str, target: str) -> None:
@@ -31,9 +35,27 @@ class FakeProvider:
 
     def push(self, page_id: str, fields: PostFields) -> str:
         self._check("push", page_id)
+        lost = self.lose_answers.pop(0) if self.lose_answers else None
+        if lost == "drop":
+            raise PushOutcomeUnknown("connection dropped", target=page_id)
         post_id = f"{page_id}_{next(self._ids)}"
         self.posts[post_id] = _echo(fields)
+        self.created[post_id] = self.now
+        if lost == "commit":
+            raise PushOutcomeUnknown("answer lost after the write", target=page_id)
         return post_id
+
+    def recent_posts(self, page_id: str, *, since: int) -> list[ListedPost]:
+        self.calls.append(("list", page_id))
+        return sorted(
+            (
+                ListedPost(post_id, fields, self.created[post_id])
+                for post_id, fields in self.posts.items()
+                if post_id.startswith(f"{page_id}_")
+                and self.created.get(post_id, 0) >= since
+            ),
+            key=lambda post: -post.created_time,
+        )
 
     def update(self, page_id: str, post_id: str, fields: PostFields) -> None:
         self._check("update", post_id)
@@ -90,3 +112,18 @@ def make_desired(
 
 def lock_path(tmp_path: Path) -> Path:
     return tmp_path / "statesync.lock"
+
+
+class FakeClock:
+    """Time that passes only when slept: no test waits for real."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

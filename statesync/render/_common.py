@@ -75,3 +75,9 @@ def show(value: object) -> str:
     if value is None or value == []:
         return "(none)"
     return json.dumps(value, ensure_ascii=False)
+
+
+UNKNOWN_OUTCOME = (
+    "a push was sent but its answer was lost, and the page cannot be listed to find "
+    "out whether it was published: nothing is planned for this post until resolved"
+)

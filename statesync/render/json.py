@@ -23,6 +23,10 @@ Format version 1, published as ``statesync/schemas/plan-v1.schema.json``::
           "drift": false,            # live differs from what statesync last applied
           "note": null               # why, when it is not obvious
         }
+      ],
+      "unknown_outcomes": [          # pushes sent whose result is unknown (resolve)
+        {"address": "acme/new", "manifest": "acme", "post_key": "new",
+         "page_id": "104510075301234", "since": 1795000000}
       ]
     }
 
@@ -38,7 +42,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from statesync.model import POST_FIELDS, Address, PostFields
-from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
+from statesync.plan import KIND_ORDER, Action, ActionKind, Plan, UnknownOutcome
 
 __all__ = ["FORMAT_VERSION", "plan_from_data", "plan_to_data", "render_json"]
 
@@ -59,7 +63,10 @@ _ACTION_KEYS = frozenset(
         "post_key",
     }
 )
-_PLAN_KEYS = frozenset({"actions", "format_version", "reads_live", "summary"})
+_PLAN_KEYS = frozenset(
+    {"actions", "format_version", "reads_live", "summary", "unknown_outcomes"}
+)
+_UNKNOWN_KEYS = frozenset({"address", "manifest", "page_id", "post_key", "since"})
 
 
 def render_json(plan: Plan) -> str:
@@ -72,6 +79,16 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "reads_live": plan.reads_live,
         "summary": {kind.value: count for kind, count in plan.counts().items()},
         "actions": [_action_to_data(action) for action in plan.actions],
+        "unknown_outcomes": [
+            {
+                "address": str(unknown.address),
+                "manifest": unknown.address.manifest,
+                "post_key": unknown.address.key,
+                "page_id": unknown.page_id,
+                "since": unknown.since,
+            }
+            for unknown in plan.unknown
+        ],
     }
 
 
@@ -118,7 +135,17 @@ def plan_from_data(data: object) -> Plan:
         _action_from_data(entry, f"actions[{index}]")
         for index, entry in enumerate(entries)
     )
-    result = Plan(actions=actions, reads_live=_bool(plan["reads_live"], "reads_live"))
+    outcomes = plan["unknown_outcomes"]
+    if not isinstance(outcomes, list):
+        raise ValueError("plan: unknown_outcomes must be a list")
+    result = Plan(
+        actions=actions,
+        reads_live=_bool(plan["reads_live"], "reads_live"),
+        unknown=tuple(
+            _unknown_from_data(entry, f"unknown_outcomes[{index}]")
+            for index, entry in enumerate(outcomes)
+        ),
+    )
     summary = _mapping(plan["summary"], {kind.value for kind in KIND_ORDER}, "summary")
     expected = {kind.value: count for kind, count in result.counts().items()}
     if dict(summary) != expected or any(
@@ -163,6 +190,22 @@ def _action_from_data(data: object, where: str) -> Action:
         drift=_bool(entry["drift"], f"{where}.drift"),
         note=_optional_str(entry["note"], f"{where}.note"),
     )
+
+
+def _unknown_from_data(data: object, where: str) -> UnknownOutcome:
+    entry = _mapping(data, _UNKNOWN_KEYS, where)
+    address = Address(
+        _str(entry["manifest"], f"{where}.manifest"),
+        _str(entry["post_key"], f"{where}.post_key"),
+    )
+    if entry["address"] != str(address):
+        raise ValueError(
+            f"{where}.address: {entry['address']!r} is not manifest/post_key"
+        )
+    since = entry["since"]
+    if type(since) is not int:
+        raise ValueError(f"{where}.since: must be an integer")
+    return UnknownOutcome(address, _str(entry["page_id"], f"{where}.page_id"), since)
 
 
 def _fields_from_data(data: object, where: str) -> PostFields | None:

@@ -30,6 +30,7 @@ from statesync.render._common import (
     NO_READER_NOTE,
     REPLACE_WARNING,
     SYMBOLS,
+    UNKNOWN_OUTCOME,
     count_drifted,
     drift_sentence,
     field_value,
@@ -80,6 +81,11 @@ def render_markdown(
     drifted = count_drifted(plan.actions)
     if drifted:
         head.append(f"> **Drift:** {_escape(drift_sentence(drifted))}")
+    for unknown in plan.unknown:
+        head.append(
+            f"> **Unknown outcome:** {_escape(str(unknown.address))}: "
+            f"{_escape(UNKNOWN_OUTCOME)}; {_escape(unknown.resolve_hint())}"
+        )
     if not plan.actions:
         return _join(head)
     rows = [_row(action) for action in plan.actions]

@@ -13,6 +13,7 @@ from statesync.render._common import (
     NO_READER_NOTE,
     REPLACE_WARNING,
     SYMBOLS,
+    UNKNOWN_OUTCOME,
     count_drifted,
     drift_sentence,
     field_value,
@@ -53,6 +54,11 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         head, *rest = _render_action(action)
         lines.append(paint(head, _COLOURS[action.kind]))
         lines.extend(rest)
+        lines.append("")
+    for unknown in plan.unknown:
+        lines.append(paint(f"  ? {unknown.address}: unknown outcome", _YELLOW))
+        lines.append(f"{_INDENT}# {UNKNOWN_OUTCOME}")
+        lines.append(f"{_INDENT}# {unknown.resolve_hint()}")
         lines.append("")
     lines.append(paint(plan.summary(), _BOLD))
     return "\n".join(lines) + "\n"

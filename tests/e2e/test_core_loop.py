@@ -186,8 +186,8 @@ def test_api_error_mid_apply_keeps_every_pushed_post(
                 "method": "POST",
                 "path": "/feed$",
                 "action": "error",
-                "status": 500,
-                "code": 2,
+                "status": 400,
+                "code": 368,  # a policy block: not transient, nothing published
                 "skip": 1,
                 "times": 1,
             }

@@ -21,7 +21,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension
 from syrupy.location import PyTestLocation
 
-from statesync.plan import Plan
+from statesync.model import Address
+from statesync.plan import Plan, UnknownOutcome
 from statesync.render.json import plan_from_data, plan_to_data, render_json
 from tests.unit.test_render_markdown import no_reader_plan, plans, sample_plan
 
@@ -69,9 +70,36 @@ def test_no_changes() -> None:
         '    "push": 0,\n'
         '    "replace": 0,\n'
         '    "update": 0\n'
-        "  }\n"
+        "  },\n"
+        '  "unknown_outcomes": []\n'
         "}\n"
     )
+
+
+def unknown_plan() -> Plan:
+    return Plan(
+        actions=(),
+        unknown=(
+            UnknownOutcome(Address("acme", "new"), "104510075301234", 1795000000),
+        ),
+    )
+
+
+def test_unknown_outcomes_round_trip_and_validate(
+    validator: Draft202012Validator,
+) -> None:
+    data = json.loads(render_json(unknown_plan()))
+    validator.validate(data)
+    assert data["unknown_outcomes"] == [
+        {
+            "address": "acme/new",
+            "manifest": "acme",
+            "page_id": "104510075301234",
+            "post_key": "new",
+            "since": 1795000000,
+        }
+    ]
+    assert plan_from_data(data) == unknown_plan()
 
 
 @pytest.mark.parametrize("plan", [sample_plan(), no_reader_plan(), Plan(actions=())])

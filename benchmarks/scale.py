@@ -1,0 +1,664 @@
+"""Scale benchmark (issue 8): plan and apply a large project against the emulator.
+
+A script, not a test: it prints figures and compares each against a reference
+measured in the same run, on the same in-process emulator (loopback only):
+
+1. ``statesync plan`` with no changes: wall time, HTTP requests, the child's peak RSS;
+2. the same reads done one GET per post, 10 in flight (the reference for 1);
+3. ``statesync apply`` of P*M/10 changes spread over all pages, then the same changes
+   applied one request at a time (``--parallelism 1``, the reference for 3);
+4. an apply under a rate budget of 200 calls per page per minute: 80001 errors.
+
+Run it with the Python that has statesync installed::
+
+    python benchmarks/scale.py --quick        # 20 pages x 100 posts, about a minute
+    python benchmarks/scale.py                # 100 pages x 100 posts
+
+It ends with one summary line and exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from statesync.emulator.server import RunningEmulator, start_emulator
+from statesync.lockfile import Lockfile
+from statesync.model import PostFields, Record
+from statesync.normalize import field_hashes
+
+API = "v26.0"
+USER_ID = "910000000000001"
+USER_TOKEN = "bench-user-token"  # noqa: S105 - the emulator's test token
+TASKS = ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]
+MEDIA_PER_PAGE = 3
+IN_FLIGHT = 10  # the per-post reference: how per-resource IaC providers read
+RATE_BUDGET = {"page_calls_per_window": 200, "window_s": 60}
+# Targets (issue 8, "Benchmark")
+PLAN_SPEEDUP_MIN = 10.0
+POSTS_PER_REQUEST_MIN = 40  # at most 250 requests for 10,000 posts
+APPLY_SPEEDUP_MIN = 5.0
+RSS_MAX_MB = 200.0
+
+
+def say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+# --- the project ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    message: str
+    attachments: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> PostFields:
+        return PostFields(message=self.message, attachments=self.attachments)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the benchmark: its ids, token and desired posts by key."""
+
+    index: int
+    posts: dict[str, Post] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"7{self.index:014d}"
+
+    @property
+    def stem(self) -> str:
+        return f"page-{self.index:03d}"
+
+    @property
+    def token(self) -> str:
+        return f"bench-page-token-{self.index:03d}"
+
+    @property
+    def media(self) -> list[str]:
+        return [f"8{self.index:012d}{m:02d}" for m in range(MEDIA_PER_PAGE)]
+
+
+def initial_pages(pages: int, posts: int) -> list[Page]:
+    return [
+        Page(
+            index=p,
+            posts={
+                f"post-{i:03d}": Post(f"Page {p:03d}, post {i:03d}: benchmark message.")
+                for i in range(posts)
+            },
+        )
+        for p in range(pages)
+    ]
+
+
+def build_seed(pages: Sequence[Page]) -> dict[str, Any]:
+    """One user administering every page; each page holds its posts already."""
+    return {
+        "users": [
+            {
+                "id": USER_ID,
+                "name": "Bench User",
+                "token": USER_TOKEN,
+                "pages": [
+                    {"id": page.id, "token": page.token, "tasks": TASKS}
+                    for page in pages
+                ],
+            }
+        ],
+        "pages": [
+            {
+                "id": page.id,
+                "name": f"Bench Page {page.index:03d}",
+                "category": "Media",
+                "media": page.media,
+                "posts": [{"message": post.message} for post in page.posts.values()],
+            }
+            for page in pages
+        ],
+    }
+
+
+def write_project(root: Path, pages: Sequence[Page]) -> None:
+    """statesync.yaml and one manifest per page, describing exactly ``pages``."""
+    config = {
+        "provider": "graph",
+        "manifests": "pages/",
+        "lockfile": "statesync.lock",
+        "sandbox": False,
+        "graph": {"api_version": API, "token_env": "FACEBOOK_ACCESS_TOKEN"},
+    }
+    (root / "statesync.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    manifests = root / "pages"
+    manifests.mkdir(exist_ok=True)
+    for stale in manifests.glob("*.yaml"):
+        stale.unlink()
+    for page in pages:
+        (manifests / f"{page.stem}.yaml").write_text(_manifest(page))
+
+
+def _manifest(page: Page) -> str:
+    posts: dict[str, dict[str, Any]] = {}
+    for key, post in page.posts.items():
+        entry: dict[str, Any] = {"message": post.message}
+        if post.attachments:
+            entry["attachments"] = list(post.attachments)
+        posts[key] = entry
+    document = {"page": page.id, "name": f"Bench Page {page.index:03d}", "posts": posts}
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=200)
+
+
+def read_feed_ids(client: httpx.Client, page: Page) -> dict[str, str]:
+    """Message -> post id, from the page's feed (``limit=100``, following paging)."""
+    ids: dict[str, str] = {}
+    url: str | None = f"/{API}/{page.id}/feed"
+    params: dict[str, Any] | None = {"fields": "id,message", "limit": 100}
+    headers = {"Authorization": f"Bearer {page.token}"}
+    while url:
+        body = client.get(url, params=params, headers=headers).raise_for_status()
+        reply = body.json()
+        for post in reply["data"]:
+            ids[post.get("message", "")] = post["id"]
+        url, params = reply.get("paging", {}).get("next"), None
+        if not reply["data"]:
+            break
+    return ids
+
+
+def write_lockfile(root: Path, url: str, pages: Sequence[Page]) -> dict[str, str]:
+    """The lockfile of a project already applied; returns post id by address."""
+    for stale in ("statesync.lock", "statesync.lock.journal"):
+        (root / stale).unlink(missing_ok=True)
+    lock = Lockfile(path=root / "statesync.lock")
+    post_ids: dict[str, str] = {}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for page in pages:
+            feed = read_feed_ids(client, page)
+            for key, post in page.posts.items():
+                post_id = feed[post.message]
+                lock.record(
+                    page.id, page.stem, key, Record(post_id, field_hashes(post.fields))
+                )
+                post_ids[f"{page.stem}/{key}"] = post_id
+    lock.save()
+    return post_ids
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeMix:
+    pushes: int
+    updates: int
+    deletes: int
+
+    @property
+    def total(self) -> int:
+        return self.pushes + self.updates + self.deletes
+
+    @classmethod
+    def per_page(cls, changes: int) -> ChangeMix:
+        """About 40% pushes, 30% updates, 30% deletes."""
+        updates = deletes = max(1, (changes * 3) // 10)
+        return cls(max(1, changes - updates - deletes), updates, deletes)
+
+
+def change_pages(pages: Sequence[Page], mix: ChangeMix, round_no: int) -> list[Page]:
+    """Every page gets the same mix: edits of its first posts, deletion of its last
+    ones and new keys (one of them with a photo attached)."""
+    return [_change_page(page, mix, round_no) for page in pages]
+
+
+def _change_page(page: Page, mix: ChangeMix, round_no: int) -> Page:
+    keys = list(page.posts)
+    edited = set(keys[: mix.updates])
+    deleted = set(keys[len(keys) - mix.deletes :])
+    posts = {
+        key: replace(post, message=f"{post.message} Edited in round {round_no}.")
+        if key in edited
+        else post
+        for key, post in page.posts.items()
+        if key not in deleted
+    }
+    for n in range(mix.pushes):
+        message = f"Page {page.index:03d}, round {round_no}, new post {n:02d}."
+        attachments = (page.media[n % MEDIA_PER_PAGE],) if n == 0 else ()
+        posts[f"new-r{round_no}-{n:02d}"] = Post(message, attachments)
+    return replace(page, posts=posts)
+
+
+# --- the emulator -----------------------------------------------------------------
+
+
+def control(emulator: RunningEmulator, route: str, body: dict[str, Any]) -> None:
+    reply = httpx.post(f"{emulator.url}/_emulator/{route}", json=body, timeout=10)
+    reply.raise_for_status()
+
+
+def requests_since_reset(emulator: RunningEmulator) -> int:
+    total: int = emulator.stats()["total"]
+    return total
+
+
+class RefusalCounter:
+    """Counts the emulator's rate-limit refusals (each one is an 80001 error).
+
+    The stats route counts requests, not refusals, so the limiter of the in-process
+    emulator is wrapped; a private attribute, acceptable in a benchmark.
+    """
+
+    def __init__(self, emulator: RunningEmulator) -> None:
+        limiter = emulator._ctx.limiter
+        admit: Callable[[str], bool] = limiter.admit
+        self.count = 0
+        self._lock = threading.Lock()
+
+        def counting_admit(page_id: str) -> bool:
+            admitted = admit(page_id)
+            if not admitted:
+                with self._lock:
+                    self.count += 1
+            return admitted
+
+        limiter.admit = counting_admit  # type: ignore[method-assign]
+
+
+# --- running statesync ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One child statesync: its exit code, output, wall time and peak RSS."""
+
+    code: int
+    stdout: str
+    stderr: str
+    wall_s: float
+    rss_mb: float
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass(slots=True)
+class Cli:
+    url: str
+    has_parallelism: bool
+    log_dir: Path | None = None
+    runs: int = 0
+
+    def run(self, *args: str, parallelism: int | None = None) -> Run:
+        argv = [sys.executable, "-m", "statesync"]
+        if self.log_dir is not None:
+            argv.append("-v")
+        argv.extend(args)
+        if parallelism is not None and self.has_parallelism:
+            argv.extend(["--parallelism", str(parallelism)])
+        env = {
+            **os.environ,
+            "STATESYNC_GRAPH_URL": self.url,
+            "FACEBOOK_ACCESS_TOKEN": USER_TOKEN,
+            "NO_COLOR": "1",
+            "CI": "1",
+        }
+        result = run_child(argv, env)
+        self.runs += 1
+        if self.log_dir is not None:
+            name = f"{self.runs:02d}-{args[0]}"
+            (self.log_dir / f"{name}.out").write_text(result.stdout)
+            (self.log_dir / f"{name}.err").write_text(result.stderr)
+        return result
+
+
+def run_child(argv: list[str], env: dict[str, str]) -> Run:
+    """Run to completion; peak RSS from the child's own rusage (wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=out, stderr=err, env=env)  # noqa: S603
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            code=child.returncode,
+            stdout=out.read().decode(errors="replace"),
+            stderr=err.read().decode(errors="replace"),
+            wall_s=wall,
+            rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+        )
+
+
+def detect_parallelism() -> bool:
+    argv = [sys.executable, "-m", "statesync", "plan", "--help"]
+    shown = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
+    return "--parallelism" in shown.stdout
+
+
+# --- the phases -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    phase: str
+    wall_s: float
+    requests: int
+    extra: str
+    ok: bool = True
+    rss_mb: float | None = None
+
+
+@contextmanager
+def latency(emulator: RunningEmulator, ms: int) -> Iterator[None]:
+    control(emulator, "latency", {"ms": ms})
+    try:
+        yield
+    finally:
+        control(emulator, "latency", {"ms": 0})
+
+
+def check_no_changes(cli: Cli, project: Path, what: str) -> str | None:
+    """None when a plan (latency 0) says ``No changes.``; else why not."""
+    result = cli.run("plan", str(project))
+    if result.code == 0 and "No changes." in result.stdout:
+        return None
+    tail = "\n".join(result.output.strip().splitlines()[-15:])
+    return f"{what}: plan exited {result.code} and did not say 'No changes.':\n{tail}"
+
+
+def cli_row(label: str, result: Run, requests: int, *, expect: str = "") -> Row:
+    ok = result.code == 0 and expect in result.stdout
+    extra = f"peak RSS {result.rss_mb:.0f} MB"
+    if not ok:
+        extra += f"; exit {result.code}: {_last_line(result)}"
+    return Row(label, result.wall_s, requests, extra, ok, result.rss_mb)
+
+
+def _last_line(result: Run) -> str:
+    lines = result.output.strip().splitlines()
+    return lines[-1][:120] if lines else "(no output)"
+
+
+def phase_plan(emulator: RunningEmulator, cli: Cli, project: Path, ms: int) -> Row:
+    emulator.reset()
+    with latency(emulator, ms):
+        result = cli.run("plan", str(project), parallelism=10)
+    requests = requests_since_reset(emulator)
+    return cli_row("1 plan, no changes", result, requests, expect="No changes.")
+
+
+def phase_per_post_reads(
+    emulator: RunningEmulator, pages: Sequence[Page], post_ids: dict[str, str], ms: int
+) -> Row:
+    """One GET per post, ``IN_FLIGHT`` threads over one shared client."""
+    emulator.reset()
+    reads = [
+        (post_ids[f"{page.stem}/{key}"], page.token)
+        for page in pages
+        for key in page.posts
+    ]
+    limits = httpx.Limits(
+        max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT
+    )
+    client = httpx.Client(base_url=emulator.url, timeout=60, limits=limits)
+
+    def read(item: tuple[str, str]) -> bool:
+        post_id, token = item
+        reply = client.get(
+            f"/{API}/{post_id}",
+            params={"fields": "id,message,attachments"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return reply.status_code == 200 and reply.json().get("id") == post_id
+
+    with client, latency(emulator, ms), ThreadPoolExecutor(IN_FLIGHT) as pool:
+        start = time.perf_counter()
+        results = list(pool.map(read, reads))
+        wall = time.perf_counter() - start
+    failed = results.count(False)
+    extra = f"{len(reads)} GETs, {IN_FLIGHT} in flight"
+    if failed:
+        extra += f"; {failed} failed"
+    requests = requests_since_reset(emulator)
+    return Row("2 per-post reads (ref)", wall, requests, extra, not failed)
+
+
+def phase_apply(
+    emulator: RunningEmulator,
+    cli: Cli,
+    project: Path,
+    ms: int,
+    *,
+    label: str,
+    parallelism: int,
+) -> Row:
+    """Apply the manifests as they are; requests counted as a difference of stats."""
+    before = requests_since_reset(emulator)
+    with latency(emulator, ms):
+        result = cli.run(
+            "apply", str(project), "--auto-approve", parallelism=parallelism
+        )
+    requests = requests_since_reset(emulator) - before
+    return cli_row(label, result, requests)
+
+
+# --- the report -------------------------------------------------------------------
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    say(f"{'phase':<34} {'wall s':>8} {'requests':>9}  extra")
+    say("-" * 100)
+    for row in rows:
+        mark = "" if row.ok else "  [FAILED]"
+        say(f"{row.phase:<34} {row.wall_s:>8.2f} {row.requests:>9}  {row.extra}{mark}")
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    posts: int
+    changes: int
+    plan: Row
+    per_post: Row
+    apply: Row
+    sequential: Row
+    refusals: int
+
+    @property
+    def plan_speedup(self) -> float:
+        return self.per_post.wall_s / self.plan.wall_s
+
+    @property
+    def apply_speedup(self) -> float:
+        return self.sequential.wall_s / self.apply.wall_s
+
+    def line(self) -> str:
+        return (
+            f"plan {self.posts} posts: {self.plan.wall_s:.2f} s, {self.plan.requests} "
+            f"requests, {self.plan_speedup:.1f}x faster than per-post reads; "
+            f"apply {self.changes}: {self.apply.wall_s:.2f} s, "
+            f"{self.apply_speedup:.1f}x faster than sequential"
+        )
+
+    def targets(self) -> list[tuple[bool, str]]:
+        """(met, description) for every target of issue 8."""
+        max_requests = self.posts // POSTS_PER_REQUEST_MIN
+        rss = self.plan.rss_mb or 0.0
+        return [
+            (
+                self.plan_speedup >= PLAN_SPEEDUP_MIN,
+                f"plan {self.plan_speedup:.1f}x faster than per-post reads "
+                f"(target >= {PLAN_SPEEDUP_MIN:.0f}x)",
+            ),
+            (
+                self.plan.requests <= max_requests,
+                f"plan {self.plan.requests} requests (target <= {max_requests})",
+            ),
+            (
+                self.apply_speedup >= APPLY_SPEEDUP_MIN,
+                f"apply {self.apply_speedup:.1f}x faster than sequential "
+                f"(target >= {APPLY_SPEEDUP_MIN:.0f}x)",
+            ),
+            (
+                rss < RSS_MAX_MB,
+                f"plan peak RSS {rss:.0f} MB (target < {RSS_MAX_MB:.0f})",
+            ),
+            (
+                self.refusals == 0,
+                f"{self.refusals} rate-limit refusals (80001) under the budget "
+                "(target 0)",
+            ),
+        ]
+
+
+# --- main -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    pages: int
+    posts: int
+    latency_ms: int
+    log_dir: Path | None
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description="Scale benchmark of statesync.")
+    parser.add_argument("--quick", action="store_true", help="20 pages x 100 posts")
+    parser.add_argument("--pages", type=int, help="pages (default 100)")
+    parser.add_argument("--posts", type=int, help="posts per page (default 100)")
+    parser.add_argument("--latency-ms", type=int, default=50, help="per HTTP request")
+    parser.add_argument(
+        "--log-dir",
+        type=Path,
+        help="run statesync with -v and keep each run's stdout/stderr here",
+    )
+    args = parser.parse_args(argv)
+    pages = args.pages or (20 if args.quick else 100)
+    posts = args.posts or 100
+    if pages < 1 or posts < 10:
+        parser.error("--pages must be >= 1 and --posts >= 10")
+    return Options(pages, posts, args.latency_ms, args.log_dir)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    if options.log_dir is not None:
+        options.log_dir.mkdir(parents=True, exist_ok=True)
+    pages = initial_pages(options.pages, options.posts)
+    say(
+        f"statesync scale benchmark: {options.pages} pages x {options.posts} posts, "
+        f"{options.latency_ms} ms per HTTP request; {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}"
+    )
+    emulator = start_emulator(seed=build_seed(pages), port=0)
+    try:
+        with tempfile.TemporaryDirectory(prefix="statesync-bench-") as tmp:
+            return run_benchmark(emulator, Path(tmp), pages, options)
+    finally:
+        emulator.stop()
+
+
+def run_benchmark(
+    emulator: RunningEmulator, project: Path, pages: list[Page], options: Options
+) -> int:
+    started = time.perf_counter()
+    ms = options.latency_ms
+    mix = ChangeMix.per_page(options.posts // 10)
+    changes = mix.total * len(pages)
+    cli = Cli(emulator.url, detect_parallelism(), options.log_dir)
+    mode = (
+        "--parallelism 10, reference --parallelism 1"
+        if cli.has_parallelism
+        else "the CLI has no --parallelism yet: every apply runs with its defaults"
+    )
+    say(f"mode: {mode}")
+    say(
+        f"changes per page: {mix.pushes} pushes, {mix.updates} updates, {mix.deletes} deletes"
+    )
+
+    write_project(project, pages)
+    post_ids = write_lockfile(project, emulator.url, pages)
+    if problem := check_no_changes(cli, project, "the generated project"):
+        say(problem)
+        return 1
+
+    plan = phase_plan(emulator, cli, project, ms)
+    per_post = phase_per_post_reads(emulator, pages, post_ids, ms)
+
+    # Phase 3: the same changes in parallel, then one request at a time, each from the
+    # seed and the same starting lockfile.
+    changed = change_pages(pages, mix, round_no=1)
+    problems: list[str] = []
+    emulator.reset()
+    write_project(project, changed)
+    parallel = phase_apply(
+        emulator, cli, project, ms, label=f"3 apply {changes} changes", parallelism=10
+    )
+    problems.append(check_no_changes(cli, project, "after the parallel apply") or "")
+    emulator.reset()
+    write_lockfile(project, emulator.url, pages)
+    sequential = phase_apply(
+        emulator, cli, project, ms, label="3 same, one at a time (ref)", parallelism=1
+    )
+    problems.append(check_no_changes(cli, project, "after the sequential apply") or "")
+
+    # Phase 4: a further set of changes under a per-page rate budget.
+    refusals = RefusalCounter(emulator)
+    control(emulator, "rate-limit", RATE_BUDGET)
+    write_project(project, change_pages(changed, mix, round_no=2))
+    budget = phase_apply(
+        emulator, cli, project, ms, label="4 apply under 200 calls/page/min",
+        parallelism=10,
+    )  # fmt: skip
+    control(emulator, "rate-limit", {"page_calls_per_window": None})
+    budget = replace(
+        budget,
+        extra=f"{refusals.count} refused with 80001; {budget.extra}",
+        ok=budget.ok and refusals.count == 0,
+    )
+    problems.append(
+        check_no_changes(cli, project, "after the apply under a budget") or ""
+    )
+
+    rows = [plan, per_post, parallel, sequential, budget]
+    say()
+    print_table(rows)
+    summary = Summary(
+        posts=sum(len(p.posts) for p in pages),
+        changes=changes,
+        plan=plan,
+        per_post=per_post,
+        apply=parallel,
+        sequential=sequential,
+        refusals=refusals.count,
+    )
+    targets = summary.targets()
+    targets += [(row.ok, f"phase '{row.phase}' succeeded") for row in rows]
+    targets += [(False, problem) for problem in problems if problem]
+    say()
+    for met, text in targets:
+        say(f"{'met   ' if met else 'MISSED'} {text}")
+    say(f"(the benchmark took {time.perf_counter() - started:.0f} s)")
+    say(summary.line())
+    return 0 if all(met for met, _ in targets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
