@@ -19,7 +19,6 @@ import click
 from statesync import __version__
 from statesync.applier import ApplyReport, apply_plan
 from statesync.config import load_config
-from statesync.emulator.cli import emulator_command
 from statesync.errors import ManifestError, StatesyncError
 from statesync.plan import Plan
 from statesync.project import (
@@ -145,7 +144,22 @@ sandbox_option = click.option(
 )
 
 
-@click.group()
+class _Commands(click.Group):
+    """Imports the emulator (starlette, uvicorn) only when its command runs: every
+    other command starts faster without it."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "emulator"])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "emulator":
+            from statesync.emulator.cli import emulator_command
+
+            return emulator_command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="statesync")
 @click.option("-v", "--verbose", count=True, help="Log requests to stderr (-vv: more).")
 def cli(verbose: int) -> None:
@@ -414,9 +428,6 @@ def _confirm() -> None:
         )
     if not click.confirm("Apply these changes?", default=False):
         raise click.ClickException("Apply cancelled; nothing was changed.")
-
-
-cli.add_command(emulator_command, name="emulator")
 
 
 def main() -> None:

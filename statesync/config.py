@@ -63,6 +63,17 @@ class OneAllSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RetrySettings:
+    """How hard to retry transient API failures (statesync.providers.retry)."""
+
+    attempts: int = 5  # in all, the first included
+    max_total_s: float = 60.0  # retrying stops after this long
+    # The longest time-to-regain-access (rate limits) waited out; beyond it, stop
+    # at once and say when access returns.
+    max_wait_s: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectConfig:
     """A project's settings; relative paths are taken relative to ``root``."""
 
@@ -74,6 +85,7 @@ class ProjectConfig:
     graph: GraphSettings = field(default_factory=GraphSettings)
     oneall: OneAllSettings = field(default_factory=OneAllSettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
+    retries: RetrySettings = field(default_factory=lambda: RetrySettings())
 
     def __post_init__(self) -> None:
         # statesync.yaml writes paths relative to the project, wherever statesync runs
@@ -147,6 +159,7 @@ class _Checker:
             graph=self.graph(top.get("graph")),
             oneall=self.oneall(top.get("oneall")),
             safety=self.safety(top.get("safety")),
+            retries=self.retries(top.get("retries")),
         )
 
     def fields(
@@ -250,6 +263,34 @@ class _Checker:
                 )
         return SafetySettings(max_destroy_share=share, min_managed_posts=minimum)
 
+    def retries(self, entry: Entry | None) -> RetrySettings:
+        values = self.section(entry, _RETRY_FIELDS)
+        defaults = RetrySettings()
+        found: dict[str, float] = {}
+        for key, what, whole in (
+            ("attempts", "a whole number of attempts, 1 or more", True),
+            ("max_total_s", "a number of seconds, 0 or more", False),
+            ("max_wait_s", "a number of seconds, 0 or more", False),
+        ):
+            if key not in values:
+                continue
+            node = values[key].value
+            value = _number(node)
+            low = 1 if whole else 0
+            if (
+                value is not None
+                and value >= low
+                and (not whole or isinstance(value, int))
+            ):
+                found[key] = value
+            else:
+                self.at(node.line, f"retries.{key} must be {what}, got {_shown(node)}")
+        return RetrySettings(
+            attempts=int(found.get("attempts", defaults.attempts)),
+            max_total_s=float(found.get("max_total_s", defaults.max_total_s)),
+            max_wait_s=float(found.get("max_wait_s", defaults.max_wait_s)),
+        )
+
     def string(
         self, values: dict[str, Entry], key: str, default: str, prefix: str = ""
     ) -> str:
@@ -330,8 +371,10 @@ _TOP_FIELDS = (
     "graph",
     "oneall",
     "safety",
+    "retries",
 )
 _SAFETY_FIELDS = ("max_destroy_share", "min_managed_posts")
+_RETRY_FIELDS = ("attempts", "max_total_s", "max_wait_s")
 _GRAPH_FIELDS = ("api_version", "token_env", "app_secret_env")
 _ONEALL_FIELDS = (
     "site",

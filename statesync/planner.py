@@ -123,8 +123,15 @@ def _edit(
 
 
 def changed_fields(want: PostFields, have: PostFields) -> tuple[str, ...]:
-    """The names of the fields whose normalized values differ, sorted."""
-    diff = DeepDiff(normalize(have).as_dict(), normalize(want).as_dict(), view="tree")
+    """The names of the fields whose normalized values differ, sorted.
+
+    Equal posts (the common case: a plan of 10,000 unchanged posts) are settled by
+    one comparison; deepdiff only looks at posts that differ.
+    """
+    desired, live = normalize(want).as_dict(), normalize(have).as_dict()
+    if desired == live:
+        return ()
+    diff = DeepDiff(live, desired, view="tree")
     names = {
         str(level.path(output_format="list")[0])
         for report in diff.values()

@@ -25,6 +25,7 @@ from statesync.planner import Live, make_plan
 from statesync.providers.base import Lister, Reader, ReaderLister, Writer
 from statesync.providers.graph import GraphProvider
 from statesync.providers.oneall import OneAllProvider, PullRefused
+from statesync.providers.retry import RetryPolicy
 from statesync.recovery import Settled, recover
 from statesync.secret import Secret
 
@@ -202,6 +203,11 @@ def _providers(
     config: ProjectConfig, ends: _Endpoints, stack: ExitStack
 ) -> tuple[Writer, ReaderLister | None]:
     """The writer, and the reader that also lists pages for crash recovery."""
+    retry = RetryPolicy(
+        attempts=config.retries.attempts,
+        max_total_s=config.retries.max_total_s,
+        max_wait_s=config.retries.max_wait_s,
+    )
     graph = None
     if ends.graph_token is not None and (
         config.provider == "graph" or config.oneall.read in ("auto", "graph")
@@ -212,6 +218,7 @@ def _providers(
                 api_version=config.graph.api_version,
                 token=ends.graph_token,
                 app_secret=ends.app_secret,
+                retry=retry,
             )
         )
     if ends.oneall is None:
@@ -224,6 +231,7 @@ def _providers(
             public_key=ends.oneall.public_key,
             private_key=ends.oneall.private_key,
             identity_token=ends.oneall.identity_token,
+            retry=retry,
         )
     )
     # Reading, in order of preference: the Graph reader (drift seen exactly as with

@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS posts (
     scheduled_publish_time INTEGER, created_time INTEGER NOT NULL,
     updated_time INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS posts_by_page ON posts (page_id, created_time, seq);
+-- Scheduled posts waiting to go live: every read checks them, so it must not scan.
+CREATE INDEX IF NOT EXISTS posts_scheduled ON posts (scheduled_publish_time)
+    WHERE is_published=0;
 """
 
 

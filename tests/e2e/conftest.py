@@ -38,6 +38,13 @@ class Project:
         return {key: entry["id"] for key, entry in posts.items()}
 
 
+@pytest.fixture(autouse=True)
+def _short_settle_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process emulator answers at once: recovery need not wait the real
+    client timeout for a lost push to land before it lists the page."""
+    monkeypatch.setattr("statesync.recovery.SETTLE_WINDOW_S", 0.2)
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.chdir(tmp_path)
@@ -48,6 +55,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
         provider: graph
         manifests: pages/
         lockfile: statesync.lock
+        retries: {attempts: 2, max_total_s: 1}  # tests: fail fast
         """,
     )
     return proj

@@ -61,6 +61,7 @@ ONEALL_CONFIG = """
     provider: oneall
     oneall:
       site: https://acme.api.oneall.com
+    retries: {attempts: 2, max_total_s: 1}
 """
 UNMANAGED = "Welcome to our page!"  # the seed's own post, never touched
 

@@ -32,6 +32,7 @@ def configure(project, read: str = "auto") -> None:
         oneall:
           site: https://acme.api.oneall.com
           read: {read}
+        retries: {{attempts: 2, max_total_s: 1}}
         """,
     )
 

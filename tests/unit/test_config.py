@@ -139,7 +139,7 @@ mystery: 1
         "statesync.yaml:11: oneall.public_key_env must name an environment variable "
         "(like ONEALL_PUBLIC_KEY), not hold a value: secrets come from the environment",
         "statesync.yaml:12: unknown setting 'mystery': expected one of 'provider', "
-        "'manifests', 'lockfile', 'sandbox', 'graph', 'oneall', 'safety'",
+        "'manifests', 'lockfile', 'sandbox', 'graph', 'oneall', 'safety', 'retries'",
     ]
 
 
