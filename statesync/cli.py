@@ -17,10 +17,16 @@ from typing import IO
 import click
 
 from statesync import __version__
-from statesync.applier import ApplyReport, apply_plan
+from statesync.applier import ApplyReport, Outcome, apply_plan
 from statesync.config import load_config
 from statesync.errors import ManifestError, StatesyncError
 from statesync.plan import Plan
+from statesync.progress import (
+    ProgressFactory,
+    no_progress,
+    terminal_progress,
+    wants_progress,
+)
 from statesync.project import (
     Connection,
     Project,
@@ -222,7 +228,9 @@ def plan(
         loaded = load_project(project, only=only)
         with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
             _banner(connection, output_format)
-            planned = plan_project(loaded, connection, parallelism=parallelism)
+            planned = plan_project(
+                loaded, connection, parallelism=parallelism, progress=_progress()
+            )
             _report_settled(planned.settled, loaded)
         # plan only warns about a mass delete: apply is where it is refused
         warnings = _check(planned.plan, loaded, allow_mass_delete=True)
@@ -304,7 +312,11 @@ def _apply_project(
         with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
             _banner(connection, "text")
             planned = plan_project(
-                loaded, connection, save_recovery=True, parallelism=parallelism
+                loaded,
+                connection,
+                save_recovery=True,
+                parallelism=parallelism,
+                progress=_progress(),
             )
             _report_settled(planned.settled, loaded)
             warnings = _check(planned.plan, loaded, allow_mass_delete=allow_mass_delete)
@@ -382,14 +394,27 @@ def _warn(warnings: list[str]) -> None:
 def _run(
     plan: Plan, loaded: Project, connection: Connection, parallelism: int
 ) -> ApplyReport:
-    return apply_plan(
-        plan,
-        connection.writer,
-        loaded.lock,
-        on_outcome=lambda outcome: click.echo(outcome.describe()),
-        lister=connection.lister,
-        parallelism=parallelism,
-    )
+    with _progress()("Applying", len(plan.actions)) as advance:
+
+        def done(outcome: Outcome) -> None:
+            click.echo(outcome.describe())
+            advance(1)
+
+        return apply_plan(
+            plan,
+            connection.writer,
+            loaded.lock,
+            on_outcome=done,
+            lister=connection.lister,
+            parallelism=parallelism,
+        )
+
+
+def _progress() -> ProgressFactory:
+    """Bars on a watched terminal only (statesync.progress)."""
+    if wants_progress(sys.stderr, os.environ):
+        return terminal_progress(sys.stderr)
+    return no_progress
 
 
 def _report_settled(settled: Sequence[Settled], loaded: Project) -> None:

@@ -22,9 +22,11 @@ from statesync.manifest import load_desired
 from statesync.model import Desired, PostFields, RecordedPage
 from statesync.plan import Plan
 from statesync.planner import Live, make_plan
+from statesync.progress import ProgressFactory, no_progress
 from statesync.providers.base import Lister, Reader, ReaderLister, Writer
 from statesync.providers.graph import GraphProvider
 from statesync.providers.oneall import OneAllProvider, PullRefused
+from statesync.providers.pacing import Pacer, PacingPolicy
 from statesync.providers.retry import RetryPolicy
 from statesync.recovery import Settled, recover
 from statesync.secret import Secret
@@ -219,6 +221,10 @@ def _providers(
                 token=ends.graph_token,
                 app_secret=ends.app_secret,
                 retry=retry,
+                # No single rate-limit wait, pacing included, exceeds max_wait_s.
+                pacer=Pacer(
+                    PacingPolicy(max_delay_s=min(30.0, config.retries.max_wait_s))
+                ),
             )
         )
     if ends.oneall is None:
@@ -266,6 +272,7 @@ def read_posts(
     wanted: Mapping[str, Sequence[str]],
     *,
     parallelism: int = 1,
+    progress: ProgressFactory = no_progress,
 ) -> Live | None:
     """Live fields of ``{page id: [post ids]}``; None when there is no way to read.
 
@@ -281,14 +288,16 @@ def read_posts(
         for start in range(0, len(ids), READ_CHUNK)
     ]
     live: dict[str, PostFields | None] = {}
+    total = sum(len(ids) for _, ids in chunks)
     try:
-        if parallelism <= 1 or len(chunks) <= 1:
-            for page_id, ids in chunks:
-                live.update(reader.read(page_id, ids))
-        else:
-            with ThreadPoolExecutor(max_workers=parallelism) as pool:
-                for result in pool.map(lambda chunk: reader.read(*chunk), chunks):
-                    live.update(result)
+        workers = max(1, min(parallelism, len(chunks)))
+        with (
+            progress("Reading live posts", total) as advance,
+            ThreadPoolExecutor(max_workers=workers) as pool,
+        ):
+            for result in pool.map(lambda chunk: reader.read(*chunk), chunks):
+                live.update(result)
+                advance(len(result))
     except PullRefused as exc:
         log.warning("cannot read live posts, planning without them: %s", exc)
         return None
@@ -301,6 +310,7 @@ def plan_project(
     *,
     save_recovery: bool = False,
     parallelism: int = 1,
+    progress: ProgressFactory = no_progress,
 ) -> Planned:
     """Settle lost pushes, read every recorded post the manifests still want, plan.
 
@@ -318,7 +328,9 @@ def plan_project(
                 for key, record in sorted(page.posts.items())
                 if key in desired_page.posts
             ]
-    live = read_posts(connection.reader, wanted, parallelism=parallelism)
+    live = read_posts(
+        connection.reader, wanted, parallelism=parallelism, progress=progress
+    )
     plan = make_plan(project.desired, recorded, live, connection.writer.in_place_fields)
     return Planned(plan=plan, live=live, settled=tuple(settled))
 

@@ -55,7 +55,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
         provider: graph
         manifests: pages/
         lockfile: statesync.lock
-        retries: {attempts: 2, max_total_s: 1}  # tests: fail fast
+        retries: {attempts: 2, max_total_s: 1, max_wait_s: 0}  # tests: fail fast
         """,
     )
     return proj

@@ -61,7 +61,7 @@ ONEALL_CONFIG = """
     provider: oneall
     oneall:
       site: https://acme.api.oneall.com
-    retries: {attempts: 2, max_total_s: 1}
+    retries: {attempts: 2, max_total_s: 1, max_wait_s: 0}
 """
 UNMANAGED = "Welcome to our page!"  # the seed's own post, never touched
 
@@ -207,3 +207,27 @@ def test_every_fault_on_every_write_converges_without_duplicates(
             run("apply", "--auto-approve", ".")  # may fail: the fault is the point
             httpx.post(faults, json={"rules": []}).raise_for_status()
             assert_converged(project, run, emulator)
+
+
+def test_rate_limited_applies_converge_without_duplicates(
+    sweep_project, run, emulator
+) -> None:
+    """80001 at every point of an apply: it stops at once (retries.max_wait_s: 0)
+    with the time access returns, and the next apply finishes the job. (The Graph
+    API's page budgets do not bind OneAll's own writes: on oneall only the Graph
+    reads can be refused.)"""
+    project = sweep_project
+    limits = f"{emulator.url}/_emulator/rate-limit"
+    refused = 0
+    for budget in range(3, 13):
+        prepare(project, run, emulator)
+        httpx.post(limits, json={"page_calls_per_window": budget, "window_s": 3600})
+        result = run("apply", "--auto-approve", ".")
+        if result.exit_code != 0:
+            refused += 1
+            assert "code 80001" in result.stderr
+            assert "access returns in about" in result.stderr
+        httpx.post(limits, json={"page_calls_per_window": None}).raise_for_status()
+        assert_converged(project, run, emulator)
+    if "provider: oneall" not in (project.root / "statesync.yaml").read_text():
+        assert refused >= 5  # the budgets really cut applies short

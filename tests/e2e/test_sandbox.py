@@ -52,3 +52,15 @@ def test_no_sandbox_turns_it_off_for_one_run(examples: Path, run, monkeypatch) -
     result = run("plan", "--no-sandbox", str(examples))
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: FACEBOOK_ACCESS_TOKEN is not set")
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(examples: Path, run) -> None:
+    """CliRunner's stderr is not a terminal, as in CI: no bar, no escape codes."""
+    for result in (
+        run("apply", "--auto-approve", str(examples)),
+        run("plan", str(examples)),
+    ):
+        assert result.exit_code == 0, result.output
+        assert "Reading live posts" not in result.stderr
+        assert "Applying" not in result.stderr
+        assert "\x1b" not in result.output
