@@ -33,9 +33,9 @@ from statesync.emulator.wire import (
     ApiResponse,
     GraphError,
     OneAllError,
+    fault_graph_error,
     new_trace_id,
     split_version,
-    transient_graph_error,
 )
 
 Scope = MutableMapping[str, Any]
@@ -126,7 +126,7 @@ class EmulatorApp:
             return envelope(
                 request, status, "An unexpected error has occurred (emulated fault)"
             )
-        error = transient_graph_error(rule.status or 500, rule.code or 2)
+        error = fault_graph_error(rule.status, rule.code)
         response = error.response(new_trace_id())
         response.headers.update(usage_headers(self.ctx, []))
         response.headers["facebook-api-version"] = request.effective_version

@@ -133,15 +133,73 @@ def unsupported(method: str, object_id: str) -> GraphError:
     )
 
 
-def transient_graph_error(status: int = 500, code: int = 2) -> GraphError:
-    """PROTOCOL §3: code 2 is the retryable 'unexpected error', with is_transient."""
-    messages = {
-        1: "An unknown error occurred",
-        2: "An unexpected error has occurred. Please retry your request later.",
-    }
-    message = messages.get(code, f"(#{code}) An error occurred")
+# What a fault rule's Graph error looks like for each code: seed 003's error table
+# (100, 102, 190, 200, 210, 283, 368, 459, 2500, 3001, 80001) and PROTOCOL §3's
+# transient and throttling codes. (HTTP status, type, message); unknown codes get a
+# generic message. Codes 1 and 2 are 500s; the rest are 400 except permissions (403).
+_FAULT_ERRORS: dict[int, tuple[int, str, str]] = {
+    1: (500, "OAuthException", "An unknown error occurred"),
+    2: (
+        500,
+        "OAuthException",
+        "An unexpected error has occurred. Please retry your request later.",
+    ),
+    4: (400, "OAuthException", "(#4) Application request limit reached"),
+    17: (400, "OAuthException", "(#17) User request limit reached"),
+    32: (400, "OAuthException", "(#32) Page request limit reached"),
+    100: (400, "OAuthException", "(#100) Invalid parameter"),
+    102: (400, "OAuthException", "Session key invalid or no longer valid"),
+    190: (400, "OAuthException", "Invalid OAuth 2.0 Access Token"),
+    200: (403, "OAuthException", "(#200) Permissions error"),
+    210: (400, "OAuthException", "(#210) User not visible"),
+    283: (
+        400,
+        "OAuthException",
+        "(#283) That action requires the extended permission pages_read_engagement "
+        "and/or pages_read_user_content and/or pages_manage_ads and/or "
+        "pages_manage_metadata",
+    ),
+    368: (
+        400,
+        "OAuthException",
+        "(#368) The action attempted has been deemed abusive or is otherwise "
+        "disallowed",
+    ),
+    459: (
+        400,
+        "OAuthException",
+        "The session is invalid because the user has been checkpointed",
+    ),
+    613: (
+        400,
+        "OAuthException",
+        "(#613) Calls to this api have exceeded the rate limit.",
+    ),
+    2500: (400, "OAuthException", "Error parsing graph query"),
+    3001: (400, "OAuthException", "Invalid query"),
+    80001: (
+        400,
+        "OAuthException",
+        "(#80001) There have been too many calls to this Page account. Wait a bit "
+        "and try again. For more info, please refer to "
+        "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+    ),
+}
+
+
+def fault_graph_error(status: int | None = None, code: int | None = None) -> GraphError:
+    """The error a fault rule answers with: by default the API's transient error
+    (code 2, HTTP 500, ``is_transient``); with a code, that code's real shape."""
+    code = 2 if code is None else code
+    default_status, type_, message = _FAULT_ERRORS.get(
+        code, (500, "OAuthException", f"(#{code}) An error occurred")
+    )
     return GraphError(
-        code, message, status=status, is_transient=True if code == 2 else None
+        code,
+        message,
+        status=default_status if status is None else status,
+        type_=type_,
+        is_transient=True if code == 2 else None,
     )
 
 
