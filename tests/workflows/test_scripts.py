@@ -9,7 +9,8 @@ import pytest
 
 from tests.workflows.fakerunner import Runner
 
-CANARY = "canary-push-token-5f2a9c0d"  # not token-shaped: the pre-commit scan stays quiet
+# Not token-shaped, so the scan for committed Graph tokens stays quiet.
+CANARY = "canary-push-token-5f2a9c0d"
 BOT = "github-actions[bot]"
 
 
