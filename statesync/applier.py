@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from statesync.errors import ProviderError, StatesyncError
-from statesync.lockfile import Lockfile
+from statesync.lockfile import LockStore
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
@@ -82,7 +82,7 @@ class ApplyFailed(StatesyncError):
 @dataclass(slots=True)
 class _Run:
     writer: Writer
-    lock: Lockfile
+    lock: LockStore
     lister: Lister | None
     clock: Callable[[], float]
     sleep: Callable[[float], None]
@@ -91,7 +91,7 @@ class _Run:
 def apply_plan(
     plan: Plan,
     writer: Writer,
-    lock: Lockfile,
+    lock: LockStore,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
     *,
     lister: Lister | None = None,
@@ -232,7 +232,7 @@ def _settle(
     return find_match(intent, listed, taken)
 
 
-def _record(action: Action, post_id: str, after: PostFields, lock: Lockfile) -> None:
+def _record(action: Action, post_id: str, after: PostFields, lock: LockStore) -> None:
     record = Record(post_id=post_id, hashes=field_hashes(after))
     lock.record(action.page_id, action.address.manifest, action.address.key, record)
     lock.commit()

@@ -30,12 +30,36 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from statesync.errors import LockfileError
 from statesync.model import POST_FIELDS, Intent, Record, RecordedPage
 
 FORMAT_VERSION = 1
+
+
+class LockStore(Protocol):
+    """What the planner, applier and recovery need of a lockfile: one file
+    (``Lockfile``) or one per manifest (``statesync.lockset.LockSet``)."""
+
+    @property
+    def pages(self) -> dict[str, RecordedPage]: ...
+    @property
+    def lineage(self) -> str: ...
+    @property
+    def serial(self) -> int: ...
+    @property
+    def is_new(self) -> bool: ...
+
+    def record(self, page_id: str, manifest: str, key: str, record: Record) -> None: ...
+    def forget(self, page_id: str, key: str) -> None: ...
+    def intend(self, page_id: str, manifest: str, key: str, intent: Intent) -> None: ...
+    def clear_intent(self, page_id: str, key: str) -> None: ...
+    def bump_serial(self) -> None: ...
+    def commit(self) -> None: ...
+    def save(self) -> None: ...
+
+
 _CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from statesync.config import ProjectConfig, load_config
 from statesync.errors import ConfigError
-from statesync.lockfile import Lockfile, load_lockfile
+from statesync.lockfile import LockStore, load_lockfile
+from statesync.lockset import LockSet, is_template
 from statesync.manifest import load_desired
 from statesync.model import Desired, PostFields, RecordedPage
 from statesync.plan import Plan
@@ -42,7 +43,7 @@ ONEALL_URL_ENV = "STATESYNC_ONEALL_URL"
 class Project:
     config: ProjectConfig
     desired: Desired  # the selected manifests only (--only)
-    lock: Lockfile  # the whole lockfile: apply writes entries of selected pages only
+    lock: LockStore  # the whole lockfile: apply writes entries of selected pages only
     scope: frozenset[str] | None = None  # page ids selected by --only; None: all
 
     def recorded(self) -> dict[str, RecordedPage]:
@@ -96,7 +97,7 @@ def load_project(root: Path, *, only: str | None = None) -> Project:
     """
     config = load_config(root)
     desired = load_desired(config.manifests)
-    lock = load_lockfile(config.lockfile)
+    lock = load_lockstore(config.lockfile)
     if only is None:
         return Project(config=config, desired=desired, lock=lock)
     relative = _relative_dir(config.manifests, config.root)
@@ -117,6 +118,13 @@ def load_project(root: Path, *, only: str | None = None) -> Project:
         pages={pid: page for pid, page in desired.pages.items() if pid in scope}
     )
     return Project(config=config, desired=selected, lock=lock, scope=scope)
+
+
+def load_lockstore(path: Path) -> LockStore:
+    """One lockfile, or one per manifest when the name holds ``{manifest}``."""
+    if is_template(path):
+        return LockSet.load(path)
+    return load_lockfile(path)
 
 
 def _relative_dir(path: Path, root: Path) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from statesync.errors import StatesyncError
-from statesync.lockfile import Lockfile
+from statesync.lockfile import LockStore
 from statesync.model import Desired, Intent, Record
 from statesync.normalize import field_hashes
 from statesync.providers.base import ListedPost, Lister
@@ -71,7 +71,7 @@ def find_match(
 
 
 def recover(
-    lock: Lockfile,
+    lock: LockStore,
     lister: Lister | None,
     scope: frozenset[str] | None = None,
     *,
@@ -112,7 +112,7 @@ def recover(
 
 
 def resolve_intent(
-    lock: Lockfile, address: str, desired: Desired, post_id: str | None
+    lock: LockStore, address: str, desired: Desired, post_id: str | None
 ) -> str:
     """Settle an unknown outcome by hand: the post the push published, or none.
 

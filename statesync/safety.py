@@ -196,7 +196,10 @@ def _percent(share: float) -> str:
 
 
 def apply_lock_path(lockfile: Path) -> Path:
-    """``<lockfile>.lock``: beside the lockfile, so one project has one lock."""
+    """``<lockfile>.lock``: beside the lockfile, so one project has one lock; with
+    one lockfile per manifest (``{manifest}`` in the name), one lock for them all."""
+    if "{manifest}" in lockfile.name:
+        return lockfile.with_name(".statesync-apply")
     return lockfile.with_name(lockfile.name + ".lock")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from statesync.errors import StatesyncError
-from statesync.lockfile import Lockfile, write_atomically
+from statesync.lockfile import LockStore, write_atomically
 from statesync.model import Desired, PostFields
 from statesync.normalize import field_hashes
 from statesync.plan import Plan
@@ -80,7 +80,7 @@ def _live_digest(fields: PostFields | None) -> str | None:
 
 
 def make_guards(
-    plan: Plan, lock: Lockfile, desired: Desired, live: Live | None
+    plan: Plan, lock: LockStore, desired: Desired, live: Live | None
 ) -> Guards:
     return Guards(
         lineage=_lineage(lock),
@@ -108,7 +108,7 @@ class SavedPlan:
     guards: Guards
     only: str | None
 
-    def check(self, lock: Lockfile, desired: Desired, live: Live | None) -> None:
+    def check(self, lock: LockStore, desired: Desired, live: Live | None) -> None:
         """Refuse (``StalePlanError``) unless lockfile, manifests and live posts are
         exactly as they were when the plan was made."""
         if _lineage(lock) != self.guards.lineage:
@@ -161,7 +161,7 @@ def load_saved_plan(path: Path) -> SavedPlan:
     return SavedPlan(path=path, plan=plan, guards=guards, only=only)
 
 
-def _lineage(lock: Lockfile) -> str | None:
+def _lineage(lock: LockStore) -> str | None:
     return None if lock.is_new else lock.lineage
 
 
