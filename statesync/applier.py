@@ -182,7 +182,8 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
     intent = Intent(hashes=field_hashes(after), since=int(run.clock()))
     lock.intend(page, action.address.manifest, key, intent)
     lock.commit()  # durable before the push is sent
-    for attempt in (1, 2):
+    retries_left = 1  # one more push, only after the listing shows none landed
+    while True:
         sent_at = run.clock()
         try:
             post_id = run.writer.push(page, after)
@@ -191,18 +192,18 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
             if adopted is not None:
                 _record(action, adopted, after, lock)
                 return adopted, f"adopted post {adopted}: the push's answer was lost"
-            if attempt == 2:
-                lock.clear_intent(page, key)  # listed: not published
-                lock.commit()
-                raise
-            continue
+            if retries_left:
+                retries_left -= 1
+                continue
+            lock.clear_intent(page, key)  # listed: not published
+            lock.commit()
+            raise
         except ProviderError:
             lock.clear_intent(page, key)  # refused: nothing was published
             lock.commit()
             raise
         _record(action, post_id, after, lock)
         return post_id, None
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _settle(

@@ -82,19 +82,19 @@ def recover(
     saves). Without a lister nothing can be settled and the intents stay."""
     if lister is None:
         return []
-    pending = [
-        intent.since
+    # One snapshot: a per-manifest LockSet builds ``pages`` on every access.
+    pending = {
+        page_id: page
         for page_id, page in lock.pages.items()
-        if scope is None or page_id in scope
-        for intent in page.intents.values()
-    ]
-    if pending:  # an intent's time is floored to the second: allow for the rest
-        wait_for_in_flight(max(pending) + 1, clock=clock, sleep=sleep)
+        if page.intents and (scope is None or page_id in scope)
+    }
+    if not pending:
+        return []
+    # An intent's time is floored to the second: allow for the rest of it.
+    youngest = max(i.since for page in pending.values() for i in page.intents.values())
+    wait_for_in_flight(youngest + 1, clock=clock, sleep=sleep)
     settled: list[Settled] = []
-    for page_id in sorted(lock.pages):
-        page = lock.pages[page_id]
-        if not page.intents or (scope is not None and page_id not in scope):
-            continue
+    for page_id, page in sorted(pending.items()):
         since = min(intent.since for intent in page.intents.values()) - CLOCK_SKEW_S
         listed = lister.recent_posts(page_id, since=since)
         for key in sorted(page.intents):
