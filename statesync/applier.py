@@ -1,9 +1,9 @@
 """Plan -> provider calls -> lockfile, one action at a time.
 
-The lockfile is saved after every successful action, so an error (or a crash) part-way
-through loses no post id: what was pushed is recorded, what was not is planned again.
-Every push is preceded by an intent saved in the lockfile, so a crash between the API
-creating a post and the lockfile recording it is settled by recovery, never by
+The lockfile is saved (atomically) after every change, so an error, a signal or a crash
+part-way through loses no post id: what was pushed is recorded, what was not is planned
+again. Every push is preceded by an intent saved in the lockfile, so a crash between
+the API creating a post and the lockfile recording it is settled by recovery, never by
 publishing again (statesync/recovery.py).
 """
 
@@ -49,14 +49,16 @@ class Outcome:
 @dataclass(slots=True)
 class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
+    not_started: list[Action] = field(default_factory=list)  # after a stop
 
     def summary(self) -> str:
+        return "Apply complete: " + self.counts()
+
+    def counts(self) -> str:
         counts = {kind: 0 for kind in KIND_ORDER}
         for outcome in self.outcomes:
             counts[outcome.action.kind] += 1
-        return "Apply complete: " + ", ".join(
-            f"{counts[kind]} {PAST_TENSE[kind]}" for kind in KIND_ORDER
-        )
+        return ", ".join(f"{counts[kind]} {PAST_TENSE[kind]}" for kind in KIND_ORDER)
 
 
 class OutcomeUnknown(ProviderError):
@@ -98,54 +100,55 @@ def apply_plan(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     parallelism: int = 1,
+    stop: threading.Event | None = None,
 ) -> ApplyReport:
     """Run the plan's actions; ``lister`` settles pushes whose answer was lost.
 
     With ``parallelism`` above 1, pages are worked on concurrently, each page's
-    actions in the plan's order. After a failure no new action starts; those in
-    flight finish and are recorded. Each action is journaled (fsynced) as it
-    completes; the lockfile is folded once at the end, failure or not.
+    actions in the plan's order. Once ``stop`` is set (a signal) or an action fails,
+    no new action starts; those in flight finish and are recorded, and the report
+    lists what did not start. The lockfile is saved after every change.
     """
     report = ApplyReport()
-    if not plan.actions:
-        return report
     run = _Run(writer=writer, lock=lock, lister=lister, clock=clock, sleep=sleep)
-    lock.bump_serial()
-    lock.commit()
-    stop = threading.Event()
-    failures: list[tuple[Action, ProviderError]] = []
+    stop = stop or threading.Event()
+    failures: list[tuple[Action, BaseException]] = []
     reporting = threading.Lock()
 
     def work(actions: list[Action]) -> None:
-        for action in actions:
+        for index, action in enumerate(actions):
             if stop.is_set():
+                with reporting:
+                    report.not_started.extend(actions[index:])
                 return
             try:
                 outcome = _apply_action(action, run)
-            except ProviderError as exc:
+            except BaseException as exc:
                 with reporting:
                     failures.append((action, exc))
+                    report.not_started.extend(actions[index + 1 :])
                 stop.set()
                 return
             with reporting:
                 report.outcomes.append(outcome)
                 on_outcome(outcome)
 
-    try:
-        if parallelism <= 1:
-            work(list(plan.actions))
-        else:
-            by_page: dict[str, list[Action]] = {}
-            for action in plan.actions:
-                by_page.setdefault(action.page_id, []).append(action)
-            with ThreadPoolExecutor(max_workers=parallelism) as pool:
-                for _ in pool.map(work, by_page.values()):
-                    pass
-    finally:
-        lock.save()  # fold the journal, whatever happened
+    if parallelism <= 1:
+        work(list(plan.actions))
+    else:
+        by_page: dict[str, list[Action]] = {}
+        for action in plan.actions:
+            by_page.setdefault(action.page_id, []).append(action)
+        with ThreadPoolExecutor(max_workers=parallelism) as pool:
+            for _ in pool.map(work, by_page.values()):
+                pass
+    order = {id(action): index for index, action in enumerate(plan.actions)}
+    report.not_started.sort(key=lambda action: order[id(action)])
     if failures:
-        action, exc = failures[0]
-        raise ApplyFailed(action, exc, report) from exc
+        action, exc = min(failures, key=lambda failure: order[id(failure[0])])
+        if isinstance(exc, ProviderError):
+            raise ApplyFailed(action, exc, report) from exc
+        raise exc
     return report
 
 
@@ -154,7 +157,7 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
     if action.kind is ActionKind.DELETE or action.kind is ActionKind.REPLACE:
         run.writer.delete(page, _recorded_id(action))
         lock.forget(page, key)
-        lock.commit()
+        lock.save()
         if action.kind is ActionKind.DELETE:
             return Outcome(action, None)
     after = _desired(action)
@@ -181,7 +184,7 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
     page, key, lock = action.page_id, action.address.key, run.lock
     intent = Intent(hashes=field_hashes(after), since=int(run.clock()))
     lock.intend(page, action.address.manifest, key, intent)
-    lock.commit()  # durable before the push is sent
+    lock.save()  # durable before the push is sent
     retries_left = 1  # one more push, only after the listing shows none landed
     while True:
         sent_at = run.clock()
@@ -196,11 +199,11 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
                 retries_left -= 1
                 continue
             lock.clear_intent(page, key)  # listed: not published
-            lock.commit()
+            lock.save()
             raise
         except ProviderError:
             lock.clear_intent(page, key)  # refused: nothing was published
-            lock.commit()
+            lock.save()
             raise
         _record(action, post_id, after, lock)
         return post_id, None
@@ -236,7 +239,7 @@ def _settle(
 def _record(action: Action, post_id: str, after: PostFields, lock: LockStore) -> None:
     record = Record(post_id=post_id, hashes=field_hashes(after))
     lock.record(action.page_id, action.address.manifest, action.address.key, record)
-    lock.commit()
+    lock.save()
 
 
 def _recorded_id(action: Action) -> str:

@@ -18,8 +18,14 @@ import click
 
 from statesync import __version__
 from statesync.applier import ApplyReport, Outcome, apply_plan
-from statesync.config import load_config
 from statesync.errors import ManifestError, StatesyncError
+from statesync.interrupt import (
+    Interrupted,
+    StopSignal,
+    exit_now,
+    signal_name,
+    stop_signals,
+)
 from statesync.plan import Plan
 from statesync.progress import (
     ProgressFactory,
@@ -32,6 +38,7 @@ from statesync.project import (
     Project,
     connect,
     load_project,
+    open_project,
     plan_project,
     read_touched,
     settle,
@@ -45,7 +52,6 @@ from statesync.safety import (
     MASS_DELETE_FLAG,
     SafetyRailError,
     check_plan,
-    hold_apply_lock,
 )
 from statesync.savedplan import load_saved_plan, make_guards, save_plan
 
@@ -115,6 +121,21 @@ def reported(*, github: bool = False) -> Iterator[None]:
         yield
     except StatesyncError as exc:
         raise UserError(exc, github=github) from exc
+
+
+@contextmanager
+def interruptible() -> Iterator[StopSignal]:
+    """SIGINT/SIGTERM before any write: say that nothing was sent, exit 130/143."""
+    with stop_signals() as stop:
+        try:
+            yield stop
+        except Interrupted as exc:
+            click.echo(
+                f"\n{signal_name(exc.signum)}: interrupted before any change; "
+                "nothing was sent.",
+                err=True,
+            )
+            sys.exit(exc.exit_code)
 
 
 project_argument = click.argument(
@@ -224,8 +245,17 @@ def plan(
     parallelism: int,
 ) -> None:
     """Show what apply would do."""
-    with reported():
-        loaded = load_project(project, only=only)
+    with (
+        reported(),
+        interruptible(),
+        open_project(project, only=only, read_only_if_busy=out is None) as loaded,
+    ):
+        if loaded.busy:
+            click.echo(
+                "Note: an apply is running on this project; this plan shows the "
+                "lockfile as it is now and may change when that apply ends.",
+                err=True,
+            )
         with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
             _banner(connection, output_format)
             planned = plan_project(
@@ -236,7 +266,11 @@ def plan(
         warnings = _check(planned.plan, loaded, allow_mass_delete=True)
         if out is not None:
             guards = make_guards(
-                planned.plan, loaded.lock, loaded.desired, planned.live
+                planned.plan,
+                loaded.lock,
+                loaded.recorded(),
+                loaded.desired,
+                planned.live,
             )
             save_plan(out, planned.plan, guards, only=only)
     render = _render_text if output_format == "text" else RENDERERS[output_format]
@@ -280,10 +314,16 @@ def apply(
         raise click.UsageError(
             "--only goes with a project; a saved plan is already scoped"
         )
-    with reported():
+    with reported(), interruptible() as stop:
         if target.is_dir():
             report = _apply_project(
-                target, sandbox, only, auto_approve, allow_mass_delete, parallelism
+                target,
+                sandbox,
+                only,
+                auto_approve,
+                allow_mass_delete,
+                parallelism,
+                stop,
             )
         else:
             report = _apply_saved(
@@ -292,9 +332,10 @@ def apply(
                 sandbox,
                 allow_mass_delete,
                 parallelism,
+                stop,
             )
     if report is not None:
-        click.echo(report.summary() + ".")
+        _tell_report(report, stop)
 
 
 def _apply_project(
@@ -304,29 +345,31 @@ def _apply_project(
     auto_approve: bool,
     allow_mass_delete: bool,
     parallelism: int,
+    stop: StopSignal,
 ) -> ApplyReport | None:
     # The apply lock is taken before the lockfile is read: a plan made from a
     # lockfile that another apply is still writing could publish a post twice.
-    with hold_apply_lock(load_config(root).lockfile):
-        loaded = load_project(root, only=only)
-        with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
-            _banner(connection, "text")
-            planned = plan_project(
-                loaded,
-                connection,
-                save_recovery=True,
-                parallelism=parallelism,
-                progress=_progress(),
-            )
-            _report_settled(planned.settled, loaded)
-            warnings = _check(planned.plan, loaded, allow_mass_delete=allow_mass_delete)
-            click.echo(_render_text(planned.plan), nl=False)
-            _warn(warnings)
-            if not planned.plan.has_changes:
-                return None
-            if not auto_approve:
-                _confirm()
-            return _run(planned.plan, loaded, connection, parallelism)
+    with (
+        open_project(root, only=only) as loaded,
+        connect(loaded, sandbox=sandbox, environ=os.environ) as connection,
+    ):
+        _banner(connection, "text")
+        planned = plan_project(
+            loaded,
+            connection,
+            save_recovery=True,
+            parallelism=parallelism,
+            progress=_progress(),
+        )
+        _report_settled(planned.settled, loaded)
+        warnings = _check(planned.plan, loaded, allow_mass_delete=allow_mass_delete)
+        click.echo(_render_text(planned.plan), nl=False)
+        _warn(warnings)
+        if not planned.plan.has_changes:
+            return None
+        if not auto_approve:
+            _confirm()
+        return _run(planned.plan, loaded, connection, parallelism, stop)
 
 
 def _apply_saved(
@@ -335,21 +378,23 @@ def _apply_saved(
     sandbox: bool | None,
     allow_mass_delete: bool,
     parallelism: int,
+    stop: StopSignal,
 ) -> ApplyReport | None:
     saved = load_saved_plan(path)
-    with hold_apply_lock(load_config(root).lockfile):
-        loaded = load_project(root, only=saved.only)
-        with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
-            _banner(connection, "text")
-            _report_settled(settle(loaded, connection), loaded)
-            live = read_touched(saved.plan, connection.reader, parallelism=parallelism)
-            saved.check(loaded.lock, loaded.desired, live)
-            warnings = _check(saved.plan, loaded, allow_mass_delete=allow_mass_delete)
-            click.echo(_render_text(saved.plan), nl=False)
-            _warn(warnings)
-            if not saved.plan.has_changes:
-                return None
-            return _run(saved.plan, loaded, connection, parallelism)
+    with (
+        open_project(root, only=saved.only) as loaded,
+        connect(loaded, sandbox=sandbox, environ=os.environ) as connection,
+    ):
+        _banner(connection, "text")
+        _report_settled(settle(loaded, connection), loaded)
+        live = read_touched(saved.plan, connection.reader, parallelism=parallelism)
+        saved.check(loaded.lock, loaded.recorded(), loaded.desired, live)
+        warnings = _check(saved.plan, loaded, allow_mass_delete=allow_mass_delete)
+        click.echo(_render_text(saved.plan), nl=False)
+        _warn(warnings)
+        if not saved.plan.has_changes:
+            return None
+        return _run(saved.plan, loaded, connection, parallelism, stop)
 
 
 @cli.command()
@@ -369,8 +414,7 @@ def resolve(
     """
     if (post_id is None) == (not not_published):
         raise click.UsageError("give exactly one of --post-id ID and --not-published")
-    with reported(), hold_apply_lock(load_config(project).lockfile):
-        loaded = load_project(project)
+    with reported(), open_project(project) as loaded:
         click.echo(resolve_intent(loaded.lock, address, loaded.desired, post_id))
 
 
@@ -392,11 +436,40 @@ def _warn(warnings: list[str]) -> None:
 
 
 def _run(
-    plan: Plan, loaded: Project, connection: Connection, parallelism: int
+    plan: Plan,
+    loaded: Project,
+    connection: Connection,
+    parallelism: int,
+    stop: StopSignal,
 ) -> ApplyReport:
-    with _progress()("Applying", len(plan.actions)) as advance:
+    """Apply; a first signal stops new actions, a second one exits at once."""
+    done: list[Outcome] = []
+    total = len(plan.actions)
 
-        def done(outcome: Outcome) -> None:
+    def stopping(signum: int) -> None:
+        click.echo(
+            f"\n{signal_name(signum)}: stopping; no new action starts, the ones in "
+            "flight finish and are recorded (signal again to exit at once).",
+            err=True,
+        )
+
+    def exit_at_once(signum: int) -> None:
+        click.echo(
+            f"{signal_name(signum)}: exiting at once after {len(done)} of {total} "
+            "completed actions. The lockfile records every one of them, and any push "
+            "still in flight as pending: the next plan settles it by listing the page "
+            "(never by pushing again). Run `statesync apply` to finish.",
+            err=True,
+        )
+        exit_now(128 + signum)
+
+    with (
+        _progress()("Applying", total) as advance,
+        stop.draining(stopping, exit_at_once) as stop_event,
+    ):
+
+        def on_outcome(outcome: Outcome) -> None:
+            done.append(outcome)
             click.echo(outcome.describe())
             advance(1)
 
@@ -404,10 +477,29 @@ def _run(
             plan,
             connection.writer,
             loaded.lock,
-            on_outcome=done,
+            on_outcome=on_outcome,
             lister=connection.lister,
             parallelism=parallelism,
+            stop=stop_event,
         )
+
+
+def _tell_report(report: ApplyReport, stop: StopSignal) -> None:
+    """The summary line; after a signal, what did not start and the exit code."""
+    if stop.signum is None:
+        click.echo(report.summary() + ".")
+        return
+    name = signal_name(stop.signum)
+    click.echo(f"Apply interrupted by {name}: {report.counts()}.")
+    if report.not_started:
+        click.echo(f"Not started ({len(report.not_started)}):")
+        for action in report.not_started:
+            click.echo(f"  {action.address}: {action.kind.value}")
+    click.echo(
+        "The lockfile records every completed action. Run `statesync apply` again "
+        "to finish: it plans afresh from what was recorded."
+    )
+    sys.exit(128 + stop.signum)
 
 
 def _progress() -> ProgressFactory:

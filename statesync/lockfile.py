@@ -16,23 +16,27 @@ Layout (JSON, sorted, one post per line so a git diff is one line per changed po
       }
     }
 
-``serial`` grows by one per apply and ``lineage`` never changes, so a saved plan can
-tell that the lockfile moved under it.
+``serial`` grows by one per run that changes the recorded state (and only then), and
+``lineage`` never changes, so a saved plan can tell that the lockfile moved under it.
+
+The lockfile is the one durable record: it is rewritten atomically after every change
+(``save``), never through a side journal. Whatever stops the process, SIGKILL included,
+the file that CI commits holds every id that was published, or the intent that lets
+recovery find it.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from statesync.atomic import os_reason, remove_stray_temps, write_atomically
 from statesync.errors import LockfileError
+from statesync.legacy_journal import replay_legacy_journal
 from statesync.model import POST_FIELDS, Intent, Record, RecordedPage
 
 FORMAT_VERSION = 1
@@ -55,9 +59,29 @@ class LockStore(Protocol):
     def forget(self, page_id: str, key: str) -> None: ...
     def intend(self, page_id: str, manifest: str, key: str, intent: Intent) -> None: ...
     def clear_intent(self, page_id: str, key: str) -> None: ...
-    def bump_serial(self) -> None: ...
-    def commit(self) -> None: ...
     def save(self) -> None: ...
+    def fold(self) -> None: ...
+
+
+class LockfileWriteError(LockfileError):
+    """The OS refused to write the lockfile (full disk, file-size limit, permissions).
+
+    The file on disk is the last one written in full: it holds every action completed
+    before, and an intent for any push in flight, which recovery settles by listing.
+    """
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        self.reason = os_reason(error)
+        super().__init__(
+            f"{path}: cannot write the lockfile ({self.reason}). Apply stopped at "
+            "once. The lockfile on disk records every action completed before this "
+            "one; a push whose id could not be written is recorded there as a "
+            "pending push, which the next plan settles by listing the page (or "
+            "`statesync resolve` where the page cannot be listed). Fix the cause "
+            "(free disk space, raise the file-size limit, restore write permission) "
+            "and run apply again."
+        )
 
 
 _CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
@@ -65,13 +89,11 @@ _CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
 
 @dataclass(slots=True)
 class Lockfile:
-    """The lockfile in memory, and its journal.
+    """The lockfile in memory; ``save()`` writes it whenever it changed.
 
-    Every change is an *op*, applied in memory and queued; ``commit()`` appends the
-    queued ops to ``<lockfile>.journal`` and fsyncs it (constant cost per action,
-    whatever the size of the project); ``save()`` folds everything into the lockfile
-    atomically and removes the journal. A run that dies leaves the journal, which
-    the next load replays: no acknowledged change is lost.
+    Changes come from the parallel apply's threads: one mutex guards the content,
+    and writes are group commits (a thread that finds its change already written by
+    another thread's save returns at once), so parallel actions share fsyncs.
     """
 
     path: Path
@@ -79,140 +101,133 @@ class Lockfile:
     serial: int = 0
     pages: dict[str, RecordedPage] = field(default_factory=dict)
     is_new: bool = False  # no file yet: its lineage is not fixed until the first save
-    has_journal: bool = False  # replayed ops of an interrupted run, not yet folded
-    _queued: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    legacy_journal: Path | None = None  # a 0.1 journal replayed, removed by save()
+    _changes: int = 0  # changes made in memory
+    _saved: int = 0  # changes the file on disk holds
+    _bumped: bool = False  # the serial has grown in this run
+    _blocks: dict[str, str] = field(default_factory=dict, repr=False)
     _mutex: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _writing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
-    def journal_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".journal")
+    def unsaved(self) -> bool:
+        return self._saved < self._changes
+
+    def snapshot(self) -> dict[str, RecordedPage]:
+        """The pages as of now, safe to iterate while other threads change them."""
+        with self._mutex:
+            return dict(self.pages)
 
     def record(self, page_id: str, manifest: str, key: str, record: Record) -> None:
         """Record a post; a pending intent for the same key is fulfilled by it."""
-        self._change(
-            op="record",
-            page=page_id,
-            manifest=manifest,
-            key=key,
-            id=record.post_id,
-            hashes=dict(record.hashes),
-        )
-
-    def forget(self, page_id: str, key: str) -> None:
-        self._change(op="forget", page=page_id, key=key)
+        with self._mutex:
+            page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
+            page.manifest = manifest
+            page.posts[key] = Record(post_id=record.post_id, hashes=dict(record.hashes))
+            page.intents.pop(key, None)
+            self._changed(page_id)
 
     def intend(self, page_id: str, manifest: str, key: str, intent: Intent) -> None:
-        self._change(
-            op="intend",
-            page=page_id,
-            manifest=manifest,
-            key=key,
-            hashes=dict(intent.hashes),
-            since=intent.since,
-        )
+        with self._mutex:
+            page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
+            page.intents[key] = Intent(hashes=dict(intent.hashes), since=intent.since)
+            self._changed(page_id)
+
+    def forget(self, page_id: str, key: str) -> None:
+        with self._mutex:
+            page = self.pages.get(page_id)
+            if page is not None and page.posts.pop(key, None) is not None:
+                self._changed(page_id)
 
     def clear_intent(self, page_id: str, key: str) -> None:
-        self._change(op="clear", page=page_id, key=key)
-
-    def bump_serial(self) -> None:
-        self._change(op="serial", value=self.serial + 1)
-
-    def _change(self, **op: Any) -> None:
         with self._mutex:
-            _apply_op(self, op)
-            self._queued.append(op)
+            page = self.pages.get(page_id)
+            if page is not None and page.intents.pop(key, None) is not None:
+                self._changed(page_id)
 
-    def commit(self) -> None:
-        """Make every change so far durable: append to the journal, fsync."""
-        with self._mutex:
-            if not self._queued:
-                return
-            lines = [json.dumps(op, sort_keys=True) for op in self._queued]
-            if not self.journal_path.exists():
-                begin = {"op": "begin", "lineage": self.lineage, "serial": self.serial}
-                lines.insert(0, json.dumps(begin, sort_keys=True))
-                _append(self.journal_path, lines, new=True)
-            else:
-                _append(self.journal_path, lines, new=False)
-            self._queued.clear()
-            self.has_journal = True
+    def _changed(self, page_id: str) -> None:
+        if not self._bumped:
+            self.serial += 1
+            self._bumped = True
+        page = self.pages.get(page_id)
+        if page is not None and not page.posts and not page.intents:
+            del self.pages[page_id]
+        self._blocks.pop(page_id, None)
+        self._changes += 1
 
     def render(self) -> str:
-        """The file's exact text: stable for equal content, byte for byte."""
-        lines = [
-            "{",
-            f'  "version": {FORMAT_VERSION},',
-            f'  "lineage": {json.dumps(self.lineage)},',
-            f'  "serial": {self.serial},',
-        ]
-        if not self.pages:
-            lines.append('  "pages": {}')
-        else:
-            lines.append('  "pages": {')
-            page_blocks = []
-            for page_id in sorted(self.pages):
-                page = self.pages[page_id]
-                page_blocks.append(_page_block(page_id, page))
-            lines.append(",\n".join(page_blocks))
-            lines.append("  }")
-        lines.append("}")
-        return "\n".join(lines) + "\n"
+        """The file's exact text: stable for equal content, byte for byte. Pages not
+        changed since the last render reuse their text, so a save after one action
+        costs a join, not a re-encoding of every post."""
+        with self._mutex:
+            lines = [
+                "{",
+                f'  "version": {FORMAT_VERSION},',
+                f'  "lineage": {json.dumps(self.lineage)},',
+                f'  "serial": {self.serial},',
+            ]
+            if not self.pages:
+                lines.append('  "pages": {}')
+            else:
+                lines.append('  "pages": {')
+                blocks = []
+                for page_id in sorted(self.pages):
+                    block = self._blocks.get(page_id)
+                    if block is None:
+                        block = _page_block(page_id, self.pages[page_id])
+                        self._blocks[page_id] = block
+                    blocks.append(block)
+                lines.append(",\n".join(blocks))
+                lines.append("  }")
+            lines.append("}")
+            return "\n".join(lines) + "\n"
 
     def save(self) -> None:
-        """Fold: temp file, fsync, rename, fsync the directory (a crash leaves old or
-        new), then drop the journal, whose every op the new file holds."""
+        """Write every change so far, atomically (temp file, fsync, rename, fsync the
+        directory); nothing to write leaves the file byte for byte as it was.
+
+        Raises ``LockfileWriteError`` when the OS refuses: the file on disk is then
+        the previous one, whole.
+        """
         with self._mutex:
-            write_atomically(self.path, self.render())
+            wanted = self._changes
+        with self._writing:
+            if self._saved >= wanted:
+                return  # another thread's save already wrote this change
+            with self._mutex:
+                text, upto = self.render(), self._changes
+            try:
+                write_atomically(self.path, text)
+                if self.legacy_journal is not None:
+                    self.legacy_journal.unlink(missing_ok=True)
+            except OSError as exc:
+                raise LockfileWriteError(self.path, exc) from None
+            self.legacy_journal = None
+            self._saved = upto
             self.is_new = False
-            self._queued.clear()
-            if self.has_journal or self.journal_path.exists():
-                self.journal_path.unlink(missing_ok=True)
-                _fsync_dir(self.path.parent)
-            self.has_journal = False
+
+    def fold(self) -> None:
+        """Under the apply lock, before anything else: write what a leftover journal
+        held and remove the temp files of writes a killed process left."""
+        remove_stray_temps(self.path)
+        self.save()
+        if self.legacy_journal is not None:  # it held nothing to write
+            try:
+                self.legacy_journal.unlink(missing_ok=True)
+            except OSError as exc:
+                raise LockfileWriteError(self.legacy_journal, exc) from None
+            self.legacy_journal = None
 
 
-def _apply_op(lock: Lockfile, op: Mapping[str, Any]) -> None:
-    """The one place a change takes effect: for live changes and journal replay."""
-    kind = op["op"]
-    if kind == "serial":
-        lock.serial = op["value"]
-        return
-    page_id, key = op["page"], op["key"]
-    if kind in ("record", "intend"):
-        page = lock.pages.setdefault(page_id, RecordedPage(manifest=op["manifest"]))
-        if kind == "record":
-            page.manifest = op["manifest"]
-            page.posts[key] = Record(post_id=op["id"], hashes=dict(op["hashes"]))
-            page.intents.pop(key, None)
-        else:
-            page.intents[key] = Intent(hashes=dict(op["hashes"]), since=op["since"])
-        return
-    existing = lock.pages.get(page_id)
-    if existing is None:
-        return
-    if kind == "forget":
-        existing.posts.pop(key, None)
-    else:
-        existing.intents.pop(key, None)
-    if not existing.posts and not existing.intents:
-        del lock.pages[page_id]
+def load_lockfile(path: Path) -> Lockfile:
+    """Read the lockfile, or start an empty one when there is none yet, then replay
+    a journal that statesync 0.1 left behind (``fold()`` writes it in).
 
-
-def _append(path: Path, lines: list[str], *, new: bool) -> None:
-    with path.open("a", encoding="utf-8", newline="\n") as handle:
-        handle.write("".join(line + "\n" for line in lines))
-        handle.flush()
-        os.fsync(handle.fileno())
-    if new:
-        _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    A lockfile that cannot be trusted is refused with how to fix it, never overwritten.
+    """
+    lock = _read_file(path)
+    replay_legacy_journal(lock)
+    return lock
 
 
 def _page_block(page_id: str, page: RecordedPage) -> str:
@@ -240,126 +255,6 @@ def _intent_json(intent: Intent) -> str:
 def _entry_json(record: Record) -> str:
     hashes = {name: record.hashes[name] for name in sorted(record.hashes)}
     return json.dumps({"id": record.post_id, "hashes": hashes}, ensure_ascii=False)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def load_lockfile(path: Path) -> Lockfile:
-    """Read the lockfile, or start an empty one when there is none yet, then replay
-    the journal an interrupted apply left behind.
-
-    A lockfile that cannot be trusted is refused with how to fix it, never overwritten.
-    """
-    lock = _read_file(path)
-    _replay_journal(lock)
-    return lock
-
-
-def _replay_journal(lock: Lockfile) -> None:
-    try:
-        text = lock.journal_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise LockfileError(
-            f"{lock.journal_path}: cannot read the journal ({reason}); restore the "
-            "lockfile from git, move the journal away and run plan (recovery finds "
-            "the posts by content)"
-        ) from None
-    lines = text.split("\n")
-    ops = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            op = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            op = None
-        if isinstance(op, dict):
-            ops.append(op)
-            continue
-        if number >= len(lines) - 1:
-            break  # the last line of a run killed mid-write: never acknowledged
-        raise LockfileError(
-            f"{lock.journal_path}:{number}: the journal is corrupted; restore the "
-            "lockfile from git and run plan (recovery finds the posts by content)"
-        )
-    if not ops or ops[0].get("op") != "begin":
-        raise LockfileError(f"{lock.journal_path}: the journal has no beginning")
-    begin = ops[0]
-    lineage, serial = begin.get("lineage"), begin.get("serial")
-    if (
-        not isinstance(lineage, str)
-        or not isinstance(serial, int)
-        or not _is_count(serial)
-    ):
-        raise LockfileError(
-            f"{lock.journal_path}: the journal's beginning is corrupted"
-        )
-    if lock.is_new:
-        lock.lineage, lock.serial = lineage, serial
-    elif lineage != lock.lineage:
-        raise LockfileError(
-            f"{lock.journal_path}: this journal belongs to another lockfile (lineage "
-            f"{begin.get('lineage')!r}); move it away if the lockfile was replaced "
-            "on purpose"
-        )
-    try:
-        for op in ops[1:]:
-            _check_op(op)
-            _apply_op(lock, op)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LockfileError(
-            f"{lock.journal_path}: the journal is corrupted ({exc!r})"
-        ) from None
-    lock.has_journal = True
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _check_op(op: Mapping[str, Any]) -> None:
-    """A journal op as ``Lockfile`` writes it, or ValueError: replay must never put
-    a value in memory that the lockfile could not have held."""
-    json.dumps(op, ensure_ascii=False).encode("utf-8")  # no lone surrogate
-    kind = op.get("op")
-    if kind == "serial":
-        if not _is_count(op.get("value")):
-            raise ValueError("serial is not a count")
-        return
-    if kind not in ("record", "intend", "forget", "clear"):
-        raise ValueError(f"unknown op {kind!r}")
-    if not isinstance(op.get("page"), str) or not isinstance(op.get("key"), str):
-        raise ValueError("page and key must be strings")
-    if kind in ("record", "intend"):
-        hashes = op.get("hashes")
-        if not isinstance(op.get("manifest"), str) or not (
-            isinstance(hashes, dict)
-            and set(hashes) == set(POST_FIELDS)
-            and all(isinstance(value, str) for value in hashes.values())
-        ):
-            raise ValueError("malformed manifest or hashes")
-    if kind == "record" and not isinstance(op.get("id"), str):
-        raise ValueError("a recorded post has no id")
-    if kind == "intend" and not (
-        isinstance(op.get("since"), int) and not isinstance(op.get("since"), bool)
-    ):
-        raise ValueError("an intent has no time")
 
 
 def _read_file(path: Path) -> Lockfile:
@@ -432,18 +327,20 @@ def _parse(path: Path, data: Any) -> Lockfile:
     for page_id, page in pages.items():
         if not isinstance(page, dict) or not isinstance(page.get("manifest"), str):
             raise corrupt(f"page {page_id} has no manifest name")
-        posts = page.get("posts")
+        posts, intents = page.get("posts"), page.get("intents", {})
         if not isinstance(posts, dict):
             raise corrupt(f"page {page_id} has no posts object")
-        for key, entry in posts.items():
-            lock.record(page_id, page["manifest"], key, _parse_entry(entry, corrupt))
-        intents = page.get("intents", {})
         if not isinstance(intents, dict):
             raise corrupt(f"page {page_id} has a malformed intents object")
-        for key, entry in intents.items():
-            intent = _parse_intent(entry, corrupt)
-            lock.intend(page_id, page["manifest"], key, intent)
-    lock._queued.clear()  # what was read is already on disk
+        recorded = RecordedPage(
+            manifest=page["manifest"],
+            posts={key: _parse_entry(entry, corrupt) for key, entry in posts.items()},
+            intents={
+                key: _parse_intent(entry, corrupt) for key, entry in intents.items()
+            },
+        )
+        if recorded.posts or recorded.intents:
+            lock.pages[page_id] = recorded
     return lock
 
 

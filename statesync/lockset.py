@@ -3,13 +3,14 @@
 Shards of a large project (``--only``) apply different manifests in parallel CI jobs;
 with one lockfile per manifest they never write the same file, so their lockfile
 commits never conflict. A ``LockSet`` is those files seen as one ``LockStore``: each
-change goes to the file of the page's manifest, and only touched files are written,
-each with its own journal, lineage and serial.
+change goes to the file of the page's manifest, and only changed files are written,
+each with its own lineage and serial.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 from statesync.errors import ConfigError
@@ -27,8 +28,7 @@ class LockSet:
     def __init__(self, template: Path, files: dict[str, Lockfile]) -> None:
         self.template = template
         self.files = files  # manifest stem -> its lockfile
-        self._touched: list[Lockfile] = []
-        self._bump = False
+        self._mutex = threading.RLock()
 
     @classmethod
     def load(cls, template: Path) -> LockSet:
@@ -38,7 +38,7 @@ class LockSet:
                 f"lockfile {template}: {PLACEHOLDER} may appear once, in the file name"
             )
         stems = set()
-        for pattern in (f"{prefix}*{suffix}", f"{prefix}*{suffix}.journal"):
+        for pattern in (f"{prefix}*{suffix}", f"{prefix}*{suffix}.journal"):  # 0.1
             for path in template.parent.glob(pattern):
                 name = path.name.removesuffix(".journal")
                 stem = name[len(prefix) : len(name) - len(suffix) or None]
@@ -57,7 +57,7 @@ class LockSet:
 
     @property
     def pages(self) -> dict[str, RecordedPage]:
-        return {pid: page for f in self.files.values() for pid, page in f.pages.items()}
+        return {pid: page for f in self._files() for pid, page in f.snapshot().items()}
 
     @property
     def lineage(self) -> str:
@@ -76,7 +76,8 @@ class LockSet:
     def is_new(self) -> bool:
         return all(f.is_new for f in self.files.values())
 
-    # Changes, routed to the file of the page's manifest.
+    # Changes, routed to the file of the page's manifest; the parallel apply's
+    # threads call these at once, and a page's first change may create its file.
 
     def record(self, page_id: str, manifest: str, key: str, record: Record) -> None:
         self._for(page_id, manifest).record(page_id, manifest, key, record)
@@ -87,41 +88,33 @@ class LockSet:
     def forget(self, page_id: str, key: str) -> None:
         owner = self._owner(page_id)
         if owner is not None:
-            self._touch(owner).forget(page_id, key)
+            owner.forget(page_id, key)
 
     def clear_intent(self, page_id: str, key: str) -> None:
         owner = self._owner(page_id)
         if owner is not None:
-            self._touch(owner).clear_intent(page_id, key)
-
-    def bump_serial(self) -> None:
-        """Each file's serial grows once per apply, when the apply first touches it:
-        untouched files stay byte for byte as they were."""
-        self._bump = True
-
-    def commit(self) -> None:
-        for lock in self._touched:
-            lock.commit()
+            owner.clear_intent(page_id, key)
 
     def save(self) -> None:
-        for lock in self._touched:
+        """Write the files that changed; the others stay byte for byte as they were."""
+        for lock in self._files():
             lock.save()
 
+    def fold(self) -> None:
+        for lock in self._files():
+            lock.fold()
+
+    def _files(self) -> list[Lockfile]:
+        with self._mutex:
+            return list(self.files.values())
+
     def _owner(self, page_id: str) -> Lockfile | None:
-        return next((f for f in self.files.values() if page_id in f.pages), None)
+        return next((f for f in self._files() if page_id in f.pages), None)
 
     def _for(self, page_id: str, manifest: str) -> Lockfile:
-        owner = self._owner(page_id)
-        if owner is None:
-            owner = self.files.get(manifest)
-        if owner is None:
-            owner = Lockfile(path=self._path(self.template, manifest), is_new=True)
-            self.files[manifest] = owner
-        return self._touch(owner)
-
-    def _touch(self, lock: Lockfile) -> Lockfile:
-        if not any(lock is touched for touched in self._touched):
-            self._touched.append(lock)
-            if self._bump:
-                lock.bump_serial()
-        return lock
+        with self._mutex:
+            owner = self._owner(page_id) or self.files.get(manifest)
+            if owner is None:
+                owner = Lockfile(path=self._path(self.template, manifest), is_new=True)
+                self.files[manifest] = owner
+            return owner

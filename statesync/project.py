@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from statesync.config import ProjectConfig, load_config
@@ -30,6 +30,7 @@ from statesync.providers.oneall import OneAllProvider, PullRefused
 from statesync.providers.pacing import Pacer, PacingPolicy
 from statesync.providers.retry import RetryPolicy
 from statesync.recovery import Settled, recover
+from statesync.safety import ApplyLockedError, hold_apply_lock
 from statesync.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Project:
     desired: Desired  # the selected manifests only (--only)
     lock: LockStore  # the whole lockfile: apply writes entries of selected pages only
     scope: frozenset[str] | None = None  # page ids selected by --only; None: all
+    busy: bool = False  # another run holds the apply lock: look, never write
 
     def recorded(self) -> dict[str, RecordedPage]:
         """The lockfile's pages in scope: what this run may plan and touch."""
@@ -89,13 +91,42 @@ class _OneAllEndpoint:
     identity_token: Secret
 
 
-def load_project(root: Path, *, only: str | None = None) -> Project:
+@contextmanager
+def open_project(
+    root: Path, *, only: str | None = None, read_only_if_busy: bool = False
+) -> Iterator[Project]:
+    """The project, loaded while holding its apply lock, with what an earlier run
+    left behind (a 0.1 journal, temp files of a killed write) folded in first.
+
+    Every command that acts on the lockfile goes through here: a plan saved while an
+    apply runs would be made from a state that apply is changing, and could publish
+    its posts a second time. A plan that is only shown may look while an apply runs
+    (``read_only_if_busy``): the project is then marked ``busy`` and nothing is folded.
+    """
+    config = load_config(root)
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(hold_apply_lock(config.lockfile))
+        except ApplyLockedError as locked:
+            if not (read_only_if_busy and locked.held_by_another):
+                raise
+            yield replace(load_project(root, only=only, config=config), busy=True)
+            return
+        project = load_project(root, only=only, config=config)
+        project.lock.fold()
+        yield project
+
+
+def load_project(
+    root: Path, *, only: str | None = None, config: ProjectConfig | None = None
+) -> Project:
     """Load and validate everything; ``only`` selects manifests by glob (sharding).
 
     The whole project is validated even with ``only``: a shard must not apply on top
-    of a manifest error elsewhere, nor miss a page id claimed twice.
+    of a manifest error elsewhere, nor miss a page id claimed twice. Read-only: the
+    lockfile is not written (``open_project`` is for commands that act).
     """
-    config = load_config(root)
+    config = config or load_config(root)
     desired = load_desired(config.manifests)
     lock = load_lockstore(config.lockfile)
     if only is None:
@@ -325,7 +356,8 @@ def plan_project(
     Recovery changes the lockfile in memory; apply (``save_recovery``) writes it at
     once, so that an adopted post is recorded even if nothing else happens.
     """
-    settled = settle(project, connection, save=save_recovery)
+    # A busy project's pending pushes may be in flight right now: not ours to settle.
+    settled = [] if project.busy else settle(project, connection, save=save_recovery)
     wanted: dict[str, list[str]] = {}
     recorded = project.recorded()
     for page_id, page in recorded.items():

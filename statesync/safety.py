@@ -59,6 +59,7 @@ class ApplyLockedError(StatesyncError):
 
     def __init__(self, lock: str, reason: str | None = None) -> None:
         self.lock = lock
+        self.held_by_another = reason is None  # not a file-system failure
         if reason is not None:
             text = (
                 f"cannot take the apply lock {lock} ({reason}); nothing was sent. "
@@ -66,10 +67,10 @@ class ApplyLockedError(StatesyncError):
             )
         else:
             text = (
-                f"another apply is running on this project: {lock} is locked. Nothing "
-                "was sent; wait for it to finish, then run apply again (it plans "
-                "afresh).\n  If no statesync process is running, the lock is stale: "
-                f"delete {lock} and run apply again. An apply that dies releases its "
+                f"another apply or plan is running on this project: {lock} is locked. "
+                "Nothing was sent; wait for it to finish, then run this command again "
+                "(it reads the lockfile afresh).\n  If no statesync process is "
+                f"running, the lock is stale: delete {lock} and run again. An apply that dies releases its "
                 "lock by itself (the OS lock goes with the process), so this happens "
                 "only on file systems without OS locks. Never delete it while an "
                 "apply runs: two applies at once can publish a post twice."

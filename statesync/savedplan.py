@@ -1,8 +1,11 @@
 """Saved plans: the plan a reviewer approved is exactly what apply runs, or nothing runs.
 
 A saved plan file holds the plan (the JSON rendering, format 1) and the guards that tell
-whether it went stale: the lockfile's lineage and serial, a digest of the desired posts,
-and a digest of the live fields of every post the plan touches. ``apply PLANFILE``
+whether it went stale: the lockfile's lineage and serial, a digest of the recorded
+state it was made from (every post id, hash and pending push of the pages in scope), a
+digest of the desired posts, and a digest of the live fields of every post the plan
+touches. The recorded digest binds the plan to exactly the state it saw, whatever the
+serial says: a serial is a counter, and counters can meet again. ``apply PLANFILE``
 checks all of them before sending a single write. A plan file holds post content and
 ids only, never a secret.
 """
@@ -16,16 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from statesync.atomic import write_atomically
 from statesync.errors import StatesyncError
-from statesync.lockfile import LockStore, write_atomically
-from statesync.model import Desired, PostFields
+from statesync.lockfile import LockStore
+from statesync.model import Desired, PostFields, RecordedPage
 from statesync.normalize import field_hashes
 from statesync.plan import Plan
 from statesync.planner import Live
 from statesync.render.json import plan_from_data, plan_to_data
 
 SAVED_PLAN_KIND = "statesync-saved-plan"
-SAVED_PLAN_VERSION = 1
+SAVED_PLAN_VERSION = 2  # 2: guards.recorded
 
 
 class StalePlanError(StatesyncError):
@@ -42,6 +46,7 @@ class StalePlanError(StatesyncError):
 class Guards:
     lineage: str | None  # None: planned before the lockfile existed
     serial: int
+    recorded: str  # digest of the recorded pages in scope
     desired: str  # digest of every desired post
     live: Mapping[str, str | None] | None  # post id -> digest; None when not read
 
@@ -49,6 +54,7 @@ class Guards:
         return {
             "lineage": self.lineage,
             "serial": self.serial,
+            "recorded": self.recorded,
             "desired": self.desired,
             "live": None if self.live is None else dict(sorted(self.live.items())),
         }
@@ -60,6 +66,19 @@ def desired_digest(desired: Desired) -> str:
         (post.page_id, str(post.address), field_hashes(post.fields))
         for post in desired.posts()
     )
+    return _sha256(canonical)
+
+
+def recorded_digest(recorded: Mapping[str, RecordedPage]) -> str:
+    """Every recorded post and pending push of the pages in scope, canonically."""
+    canonical = {
+        page_id: {
+            "manifest": page.manifest,
+            "posts": {k: [r.post_id, dict(r.hashes)] for k, r in page.posts.items()},
+            "intents": {k: [i.since, dict(i.hashes)] for k, i in page.intents.items()},
+        }
+        for page_id, page in recorded.items()
+    }
     return _sha256(canonical)
 
 
@@ -80,11 +99,16 @@ def _live_digest(fields: PostFields | None) -> str | None:
 
 
 def make_guards(
-    plan: Plan, lock: LockStore, desired: Desired, live: Live | None
+    plan: Plan,
+    lock: LockStore,
+    recorded: Mapping[str, RecordedPage],
+    desired: Desired,
+    live: Live | None,
 ) -> Guards:
     return Guards(
         lineage=_lineage(lock),
         serial=lock.serial,
+        recorded=recorded_digest(recorded),
         desired=desired_digest(desired),
         live=live_digests(plan, live),
     )
@@ -108,7 +132,13 @@ class SavedPlan:
     guards: Guards
     only: str | None
 
-    def check(self, lock: LockStore, desired: Desired, live: Live | None) -> None:
+    def check(
+        self,
+        lock: LockStore,
+        recorded: Mapping[str, RecordedPage],
+        desired: Desired,
+        live: Live | None,
+    ) -> None:
         """Refuse (``StalePlanError``) unless lockfile, manifests and live posts are
         exactly as they were when the plan was made."""
         if _lineage(lock) != self.guards.lineage:
@@ -120,6 +150,11 @@ class SavedPlan:
                 self.path,
                 f"the lockfile's serial is {lock.serial}, the plan was made at serial "
                 f"{self.guards.serial}: another apply ran since",
+            )
+        if recorded_digest(recorded) != self.guards.recorded:
+            raise StalePlanError(
+                self.path,
+                "the lockfile records other posts than when the plan was made",
             )
         if desired_digest(desired) != self.guards.desired:
             raise StalePlanError(
@@ -148,7 +183,9 @@ def load_saved_plan(path: Path) -> SavedPlan:
         )
     if data.get("version") != SAVED_PLAN_VERSION:
         raise StatesyncError(
-            f"{path}: plan file version {data.get('version')!r} is not supported"
+            f"{path}: plan file version {data.get('version')!r} is not supported by "
+            f"this statesync (it reads version {SAVED_PLAN_VERSION}); nothing was "
+            "sent. Make a new plan with `statesync plan --out PLANFILE`."
         )
     only = data.get("only")
     try:
@@ -168,21 +205,26 @@ def _lineage(lock: LockStore) -> str | None:
 def _guards_from(data: Any) -> Guards:
     if not isinstance(data, dict):
         raise ValueError("guards: missing")
-    lineage, serial, desired, live = (
+    lineage, serial, recorded, desired, live = (
         data.get("lineage"),
         data.get("serial"),
+        data.get("recorded"),
         data.get("desired"),
         data.get("live"),
     )
     if not isinstance(lineage, str | None) or not isinstance(desired, str):
         raise ValueError("guards: lineage and desired must be strings")
+    if not isinstance(recorded, str):
+        raise ValueError("guards.recorded: must be a digest")
     if not isinstance(serial, int) or isinstance(serial, bool):
         raise ValueError("guards.serial: must be an integer")
     if live is not None and not (
         isinstance(live, dict) and all(isinstance(v, str | None) for v in live.values())
     ):
         raise ValueError("guards.live: must map post ids to digests")
-    return Guards(lineage=lineage, serial=serial, desired=desired, live=live)
+    return Guards(
+        lineage=lineage, serial=serial, recorded=recorded, desired=desired, live=live
+    )
 
 
 def _sha256(value: object) -> str:

@@ -247,10 +247,10 @@ def test_a_second_apply_is_refused_at_once(project, run, emulator) -> None:
         assert result.exit_code == 1
         assert result.stdout == ""
         assert result.stderr.startswith(
-            "Error: another apply is running on this project: statesync.lock.lock is "
+            "Error: another apply or plan is running on this project: statesync.lock.lock is "
             "locked. Nothing was sent;"
         )
-        assert "delete statesync.lock.lock and run apply again" in result.stderr
+        assert "delete statesync.lock.lock and run again" in result.stderr
         assert emulator.stats()["total"] == before  # refused before any request
         assert run("plan", ".").exit_code == 0  # plans never wait for an apply
     assert run("apply", "--auto-approve", ".").exit_code == 0
@@ -274,7 +274,7 @@ def test_two_real_applies_one_refused(project, run, emulator) -> None:
         _read_until(main, b"Apply these changes?")
         second = run("apply", "--auto-approve", ".")
         assert second.exit_code == 1
-        assert "another apply is running on this project" in second.stderr
+        assert "another apply or plan is running on this project" in second.stderr
         os.write(main, b"y\n")
         assert _read_until(main, b"Apply complete:").endswith(b"Apply complete:")
         assert first.wait(timeout=60) == 0

@@ -334,7 +334,7 @@ def test_a_held_lock_refuses_at_once(tmp_path: Path) -> None:
             pass  # pragma: no cover - never entered
     message = str(caught.value)
     assert message.startswith(
-        "another apply is running on this project: state/statesync.lock.lock is locked."
+        "another apply or plan is running on this project: state/statesync.lock.lock is locked."
     )
     assert "delete state/statesync.lock.lock" in message
     with hold_apply_lock(lockfile):  # released on exit
