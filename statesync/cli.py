@@ -18,7 +18,8 @@ import click
 
 from statesync import __version__
 from statesync.applier import ApplyReport, Outcome, apply_plan
-from statesync.errors import ManifestError, StatesyncError
+from statesync.config import CONFIG_NAME
+from statesync.errors import ManifestError, PageAccessError, StatesyncError
 from statesync.interrupt import (
     Interrupted,
     StopSignal,
@@ -36,7 +37,10 @@ from statesync.progress import (
 from statesync.project import (
     Connection,
     Project,
+    check_manifest_paths,
+    check_writes,
     connect,
+    group_by_project,
     load_project,
     open_project,
     plan_project,
@@ -44,7 +48,7 @@ from statesync.project import (
     settle,
 )
 from statesync.recovery import Settled, resolve_intent
-from statesync.render.json import render_json
+from statesync.render.json import render_error_json, render_json
 from statesync.render.markdown import render_markdown
 from statesync.render.text import render_plan
 from statesync.safety import (
@@ -53,7 +57,7 @@ from statesync.safety import (
     SafetyRailError,
     check_plan,
 )
-from statesync.savedplan import load_saved_plan, make_guards, save_plan
+from statesync.savedplan import SavedPlan, load_saved_plan, make_guards, save_plan
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
     "text": render_plan,
@@ -72,13 +76,22 @@ class UserError(click.ClickException):
     """Prints FILE:LINE problems bare (or as GitHub annotations), so that editors and
     CI can point at the very line."""
 
-    def __init__(self, error: StatesyncError, *, github: bool = False) -> None:
+    def __init__(
+        self,
+        error: StatesyncError,
+        *,
+        github: bool = False,
+        json_document: bool = False,
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.github = github
+        self.json_document = json_document
 
     def show(self, file: IO[str] | None = None) -> None:
         stream = file or sys.stderr
+        if self.json_document:  # automation never parses an empty stdout
+            click.echo(render_error_json(_problems(self.error)), nl=False)
         if isinstance(self.error, SafetyRailError):
             for problem in self.error.problems:
                 click.echo(problem, file=stream)
@@ -115,12 +128,23 @@ def _annotation(file: str, line: int, message: str) -> str:
     return f"::error file={prop(file)},line={line}::{data(message)}"
 
 
+def _problems(error: StatesyncError) -> list[tuple[str | None, int | None, str]]:
+    """(file, line, message) of each problem, for the JSON error document."""
+    if isinstance(error, ManifestError):
+        return [(loc.file, loc.line, message) for loc, message in error.problems]
+    if isinstance(error, SafetyRailError):
+        return [(None, None, problem) for problem in error.problems]
+    if isinstance(error, PageAccessError):
+        return [(None, None, f"{where}: {why}") for where, why in error.problems]
+    return [(None, None, str(error))]
+
+
 @contextmanager
-def reported(*, github: bool = False) -> Iterator[None]:
+def reported(*, github: bool = False, json_document: bool = False) -> Iterator[None]:
     try:
         yield
     except StatesyncError as exc:
-        raise UserError(exc, github=github) from exc
+        raise UserError(exc, github=github, json_document=json_document) from exc
 
 
 @contextmanager
@@ -193,10 +217,14 @@ def cli(verbose: int) -> None:
     """GitOps for Facebook Page posts: manifests in, plan out, apply on merge."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(name)s: %(message)s")
+    # The sandbox's server says when it starts and stops: noise for a user of -v.
+    logging.getLogger("uvicorn").setLevel(max(level, logging.WARNING))
 
 
 @cli.command()
-@project_argument
+@click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
+)
 @click.option(
     "--format",
     "output_format",
@@ -204,13 +232,24 @@ def cli(verbose: int) -> None:
     default="text",
     help="github: print each problem as a workflow annotation on its line.",
 )
-def validate(project: Path, output_format: str) -> None:
-    """Check statesync.yaml, every manifest and the lockfile, offline."""
+def validate(paths: tuple[Path, ...], output_format: str) -> None:
+    """Check statesync.yaml, every manifest and the lockfile, offline.
+
+    PATH is a project directory (default: the current one), or manifest files and
+    folders inside a project, as pre-commit passes them: each project they belong
+    to is validated once, whole.
+    """
     with reported(github=output_format == "github"):
-        loaded = load_project(project)
-    pages = len(loaded.desired.pages)
-    posts = len(loaded.desired.posts())
-    click.echo(f"Valid: {pages} page{'s' if pages != 1 else ''}, {posts} posts.")
+        targets = group_by_project(paths or (Path("."),))
+        for root, given in targets.items():
+            loaded = load_project(root)
+            check_manifest_paths(loaded.config, given)
+            pages = len(loaded.desired.pages)
+            posts = len(loaded.desired.posts())
+            where = "" if given == [root] else f" (project {root})"
+            click.echo(
+                f"Valid{where}: {pages} page{'s' if pages != 1 else ''}, {posts} posts."
+            )
 
 
 @cli.command()
@@ -246,7 +285,7 @@ def plan(
 ) -> None:
     """Show what apply would do."""
     with (
-        reported(),
+        reported(json_document=output_format == "json"),
         interruptible(),
         open_project(project, only=only, read_only_if_busy=out is None) as loaded,
     ):
@@ -262,19 +301,17 @@ def plan(
                 loaded, connection, parallelism=parallelism, progress=_progress()
             )
             _report_settled(planned.settled, loaded)
+            _note_unchecked(planned.access_unchecked)
+        guards = make_guards(
+            planned.plan, loaded.lock, loaded.recorded(), loaded.desired, planned.live
+        )
+    render = _render_text if output_format == "text" else RENDERERS[output_format]
+    click.echo(render(planned.plan), nl=False)  # the whole plan, then any refusal
+    with reported():
         # plan only warns about a mass delete: apply is where it is refused
         warnings = _check(planned.plan, loaded, allow_mass_delete=True)
         if out is not None:
-            guards = make_guards(
-                planned.plan,
-                loaded.lock,
-                loaded.recorded(),
-                loaded.desired,
-                planned.live,
-            )
-            save_plan(out, planned.plan, guards, only=only)
-    render = _render_text if output_format == "text" else RENDERERS[output_format]
-    click.echo(render(planned.plan), nl=False)
+            save_plan(out, planned.plan, guards, only=only, project=loaded.config.root)
     _warn(warnings)
     if detailed_exitcode and planned.plan.has_changes:
         ctx.exit(2)
@@ -288,7 +325,8 @@ def plan(
     "--project",
     "project_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="The project a saved plan belongs to (default: the current directory).",
+    help="The project a saved plan belongs to (default: the current directory if it "
+    "is one, else the directory the plan was made in).",
 )
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
 @mass_delete_option
@@ -328,7 +366,7 @@ def apply(
         else:
             report = _apply_saved(
                 target,
-                project_dir or Path("."),
+                project_dir,
                 sandbox,
                 allow_mass_delete,
                 parallelism,
@@ -362,9 +400,9 @@ def _apply_project(
             progress=_progress(),
         )
         _report_settled(planned.settled, loaded)
-        warnings = _check(planned.plan, loaded, allow_mass_delete=allow_mass_delete)
-        click.echo(_render_text(planned.plan), nl=False)
-        _warn(warnings)
+        _note_unchecked(planned.access_unchecked)
+        click.echo(_render_text(planned.plan), nl=False)  # the plan, then any refusal
+        _warn(_check(planned.plan, loaded, allow_mass_delete=allow_mass_delete))
         if not planned.plan.has_changes:
             return None
         if not auto_approve:
@@ -372,15 +410,32 @@ def _apply_project(
         return _run(planned.plan, loaded, connection, parallelism, stop)
 
 
+def _saved_plan_project(saved: SavedPlan, given: Path | None) -> Path:
+    """--project, else the current directory if it is a project, else the one the
+    plan was made in: a plan applied from elsewhere still finds its project."""
+    if given is not None:
+        return given
+    if (Path(".") / CONFIG_NAME).is_file():
+        return Path(".")
+    if (saved.project / CONFIG_NAME).is_file():
+        return saved.project
+    raise StatesyncError(
+        f"{saved.path}: the current directory is not a statesync project and the "
+        f"plan's project ({saved.project}) is not here; nothing was sent. Pass "
+        "--project DIR."
+    )
+
+
 def _apply_saved(
     path: Path,
-    root: Path,
+    root: Path | None,
     sandbox: bool | None,
     allow_mass_delete: bool,
     parallelism: int,
     stop: StopSignal,
 ) -> ApplyReport | None:
     saved = load_saved_plan(path)
+    root = _saved_plan_project(saved, root)
     with (
         open_project(root, only=saved.only) as loaded,
         connect(loaded, sandbox=sandbox, environ=os.environ) as connection,
@@ -389,9 +444,9 @@ def _apply_saved(
         _report_settled(settle(loaded, connection), loaded)
         live = read_touched(saved.plan, connection.reader, parallelism=parallelism)
         saved.check(loaded.lock, loaded.recorded(), loaded.desired, live)
-        warnings = _check(saved.plan, loaded, allow_mass_delete=allow_mass_delete)
-        click.echo(_render_text(saved.plan), nl=False)
-        _warn(warnings)
+        _note_unchecked(check_writes(loaded, connection, saved.plan))
+        click.echo(_render_text(saved.plan), nl=False)  # the plan, then any refusal
+        _warn(_check(saved.plan, loaded, allow_mass_delete=allow_mass_delete))
         if not saved.plan.has_changes:
             return None
         return _run(saved.plan, loaded, connection, parallelism, stop)
@@ -529,6 +584,15 @@ def _report_settled(settled: Sequence[Settled], loaded: Project) -> None:
                 "happened; it is planned again",
                 err=True,
             )
+
+
+def _note_unchecked(unchecked: bool) -> None:
+    if unchecked:
+        click.echo(
+            "Note: the provider cannot tell beforehand whether these credentials may "
+            "publish on every page of the plan; apply will find out at the first write.",
+            err=True,
+        )
 
 
 def _banner(connection: Connection, output_format: str) -> None:

@@ -8,6 +8,7 @@ traceback. Anything else is a bug and keeps its traceback.
     ├── ManifestError      every problem of every manifest at once, FILE:LINE: message
     ├── LockfileError      unreadable, conflicted or corrupted lockfile
     ├── ProviderError      an API refused or was unreachable (address, code, remedy)
+    ├── PageAccessError    pages the credentials cannot act on, found before any write
     └── UnsafePlanError    a plan that a safety rail refuses
 
 Messages never contain secrets: providers build them from fields they choose, never from
@@ -80,6 +81,20 @@ class ProviderError(StatesyncError):
         tail = f" ({', '.join(facts)})" if facts else ""
         remedy = f"\n  {self.remedy}" if self.remedy else ""
         return f"{head}{self.message}{tail}{remedy}"
+
+
+class PageAccessError(StatesyncError):
+    """The credentials cannot act on some pages in scope; found before any write."""
+
+    def __init__(self, problems: Iterable[tuple[str, str]]) -> None:
+        self.problems = tuple(problems)  # (where: manifest and page, what is missing)
+        count = len(self.problems)
+        lines = [f"{where}: {why}" for where, why in self.problems]
+        super().__init__(
+            "\n".join(lines)
+            + f"\n{count} page{'s' if count != 1 else ''} cannot be acted on with "
+            "these credentials; nothing was sent."
+        )
 
 
 class UnsafePlanError(StatesyncError):

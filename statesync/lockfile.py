@@ -108,6 +108,20 @@ class Lockfile:
     _blocks: dict[str, str] = field(default_factory=dict, repr=False)
     _mutex: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _writing: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The state as loaded: a run whose changes cancel out (an intent written, then
+    # cleared when the push was refused) ends with the file exactly as it was.
+    _base_serial: int = field(default=0, repr=False)
+    _base_pages: str = field(default="", repr=False)
+    _born: bool = field(default=True, repr=False)  # the file existed when loaded
+
+    def __post_init__(self) -> None:
+        self.rebase()
+
+    def rebase(self) -> None:
+        """Take the current content as the state the run started from."""
+        with self._mutex:
+            self._base_serial, self._base_pages = self.serial, self._render_pages()
+            self._born = not self.is_new
 
     @property
     def unsaved(self) -> bool:
@@ -156,31 +170,33 @@ class Lockfile:
         self._changes += 1
 
     def render(self) -> str:
-        """The file's exact text: stable for equal content, byte for byte. Pages not
-        changed since the last render reuse their text, so a save after one action
-        costs a join, not a re-encoding of every post."""
+        """The file's exact text: stable for equal content, byte for byte."""
         with self._mutex:
-            lines = [
-                "{",
-                f'  "version": {FORMAT_VERSION},',
-                f'  "lineage": {json.dumps(self.lineage)},',
-                f'  "serial": {self.serial},',
-            ]
-            if not self.pages:
-                lines.append('  "pages": {}')
-            else:
-                lines.append('  "pages": {')
-                blocks = []
-                for page_id in sorted(self.pages):
-                    block = self._blocks.get(page_id)
-                    if block is None:
-                        block = _page_block(page_id, self.pages[page_id])
-                        self._blocks[page_id] = block
-                    blocks.append(block)
-                lines.append(",\n".join(blocks))
-                lines.append("  }")
-            lines.append("}")
-            return "\n".join(lines) + "\n"
+            return self._render_with(self._render_pages())
+
+    def _render_with(self, pages: str) -> str:
+        return (
+            "{\n"
+            f'  "version": {FORMAT_VERSION},\n'
+            f'  "lineage": {json.dumps(self.lineage)},\n'
+            f'  "serial": {self.serial},\n'
+            f'  "pages": {pages}\n'
+            "}\n"
+        )
+
+    def _render_pages(self) -> str:
+        """The ``pages`` object. Pages not changed since the last render reuse their
+        text, so a save after one action costs a join, not re-encoding every post."""
+        if not self.pages:
+            return "{}"
+        blocks = []
+        for page_id in sorted(self.pages):
+            block = self._blocks.get(page_id)
+            if block is None:
+                block = _page_block(page_id, self.pages[page_id])
+                self._blocks[page_id] = block
+            blocks.append(block)
+        return "{\n" + ",\n".join(blocks) + "\n  }"
 
     def save(self) -> None:
         """Write every change so far, atomically (temp file, fsync, rename, fsync the
@@ -195,16 +211,23 @@ class Lockfile:
             if self._saved >= wanted:
                 return  # another thread's save already wrote this change
             with self._mutex:
-                text, upto = self.render(), self._changes
+                pages, upto = self._render_pages(), self._changes
+                unchanged = pages == self._base_pages
+                if unchanged:  # back where the run started: so is the serial
+                    self.serial, self._bumped = self._base_serial, False
+                text = self._render_with(pages)
             try:
-                write_atomically(self.path, text)
+                if unchanged and not self._born:
+                    self.path.unlink(missing_ok=True)  # as before: no file
+                else:
+                    write_atomically(self.path, text)
                 if self.legacy_journal is not None:
                     self.legacy_journal.unlink(missing_ok=True)
             except OSError as exc:
                 raise LockfileWriteError(self.path, exc) from None
             self.legacy_journal = None
             self._saved = upto
-            self.is_new = False
+            self.is_new = unchanged and not self._born
 
     def fold(self) -> None:
         """Under the apply lock, before anything else: write what a leftover journal
@@ -341,6 +364,7 @@ def _parse(path: Path, data: Any) -> Lockfile:
         )
         if recorded.posts or recorded.intents:
             lock.pages[page_id] = recorded
+    lock.rebase()
     return lock
 
 

@@ -81,15 +81,18 @@ Problems = list[tuple[Location, str]]
 
 
 def load_desired(manifests_dir: Path, *, display_base: Path | None = None) -> Desired:
-    """Every manifest in ``manifests_dir`` (not its subdirectories), validated.
+    """Every manifest in ``manifests_dir``, validated; one in a subfolder is a problem.
 
     Raises ``ConfigError`` when the directory is missing or holds no manifest (an
     empty desired state would plan the deletion of every recorded post), and one
     ``ManifestError`` listing every problem of every manifest otherwise.
     """
-    files = _manifest_files(manifests_dir)
+    files, nested = _manifest_files(manifests_dir)
     base = Path.cwd() if display_base is None else display_base
-    problems: Problems = []
+    folder = _display(manifests_dir, base)
+    problems: Problems = [
+        (Location(_display(path, base), 1), _nested_message(folder)) for path in nested
+    ]
     with gc_paused():
         pages = _load_pages(files, base, problems)
     if problems:
@@ -133,7 +136,8 @@ def _load_pages(
     return pages
 
 
-def _manifest_files(manifests_dir: Path) -> list[Path]:
+def _manifest_files(manifests_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The manifests directly in ``manifests_dir``, and those in its subfolders."""
     if not manifests_dir.exists():
         raise ConfigError(
             f"manifests directory {manifests_dir} does not exist: create it with one "
@@ -144,16 +148,54 @@ def _manifest_files(manifests_dir: Path) -> list[Path]:
     files = sorted(
         path
         for path in manifests_dir.iterdir()
-        if path.suffix in MANIFEST_SUFFIXES
-        and not path.name.startswith(".")  # editor backups and lock files
-        and path.is_file()
+        if _is_manifest_name(path.name) and path.is_file()
     )
-    if not files:
+    nested = _nested_manifests(manifests_dir)
+    if not files and not nested:
         raise ConfigError(
             f"no manifests in {manifests_dir}: add one YAML file (*.yaml) per page; "
             "statesync refuses an empty directory rather than delete every post"
         )
-    return files
+    return files, nested
+
+
+def _is_manifest_name(name: str) -> bool:
+    """A YAML file, not a hidden one (editor backups and lock files start with ".")."""
+    return name.endswith(MANIFEST_SUFFIXES) and not name.startswith(".")
+
+
+def _nested_manifests(manifests_dir: Path) -> list[Path]:
+    """YAML files in subfolders of ``manifests_dir`` (hidden folders aside), sorted.
+
+    They are reported, not read. A manifest's stem is its name everywhere: the first
+    half of every address (``<stem>/<key>``, where the "/" is the separator), the
+    ``manifest`` of its lockfile page and the ``{manifest}`` of a per-manifest lockfile
+    name (where a "/" would be a folder), and what ``--only`` matches as a file name or
+    as ``<manifests dir>/<file name>``. A relative stem such as ``brands/acme`` would
+    break each of those; silently skipping the file would plan the deletion of every
+    post it records. So the file is named, and the user moves it.
+    """
+    nested: list[Path] = []
+    for folder, subfolders, names in os.walk(manifests_dir):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        here = Path(folder)
+        if here == manifests_dir:
+            continue
+        nested.extend(
+            here / name
+            for name in names
+            if _is_manifest_name(name) and (here / name).is_file()
+        )
+    return sorted(nested)
+
+
+def _nested_message(folder: str) -> str:
+    where = "the manifests directory" if folder == "." else f"{folder}/"
+    return (
+        "manifests in subfolders are not read: statesync names a manifest by its "
+        "file name alone (in addresses, the lockfile and --only); move it up into "
+        f"{where}, or out of it if it is not a manifest"
+    )
 
 
 def _display(path: Path, base: Path) -> str:

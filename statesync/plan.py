@@ -28,6 +28,7 @@ class Action:
     post_id: str | None = None  # the recorded post this action acts on, if any
     before: PostFields | None = None  # live fields; None when unknown or not there
     after: PostFields | None = None  # desired fields; None for a delete
+    # For a delete, ``before`` is the live post being deleted (None: not read).
     changed: tuple[str, ...] = ()  # sorted field names
     forced_by: str | None = None  # the field that turned an edit into a replace
     drift: bool = False  # live differs from what statesync last applied
@@ -58,6 +59,8 @@ class Plan:
     actions: tuple[Action, ...]
     reads_live: bool = True  # False: planned from recorded hashes, drift cannot be seen
     unknown: tuple[UnknownOutcome, ...] = ()  # pushes to resolve before they can plan
+    # The manifests (stems) a plan under --only covers; None: the whole project.
+    scope: tuple[str, ...] | None = None
 
     def counts(self) -> dict[ActionKind, int]:
         counter = Counter(action.kind for action in self.actions)

@@ -52,7 +52,7 @@ def make_plan(
             actions.append(action)
     actions.extend(
         a
-        for a in _deletions(desired, recorded)
+        for a in _deletions(desired, recorded, live)
         if (a.page_id, a.address.key) not in pending
     )
     return Plan(actions=tuple(actions), reads_live=live is not None, unknown=unknown)
@@ -140,8 +140,9 @@ def changed_fields(want: PostFields, have: PostFields) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _deletions(desired: Desired, recorded: Recorded) -> list[Action]:
-    """Recorded posts no manifest wants: statesync made them, so it removes them.
+def _deletions(desired: Desired, recorded: Recorded, live: Live | None) -> list[Action]:
+    """Recorded posts no manifest wants: statesync made them, so it removes them,
+    showing what is deleted (``before``) when the post was read.
 
     Posts statesync never recorded are never touched.
     """
@@ -154,12 +155,20 @@ def _deletions(desired: Desired, recorded: Recorded) -> list[Action]:
         )
         for key in sorted(page.posts):
             if (page_id, key) not in wanted:
-                actions.append(
-                    Action(
-                        kind=ActionKind.DELETE,
-                        address=Address(manifest, key),
-                        page_id=page_id,
-                        post_id=page.posts[key].post_id,
-                    )
-                )
+                actions.append(_deletion(Address(manifest, key), page_id, page, live))
     return actions
+
+
+def _deletion(
+    address: Address, page_id: str, page: RecordedPage, live: Live | None
+) -> Action:
+    post_id = page.posts[address.key].post_id
+    gone = live is not None and post_id in live and live[post_id] is None
+    return Action(
+        kind=ActionKind.DELETE,
+        address=address,
+        page_id=page_id,
+        post_id=post_id,
+        before=live.get(post_id) if live is not None else None,
+        note=f"post {post_id} is already gone: it is only forgotten" if gone else None,
+    )

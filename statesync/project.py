@@ -15,8 +15,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from statesync.config import ProjectConfig, load_config
-from statesync.errors import ConfigError
+from statesync.config import CONFIG_NAME, ProjectConfig, load_config
+from statesync.errors import ConfigError, PageAccessError
 from statesync.lockfile import LockStore, load_lockfile
 from statesync.lockset import LockSet, is_template
 from statesync.manifest import load_desired
@@ -24,14 +24,14 @@ from statesync.model import Desired, PostFields, RecordedPage
 from statesync.plan import Plan
 from statesync.planner import Live, make_plan
 from statesync.progress import ProgressFactory, no_progress
-from statesync.providers.base import Lister, Reader, ReaderLister, Writer
+from statesync.providers.base import Access, Lister, Reader, ReaderLister, Writer
 from statesync.providers.graph import GraphProvider
 from statesync.providers.oneall import OneAllProvider, PullRefused
 from statesync.providers.pacing import Pacer, PacingPolicy
 from statesync.providers.retry import RetryPolicy
 from statesync.recovery import Settled, recover
 from statesync.safety import ApplyLockedError, hold_apply_lock
-from statesync.secret import Secret
+from statesync.secret import Secret, token_problem
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class Project:
     lock: LockStore  # the whole lockfile: apply writes entries of selected pages only
     scope: frozenset[str] | None = None  # page ids selected by --only; None: all
     busy: bool = False  # another run holds the apply lock: look, never write
+    scope_names: tuple[str, ...] | None = None  # the manifests --only selected
 
     def recorded(self) -> dict[str, RecordedPage]:
         """The lockfile's pages in scope: what this run may plan and touch."""
@@ -70,6 +71,7 @@ class Planned:
     plan: Plan
     live: Live | None  # what the plan was made from, for a saved plan's guards
     settled: tuple[Settled, ...] = ()  # lost pushes recovery adopted or cleared
+    access_unchecked: bool = False  # the writer cannot check access beforehand
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +147,70 @@ def load_project(
     scope = frozenset(
         pid for pid, name in names.items() if _matches(name, relative, only)
     )
+    if not scope:
+        raise ConfigError(_matches_nothing(only, sorted(set(names.values()))))
     selected = Desired(
         pages={pid: page for pid, page in desired.pages.items() if pid in scope}
     )
-    return Project(config=config, desired=selected, lock=lock, scope=scope)
+    stems = {pid: page.stem for pid, page in desired.pages.items()}
+    stems.update({pid: p.manifest for pid, p in lock.pages.items() if pid not in stems})
+    return Project(
+        config=config,
+        desired=selected,
+        lock=lock,
+        scope=scope,
+        scope_names=tuple(sorted({stems[pid] for pid in scope})),
+    )
+
+
+def _matches_nothing(only: str, names: Sequence[str]) -> str:
+    """A filter that matches nothing would plan "No changes." and hide a typo."""
+    shown = ", ".join(names[:20]) + (
+        f" and {len(names) - 20} more" if len(names) > 20 else ""
+    )
+    return (
+        f"--only {only!r} matches no manifest; nothing was planned. The project's "
+        f"manifests: {shown or '(none)'}. A glob matches a file name "
+        "(acme-*.yaml) or its path from the project (pages/acme-*.yaml)."
+    )
+
+
+def group_by_project(paths: Sequence[Path]) -> dict[Path, list[Path]]:
+    """The project each path belongs to (the nearest directory at or above it with
+    statesync.yaml), with the paths given for it, in order."""
+    groups: dict[Path, list[Path]] = {}
+    for path in paths:
+        start = path if path.is_dir() else path.parent
+        root = next(
+            (
+                d
+                for d in (start, *start.resolve().parents)
+                if (d / CONFIG_NAME).is_file()
+            ),
+            None,
+        )
+        if root is None:
+            raise ConfigError(
+                f"{path}: not inside a statesync project (no {CONFIG_NAME} in its "
+                "directory or above)"
+            )
+        groups.setdefault(root, []).append(path)
+    return groups
+
+
+def check_manifest_paths(config: ProjectConfig, paths: Sequence[Path]) -> None:
+    """Files given to validate must be the project's own: a manifest (inside its
+    manifests directory), statesync.yaml, or a folder of the project."""
+    manifests = config.manifests.resolve()
+    for path in paths:
+        resolved = path.resolve()
+        if path.is_dir() or resolved == (config.root / CONFIG_NAME).resolve():
+            continue
+        if not resolved.is_relative_to(manifests):
+            raise ConfigError(
+                f"{path}: not a manifest of the project in {config.root} (its "
+                f"manifests are in {_relative_dir(config.manifests, config.root)}/)"
+            )
 
 
 def load_lockstore(path: Path) -> LockStore:
@@ -277,6 +339,7 @@ def _providers(
             private_key=ends.oneall.private_key,
             identity_token=ends.oneall.identity_token,
             retry=retry,
+            may_pull=config.oneall.read != "none",
         )
     )
     # Reading, in order of preference: the Graph reader (drift seen exactly as with
@@ -289,8 +352,20 @@ def _providers(
 
 
 def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
+    """The credential in ``name``, None when unset. A malformed one fails here, before
+    any request, naming the variable but never the value (issue 19): sent anyway, it
+    would end as a network failure, or percent-encoded in a URL in ``-v`` logs."""
     value = environ.get(name, "").strip()
-    return Secret(value) if value else None
+    if not value:
+        return None
+    problem = token_problem(value)
+    if problem is not None:
+        raise ConfigError(
+            f"{name} is malformed: its value holds {problem}, and a token or key is "
+            "printable ASCII without spaces (the value is not shown). Copy it again "
+            f"into {name}, without line breaks or spaces."
+        )
+    return Secret(value)
 
 
 def _required(environ: Mapping[str, str], name: str, what: str) -> Secret:
@@ -358,21 +433,63 @@ def plan_project(
     """
     # A busy project's pending pushes may be in flight right now: not ours to settle.
     settled = [] if project.busy else settle(project, connection, save=save_recovery)
-    wanted: dict[str, list[str]] = {}
     recorded = project.recorded()
-    for page_id, page in recorded.items():
-        desired_page = project.desired.pages.get(page_id)
-        if desired_page is not None:
-            wanted[page_id] = [
-                record.post_id
-                for key, record in sorted(page.posts.items())
-                if key in desired_page.posts
-            ]
+    in_scope = set(project.desired.pages) | set(recorded)
+    if connection.reader is not None:
+        _preflight(project, connection.reader, dict.fromkeys(in_scope, "read"))
+    # Every recorded post in scope: kept ones to diff, dropped ones to show what a
+    # delete deletes.
+    wanted = {
+        page_id: [record.post_id for _, record in sorted(page.posts.items())]
+        for page_id, page in recorded.items()
+    }
     live = read_posts(
         connection.reader, wanted, parallelism=parallelism, progress=progress
     )
     plan = make_plan(project.desired, recorded, live, connection.writer.in_place_fields)
-    return Planned(plan=plan, live=live, settled=tuple(settled))
+    unchecked = check_writes(project, connection, plan)
+    return Planned(
+        plan=replace(plan, scope=project.scope_names),
+        live=live,
+        settled=tuple(settled),
+        access_unchecked=unchecked,
+    )
+
+
+def check_writes(project: Project, connection: Connection, plan: Plan) -> bool:
+    """Every page the plan writes to must be writable with these credentials, checked
+    before the first write (plan, and apply of a saved plan). True when the writer
+    cannot tell beforehand."""
+    writes: dict[str, Access] = {action.page_id: "write" for action in plan.actions}
+    return _preflight(project, connection.writer, writes)
+
+
+def _preflight(
+    project: Project, provider: Reader | Writer, pages: Mapping[str, Access]
+) -> bool:
+    """Refuse, before anything is written, pages the credentials cannot act on:
+    a plan that says "3 to push" must not fail halfway through its apply. True when
+    the provider cannot tell beforehand."""
+    if not pages:
+        return False
+    problems = provider.check_access(pages)
+    if problems is None:
+        return True
+    if problems:
+        raise PageAccessError(
+            [(_page_where(project, page_id), why) for page_id, why in problems.items()]
+        )
+    return False
+
+
+def _page_where(project: Project, page_id: str) -> str:
+    """How a message names a page: its manifest file and stem, or its lockfile entry."""
+    page = project.desired.pages.get(page_id)
+    if page is not None:
+        return f"{page.location.file}: page {page_id} ({page.stem})"
+    recorded = project.lock.pages.get(page_id)
+    stem = recorded.manifest if recorded else "?"
+    return f"page {page_id} ({stem}, in the lockfile)"
 
 
 def settle(

@@ -114,11 +114,16 @@ def make_guards(
     )
 
 
-def save_plan(path: Path, plan: Plan, guards: Guards, *, only: str | None) -> None:
+def save_plan(
+    path: Path, plan: Plan, guards: Guards, *, only: str | None, project: Path
+) -> None:
     data = {
         "kind": SAVED_PLAN_KIND,
         "version": SAVED_PLAN_VERSION,
         "only": only,  # the shard the plan was made for: apply re-selects it
+        # Where it was made, for an apply run elsewhere (not a guard: a CI job may
+        # apply it in another checkout of the same project).
+        "project": str(project.resolve()),
         "guards": guards.as_dict(),
         "plan": plan_to_data(plan),
     }
@@ -131,6 +136,7 @@ class SavedPlan:
     plan: Plan
     guards: Guards
     only: str | None
+    project: Path  # the project directory it was made in
 
     def check(
         self,
@@ -187,15 +193,19 @@ def load_saved_plan(path: Path) -> SavedPlan:
             f"this statesync (it reads version {SAVED_PLAN_VERSION}); nothing was "
             "sent. Make a new plan with `statesync plan --out PLANFILE`."
         )
-    only = data.get("only")
+    only, project = data.get("only"), data.get("project")
     try:
         plan = plan_from_data(data.get("plan"))
         guards = _guards_from(data.get("guards"))
         if only is not None and not isinstance(only, str):
             raise ValueError("only: must be a glob or null")
+        if not isinstance(project, str):
+            raise ValueError("project: must be a directory")
     except ValueError as exc:
         raise StatesyncError(f"{path}: the plan file is corrupted ({exc})") from None
-    return SavedPlan(path=path, plan=plan, guards=guards, only=only)
+    return SavedPlan(
+        path=path, plan=plan, guards=guards, only=only, project=Path(project)
+    )
 
 
 def _lineage(lock: LockStore) -> str | None:

@@ -5,7 +5,8 @@ Every YAML file statesync reads (``statesync.yaml`` and the manifests) goes thro
 and turns it into small values that carry their 1-based line, so every validation error
 can say ``FILE:LINE``. Along the way it collects, instead of raising:
 
-- malformed YAML, at the line of the parser's mark;
+- malformed YAML, at the line of the parser's mark (a tab where YAML needs spaces is
+  named as such, with its column: the scanner's own words never say "tab");
 - duplicate keys (``yaml.safe_load`` silently keeps the last one);
 - tags beyond str, int, float, bool and null (nothing is ever constructed from a tag);
 - merge keys, non-scalar keys and absurd nesting.
@@ -121,7 +122,8 @@ def parse(text: str) -> Document:
         # line; point at the last line the user can see instead.
         last = max(1, len(text.splitlines()))
         line = min(_mark_line(exc), last)
-        return Document(None, ((line, _syntax_message(exc)),))
+        message = _tab_message(exc, text) or _syntax_message(exc)
+        return Document(None, ((line, message),))
     except yaml.YAMLError as exc:  # ReaderError: control characters, bad encoding
         line = text.count("\n", 0, max(getattr(exc, "position", 0), 0)) + 1
         reason = getattr(exc, "reason", None) or "unreadable text"
@@ -136,6 +138,36 @@ def parse(text: str) -> Document:
 def _mark_line(exc: yaml.MarkedYAMLError) -> int:
     mark = exc.problem_mark or exc.context_mark
     return mark.line + 1 if mark is not None else 1
+
+
+# Where YAML (1.1, as PyYAML and libyaml read it) breaks lines.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def _tab_message(exc: yaml.MarkedYAMLError, text: str) -> str | None:
+    """The scanner's error in plain words when a tab is what it stumbled on.
+
+    Both scanners stop at the tab itself (libyaml: "found character that cannot start
+    any token", or "found a tab character that violates indentation"), and neither
+    message shows the character: a user who cannot see the tab in an editor cannot
+    find it. The column is 1-based, counted in characters, the tab's own.
+    """
+    mark = exc.problem_mark
+    if mark is None:
+        return None
+    lines = _LINE_BREAK.split(text)
+    if mark.line >= len(lines):
+        return None
+    row = lines[mark.line]
+    column = mark.column
+    if row[column : column + 1] != "\t":
+        if "tab" not in (exc.problem or "") or "\t" not in row:
+            return None
+        column = row.index("\t")
+    where = f"a tab character at column {column + 1}"
+    if row[:column].strip(" \t"):
+        return f"{where} where YAML needs a space; use spaces, not tabs"
+    return f"{where} indents this line; YAML indentation must use spaces"
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from statesync.errors import Location, ProviderError
 from statesync.model import Address, Desired, DesiredPost, PageManifest, PostFields
-from statesync.providers.base import ListedPost, PostGone, PushOutcomeUnknown
+from statesync.providers.base import Access, ListedPost, PostGone, PushOutcomeUnknown
 
 
 class FakeProvider:
@@ -76,6 +76,9 @@ class FakeProvider:
     def delete(self, page_id: str, post_id: str) -> None:
         self._check("delete", post_id)
         self.posts.pop(post_id, None)
+
+    def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str]:
+        return {}
 
     def read(
         self, page_id: str, post_ids: Sequence[str]

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from statesync.errors import ProviderError
 from statesync.model import PostFields
+
+# What a run will do on a page, for the access preflight: read its posts, or write.
+Access = Literal["read", "write"]
 
 
 class PostGone(ProviderError):
@@ -33,6 +36,12 @@ class Writer(Protocol):
         """Delete the post; a post that is already gone counts as deleted."""
         ...
 
+    def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:
+        """Before anything is sent: what the credentials lack for each page (page id
+        -> why; empty when every page is fine), or None when the API cannot tell
+        beforehand. Raises ``ProviderError`` for credentials that are not valid."""
+        ...
+
 
 class Reader(Protocol):
     def read(
@@ -42,6 +51,10 @@ class Reader(Protocol):
 
         Batch-shaped so that one HTTP round trip can serve many posts.
         """
+        ...
+
+    def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:
+        """As ``Writer.check_access``."""
         ...
 
 

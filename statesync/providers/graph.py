@@ -28,12 +28,18 @@ import httpx
 
 from statesync.errors import ConfigError
 from statesync.model import PostFields
-from statesync.providers.base import ListedPost, PostGone, PushOutcomeUnknown
+from statesync.providers.base import (
+    Access,
+    ListedPost,
+    PostGone,
+    PushOutcomeUnknown,
+)
 from statesync.providers.graph_errors import (
     GraphError,
     error_from_envelope,
     error_from_transport,
     error_not_json,
+    error_redirect,
     failure_of,
 )
 from statesync.providers.graph_wire import (
@@ -53,7 +59,7 @@ from statesync.providers.http import (
     redact_http_logs,
 )
 from statesync.providers.pacing import Pacer
-from statesync.providers.retry import CallKind, RetryPolicy
+from statesync.providers.retry import CallKind, RetryPolicy, outcome_unknown
 from statesync.secret import Secret
 
 logger = logging.getLogger(__name__)
@@ -83,6 +89,19 @@ class GraphCall:
         """What errors name: the method and path, never a query string or token."""
         note = f" ({self.note})" if self.note else ""
         return f"{self.method} {self.path}{note}"
+
+
+WRITE_TASKS = frozenset({"CREATE_CONTENT"})  # PROTOCOL §2: publish
+READ_TASKS = frozenset({"CREATE_CONTENT", "MANAGE", "MODERATE"})  # PROTOCOL §2: feed
+
+
+def _missing_page(known: Mapping[str, PageAccess]) -> str:
+    if len(known) == 1 and next(iter(known.values())).tasks is None:
+        return f"the token is a page token for page {next(iter(known))}, not this one"
+    return (
+        "not among the pages this token administers (GET /me/accounts): check the "
+        "page id, and that the token's user has a task on the page"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +342,14 @@ class GraphProvider:
             form=form,
             page_id=page_id,
         )
-        body = self._call(call, CallKind.PUSH)
+        try:
+            body = self._call(call, CallKind.PUSH)
+        except GraphError as exc:
+            if exc.is_gone:
+                # PROTOCOL §3: "Unsupported post request." (100/33) has come back for
+                # a post that was created (nov/fb_graph#370): no proof of refusal.
+                raise outcome_unknown(exc) from exc
+            raise
         post_id = body.get("id") if isinstance(body, dict) else None
         if isinstance(post_id, int) and not isinstance(post_id, bool):
             post_id = str(post_id)
@@ -388,6 +414,30 @@ class GraphProvider:
         _expect_success(call, body)
 
     # Page tokens (seed 004)
+
+    def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str]:
+        """One ``/me/accounts`` listing (cached for the run) answers for every page:
+        is it there, and does the user hold the task the work needs (PROTOCOL §2:
+        CREATE_CONTENT to publish and edit; CREATE_CONTENT, MANAGE or MODERATE to
+        read the feed). A page token answers for its own page only, tasks unknown."""
+        with self._pages_lock:
+            if self._pages is None:
+                self._pages = self._resolve_pages()
+            known = self._pages
+        problems: dict[str, str] = {}
+        for page_id, access in sorted(pages.items()):
+            found = known.get(page_id)
+            if found is None:
+                problems[page_id] = _missing_page(known)
+                continue
+            needed = WRITE_TASKS if access == "write" else READ_TASKS
+            if found.tasks is not None and not needed & found.tasks:
+                held = ", ".join(sorted(found.tasks)) or "none"
+                problems[page_id] = (
+                    f"the token's user lacks the task to {access} there (needs "
+                    f"{' or '.join(sorted(needed))}; holds {held}; seed 004 tasks)"
+                )
+        return problems
 
     def page_access(self, page_id: str) -> PageAccess:
         """The page token for ``page_id``, resolved once from the configured token."""
@@ -471,11 +521,19 @@ class GraphProvider:
         )
 
     def _call_once(self, call: GraphCall) -> Any:
-        """Send ``call`` once; its JSON body, or one ``GraphError`` for any failure."""
+        """Send ``call`` once; its JSON body, or one ``GraphError`` for any failure.
+
+        Which failures prove that nothing was done is decided in graph_errors.py
+        (``failure_of``): only the API's 4xx error envelope, a rate limit, or a
+        request that never left. A redirect, a body that is not JSON (an HTML page,
+        a cut or empty body) or any other answer leaves a push's outcome unknown.
+        """
         response = self._send(call)
+        if 300 <= response.status_code < 400:
+            raise error_redirect(call.target, response.status_code)
         try:
             body = response.json()
-        except ValueError:
+        except ValueError:  # UnicodeDecodeError included
             raise error_not_json(call.target, response.status_code) from None
         if response.is_success and not (isinstance(body, dict) and "error" in body):
             return body

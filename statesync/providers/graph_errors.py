@@ -1,13 +1,20 @@
 """Graph API error envelopes and transport failures -> one ``ProviderError`` each.
 
     ProviderError
-    └── GraphError            the API answered with an error (PROTOCOL §3)
+    └── GraphError            the API answered with an error (PROTOCOL §3), or with
+        │                     something else than a result (a redirect)
         └── GraphUnreachable  no usable answer: refused, timed out, dropped, not JSON
 
 Every message is built from fields chosen here, never from httpx's text (its URLs can
 hold tokens), and the API's own message is redacted against every token in play.
-The attributes (``code``, ``subcode``, ``is_transient``, ``regain_minutes``) are what the
-retry policy (``failure_of``, statesync/providers/retry.py) decides on, never the text.
+The attributes (``code``, ``subcode``, ``is_transient``, ``regain_minutes``,
+``is_refusal``) are what the retry policy (``failure_of``, statesync/providers/retry.py)
+decides on, never the text.
+
+PROTOCOL §3, issue 19: an answer proves that a request was *not* carried out only when
+it is the API's well-formed error envelope with a 4xx status (``is_refusal``), or a
+rate-limit refusal; anything else (a redirect, a 5xx, an HTML page, a cut body, no
+answer) leaves a push's outcome unknown, and the applier settles it by listing.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from typing import Any
 import httpx
 
 from statesync.errors import ProviderError
-from statesync.providers.retry import FATAL, Failure
+from statesync.providers.http import transport_failure
+from statesync.providers.retry import FATAL, REFUSED, Failure
 from statesync.secret import Secret, redact
 
 GONE = (100, 33)  # PROTOCOL §3: the object does not exist (or cannot be seen)
@@ -48,17 +56,26 @@ class GraphError(ProviderError):
         is_transient: bool = False,
         regain_minutes: int | None = None,
         remedy: str | None = None,
+        is_refusal: bool | None = None,
     ) -> None:
         self.subcode = subcode
         self.is_transient = is_transient
         self.regain_minutes = regain_minutes  # X-Business-Use-Case-Usage, if it said
+        # The API's error envelope with a 4xx status: the API refused the request, so
+        # it did nothing (the only proof of that a push can get). By default, any 4xx
+        # that carries an API error code; error_from_envelope checks the envelope.
+        if is_refusal is None:
+            is_refusal = code is not None and status is not None and status // 100 == 4
+        self.is_refusal = is_refusal
         super().__init__(
             message, target=target, status=status, code=code, remedy=remedy
         )
 
     @property
     def is_gone(self) -> bool:
-        return (self.code, self.subcode) == GONE
+        """The API says the object does not exist: only in a refusal, since an
+        update or delete taken for "gone" leads to a new push or a forgotten id."""
+        return self.is_refusal and (self.code, self.subcode) == GONE
 
 
 class GraphUnreachable(GraphError):
@@ -75,22 +92,28 @@ class GraphUnreachable(GraphError):
             status=status,
             is_transient=True,
             remedy="check the network and the API's status, then run again",
+            is_refusal=False,
         )
 
 
 def failure_of(error: ProviderError) -> Failure:
-    """What a Graph failure means for retrying it (PROTOCOL §3, issue 7).
+    """What a Graph failure means for retrying it (PROTOCOL §3, issues 7 and 19).
 
-    Rate limits (4, 17, 32, 341, 613, 80001) refuse a call before doing anything, so
-    even a push may be repeated once access returns. An unknown error (1, 2), another
-    error flagged ``is_transient``, an HTTP 5xx or a lost reply may come after the
-    write was done. Anything else (100, 190, 200, 368, 506, ...) is not retried.
+    Rate limits (4, 17, 32, 341, 613, 80001) refuse a call before doing anything,
+    so even a push may be repeated once access returns. An unknown error (1, 2),
+    another error flagged ``is_transient``, an HTTP 5xx or a lost reply may come
+    after the write was done. A refusal (100, 190, 200, 368, 506, ... in a 4xx
+    envelope) is not retried and proves nothing was done; any other answer (a
+    redirect, an envelope on a 2xx or 3xx, a body that is neither result nor error)
+    is not retried either, and proves nothing: a push ends as an unknown outcome.
     """
     if isinstance(error, GraphUnreachable):
         return Failure(is_transient=True, maybe_done=error.maybe_done)
     if not isinstance(error, GraphError):
         return FATAL
-    if error.code in RATE_LIMIT_CODES:
+    # PROTOCOL §3: the status of a rate limit is unconfirmed (400 likely); any error
+    # status will do, but not a 2xx or 3xx, which is no answer from the API's limiter.
+    if error.code in RATE_LIMIT_CODES and (error.status or 400) >= 400:
         regain = error.regain_minutes
         return Failure(
             is_transient=True,
@@ -103,7 +126,7 @@ def failure_of(error: ProviderError) -> Failure:
         or (error.status is not None and error.status >= 500)
     ):
         return Failure(is_transient=True, maybe_done=True)
-    return FATAL
+    return REFUSED if error.is_refusal else FATAL
 
 
 def error_from_envelope(
@@ -141,6 +164,19 @@ def error_from_envelope(
         is_transient=is_transient or code in RATE_LIMIT_CODES,
         regain_minutes=regain,
         remedy=remedy_for(code, subcode, is_transient, regain, known_tasks),
+        is_refusal=_is_refusal(status, error),
+    )
+
+
+def _is_refusal(status: int | None, error: Mapping[str, Any]) -> bool:
+    """PROTOCOL §3: the envelope's ``code`` and ``message`` are always there, and a
+    refusal comes with a 4xx status. A 2xx or 3xx carrying an envelope, or an envelope
+    missing its fields, is not the API refusing: it proves nothing."""
+    return (
+        status is not None
+        and 400 <= status < 500
+        and isinstance(error.get("message"), str)
+        and _int_or_none(error.get("code")) is not None
     )
 
 
@@ -214,26 +250,36 @@ def regain_minutes(headers: Mapping[str, str]) -> int | None:
 def error_from_transport(
     target: str, base: str, exc: httpx.RequestError
 ) -> GraphUnreachable:
-    """Name only the exception's class: httpx's text can hold a full URL."""
-    kind = type(exc).__name__
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-        return GraphUnreachable(
-            f"cannot reach {base} ({kind})", target=target, maybe_done=False
-        )
-    return GraphUnreachable(
-        f"cannot reach {base} ({kind}): no complete reply; the request may have been "
-        "carried out",
-        target=target,
-        maybe_done=True,
-    )
+    """No complete reply. ``maybe_done`` unless the request certainly never left
+    (statesync/providers/http.py ``transport_failure`` decides, for both providers):
+    a timeout, the total deadline, a dropped connection or a body cut short all may
+    come after the API acted."""
+    message, maybe_done = transport_failure(exc, base)
+    return GraphUnreachable(message, target=target, maybe_done=maybe_done)
 
 
 def error_not_json(target: str, status: int) -> GraphUnreachable:
+    """An HTML error page (a proxy's 502), an empty or a cut body: not the API's
+    answer, so nothing is known of what the API did (issue 19)."""
     return GraphUnreachable(
         "the API answered with a body that is not JSON",
         target=target,
         status=status,
         maybe_done=True,
+    )
+
+
+def error_redirect(target: str, status: int) -> GraphError:
+    """A 3xx: statesync never follows redirects (the body could go elsewhere), and a
+    redirect is no refusal. It may be answered after the request was carried out (a
+    proxy or load balancer in the way), so a push's outcome is unknown (issue 19);
+    not transient, since the same URL will be redirected again."""
+    return GraphError(
+        "the API answered with a redirect, which statesync does not follow",
+        target=target,
+        status=status,
+        remedy="check the Graph API base URL: it must be the API itself "
+        "(https://graph.facebook.com), not a host that redirects",
     )
 
 

@@ -1,6 +1,6 @@
-"""The one way providers make an httpx client: same timeout, User-Agent and URL rules.
+"""The one way providers make an httpx client: same deadline, User-Agent and URL rules.
 
-Shared by the Graph provider and, later, OneAll's. No environment reads here: the base
+Shared by the Graph and OneAll providers. No environment reads here: the base
 URL, transport and credentials come from the caller.
 """
 
@@ -13,9 +13,12 @@ import httpx
 
 from statesync import __version__
 from statesync.errors import ConfigError
+from statesync.providers.deadline import DeadlineTransport, install_backend
 from statesync.secret import Secret, redact
 
-DEFAULT_TIMEOUT_S = 10.0  # no call hangs; a batch of 50 reads fits well within it
+# The longest one request may take, connect to last body byte (not only one read):
+# no call hangs. A batch of 50 reads fits well within it.
+DEFAULT_TIMEOUT_S = 10.0
 USER_AGENT = f"statesync/{__version__}"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 # Where the HTTP libraries log: httpx every URL at INFO (OneAll's URLs hold the
@@ -71,14 +74,50 @@ def make_client(
     transport: httpx.BaseTransport | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> httpx.Client:
-    """A client that never follows redirects (a redirect could carry a body elsewhere)."""
+    """A client that never follows redirects (a redirect could carry a body elsewhere)
+    and gives every request ``timeout_s`` in all, connect to last body byte
+    (statesync/providers/deadline.py), however slowly the server answers."""
+    inner = transport if transport is not None else httpx.HTTPTransport()
+    if isinstance(inner, httpx.HTTPTransport):
+        install_backend(inner)
     return httpx.Client(
         base_url=base_url,
-        transport=transport,
+        transport=DeadlineTransport(inner, timeout_s),
         timeout=timeout_s,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
     )
+
+
+# PROTOCOL §3: a failed write may have happened anyway. Only these failures prove
+# that a request never reached the server: no connection was made (refused, DNS,
+# TLS, connect timeout, the request's deadline passed before connecting), no pooled
+# connection was free, or the URL could not be sent at all.
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+)
+
+
+def transport_failure(exc: httpx.RequestError, base: str) -> tuple[str, bool]:
+    """What to say about a request that got no complete reply, and whether it may
+    have been carried out (``maybe_done``).
+
+    Names only the exception's class: httpx's text can hold a full URL. Anything
+    after the connection was made (a read or write timeout, the total deadline, a
+    dropped connection, a body cut short of its Content-Length, an undecodable body)
+    may come after the server acted.
+    """
+    kind = type(exc).__name__
+    if isinstance(exc, _NEVER_SENT):
+        return f"cannot reach {base} ({kind})", False
+    if isinstance(exc, httpx.TimeoutException):
+        what = f"no complete reply from {base} in time ({kind})"
+    else:
+        what = f"the exchange with {base} broke before a complete reply ({kind})"
+    return f"{what}: the request may have been carried out", True
 
 
 class RedactingFilter(logging.Filter):

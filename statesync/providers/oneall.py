@@ -24,21 +24,29 @@ from typing import Any
 
 import httpx
 
-from statesync.errors import ProviderError
+from statesync.errors import ConfigError, ProviderError
 from statesync.model import PostFields
-from statesync.providers.base import ListedPost, PostGone, PushOutcomeUnknown
+from statesync.providers.base import (
+    Access,
+    ListedPost,
+    PostGone,
+    PushOutcomeUnknown,
+)
 from statesync.providers.http import (
     check_base_url,
     display_url,
     make_client,
     redact_http_logs,
+    transport_failure,
 )
-from statesync.providers.retry import FATAL, CallKind, Failure, RetryPolicy
+from statesync.providers.retry import FATAL, REFUSED, CallKind, Failure, RetryPolicy
 from statesync.secret import MASK, Secret, redact
 
 log = logging.getLogger(__name__)
 
+_IDENTITY = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986 unreserved: a safe path segment
 PULL_PAGE_SIZE = 500  # PROTOCOL §12: entries_per_page ≤ 500
+_WRITE_TASKS = frozenset({"CREATE_CONTENT", "MANAGE"})
 _MAX_PULL_PAGES = (
     1000  # a bound, so that a server that never stops paging cannot hang us
 )
@@ -80,8 +88,11 @@ class OneAllError(ProviderError):
         status: int | None = None,
         remedy: str | None = None,
         regain_s: float | None = None,
+        is_refusal: bool = False,
     ) -> None:
         self.regain_s = regain_s  # Retry-After of a 429, if it said
+        # OneAll's error result set with a 4xx status: it refused, nothing was done.
+        self.is_refusal = is_refusal
         super().__init__(message, target=target, status=status, remedy=remedy)
 
 
@@ -120,9 +131,12 @@ class OneAllProvider:
         identity_token: Secret,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        may_pull: bool = True,
     ) -> None:
         url = check_base_url(base_url, service="OneAll")
+        self._may_pull = may_pull  # False: `read: none`, no Pull API call at all
         self._base = display_url(url)
+        _check_identity(identity_token)
         self._identity = identity_token
         # The Basic credentials as they travel, in case a reply echoes the header.
         basic = base64.b64encode(
@@ -172,7 +186,7 @@ class OneAllProvider:
         try:
             self._call("PUT", self._post_path(page_id, post_id), body, CallKind.UPDATE)
         except OneAllError as exc:
-            if exc.status == 404:
+            if exc.status == 404 and exc.is_refusal:  # OneAll's own 404, not a proxy's
                 raise PostGone(
                     f"post {post_id} no longer exists", target=exc.target, status=404
                 ) from exc
@@ -183,7 +197,7 @@ class OneAllProvider:
             path = self._post_path(page_id, post_id)
             self._call("DELETE", path, None, CallKind.DELETE)
         except OneAllError as exc:
-            if exc.status != 404:
+            if exc.status != 404 or not exc.is_refusal:  # OneAll's own 404 only
                 raise
             log.info("post %s was already gone", post_id)
 
@@ -226,13 +240,68 @@ class OneAllProvider:
         listed.sort(key=lambda post: -post.created_time)  # stable: API order in ties
         return listed
 
+    def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:
+        """The identity's pages through the Pull API (``/pull/identities/<token>/
+        facebook/pages.json``, PROTOCOL §12, reply shape unconfirmed: the one place
+        that knows it). OneAll refuses an identity that does not administer a page
+        (403); where the listing gives tasks, a write needs CREATE_CONTENT or MANAGE
+        (as OneAll's own check). None when the Pull API is refused: OneAll cannot
+        tell beforehand, or when the project reads nothing (``read: none``)."""
+        if not self._may_pull:
+            return None
+        try:
+            admin = self._administered_pages()
+        except PullRefused:
+            return None
+        problems: dict[str, str] = {}
+        for page_id, access in sorted(pages.items()):
+            if page_id not in admin:
+                problems[page_id] = (
+                    "the OneAll identity does not administer this page (Pull API: "
+                    "not among its Facebook pages); check the page id and the "
+                    "identity token's Facebook login"
+                )
+                continue
+            tasks = admin[page_id]
+            if access == "write" and tasks is not None and not _WRITE_TASKS & tasks:
+                held = ", ".join(sorted(tasks)) or "none"
+                problems[page_id] = (
+                    f"the identity's user lacks the task to publish there (needs "
+                    f"CREATE_CONTENT or MANAGE; holds {held})"
+                )
+        return problems
+
+    def _administered_pages(self) -> dict[str, frozenset[str] | None]:
+        """Page id -> the tasks the Pull API lists (None when it lists none)."""
+        pages: dict[str, frozenset[str] | None] = {}
+        for number in range(1, _MAX_PULL_PAGES + 1):
+            entries = self._pull("facebook/pages.json", "pages", number, "")
+            for entry in entries:
+                if entry.get("page_id") is not None:
+                    tasks = entry.get("tasks")
+                    pages[str(entry["page_id"])] = (
+                        frozenset(t for t in tasks if isinstance(t, str))
+                        if isinstance(tasks, list)
+                        else None
+                    )
+            if len(entries) < PULL_PAGE_SIZE:
+                break
+        return pages
+
     def _pull_page(self, page_id: str, number: int) -> list[Mapping[str, Any]]:
         """One page of ``/pull/.../page/<id>/posts.json``, newest first; its reply
         shape (PROTOCOL §12: unconfirmed) is ``response.result.data.posts`` of
         ``{post_id, message, link, attachments, created_at}``."""
-        identity = self._identity.reveal()
-        path = f"/pull/identities/{identity}/facebook/page/{page_id}/posts.json"
-        query = f"?page={number}&entries_per_page={PULL_PAGE_SIZE}&order_direction=desc"
+        resource = f"facebook/page/{page_id}/posts.json"
+        return self._pull(resource, "posts", number, "&order_direction=desc")
+
+    def _pull(
+        self, resource: str, key: str, number: int, extra: str
+    ) -> list[Mapping[str, Any]]:
+        """One page of a Pull API listing: the objects of ``response.result.data.
+        <key>``. A refusal (401/403) raises ``PullRefused``."""
+        path = f"/pull/identities/{self._identity.reveal()}/{resource}"
+        query = f"?page={number}&entries_per_page={PULL_PAGE_SIZE}{extra}"
         try:
             reply = self._call("GET", path + query, None, CallKind.READ)
         except OneAllError as exc:
@@ -241,13 +310,13 @@ class OneAllProvider:
                     exc.message, target=exc.target, status=exc.status
                 ) from exc
             raise
-        posts = _dig(reply, "response", "result", "data", "posts")
-        if not isinstance(posts, list):
+        entries = _dig(reply, "response", "result", "data", key)
+        if not isinstance(entries, list):
             raise OneAllError(
-                "OneAll's Pull API answered without response.result.data.posts",
+                f"OneAll's Pull API answered without response.result.data.{key}",
                 target=self._shown("GET", path),
             )
-        return [post for post in posts if isinstance(post, dict)]
+        return [entry for entry in entries if isinstance(entry, dict)]
 
     def _listed_post(self, page_id: str, post: Mapping[str, Any]) -> ListedPost:
         """A pulled post; one without an id or a readable time fails the listing,
@@ -288,28 +357,35 @@ class OneAllProvider:
         )
 
     def _call_once(self, method: str, path: str, body: Mapping[str, Any] | None) -> Any:
+        """Send once; the reply's JSON object, or one ``OneAllError``.
+
+        What proves that nothing was done (``failure_of``): OneAll's error result set
+        with a 4xx status, a 429, or a request that never left. A redirect, a body
+        that is not a JSON object (an HTML 502 page, a cut body), a 5xx or no reply
+        at all leave a push's outcome unknown (PROTOCOL §3, issue 19).
+        """
         shown = self._shown(method, path)
         log.debug("%s", shown)
         try:
             reply = self._client.request(
                 method, path, json=body, headers={"Accept": "application/json"}
             )
-        except httpx.TransportError as exc:
-            # Only the exception's class: httpx's text can hold the URL.
-            sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-            tail = (
-                ": no complete reply; the request may have been carried out"
-                if sent
-                else ""
-            )
+        except httpx.RequestError as exc:
+            message, maybe_done = transport_failure(exc, self._base)
             raise OneAllUnreachable(
-                f"cannot reach {self._base} ({type(exc).__name__}){tail}",
-                target=shown,
-                maybe_done=sent,
+                message, target=shown, maybe_done=maybe_done
             ) from None
+        if 300 <= reply.status_code < 400:
+            raise OneAllError(
+                "OneAll answered with a redirect, which statesync does not follow",
+                target=shown,
+                status=reply.status_code,
+                remedy="check the OneAll site URL: it must be the site's API itself "
+                "(https://<subdomain>.api.oneall.com), not a host that redirects",
+            )
         try:
             data = reply.json()
-        except ValueError:
+        except ValueError:  # UnicodeDecodeError included
             data = None
         if reply.is_success and isinstance(data, dict):
             return data
@@ -334,8 +410,15 @@ class OneAllProvider:
         regain = _retry_after_s(headers.get("retry-after")) if status == 429 else None
         if regain is not None and remedy is not None:
             remedy = f"{remedy} (OneAll asks to wait {regain:.0f} s)"
+        flag = _dig(data, "response", "request", "status", "flag")
         return OneAllError(
-            message, target=shown, status=status, remedy=remedy, regain_s=regain
+            message,
+            target=shown,
+            status=status,
+            remedy=remedy,
+            regain_s=regain,
+            # Seeds 000/001: the result set's status says "error" when OneAll refuses.
+            is_refusal=400 <= status < 500 and flag == "error",
         )
 
     def _shown(self, method: str, path: str) -> str:
@@ -343,20 +426,23 @@ class OneAllProvider:
 
 
 def failure_of(error: ProviderError) -> Failure:
-    """What a OneAll failure means for retrying it (issue 7).
+    """What a OneAll failure means for retrying it (issues 7 and 19).
 
     A 429 refused the call before doing anything; a 5xx or a lost reply may come
-    after the write was done; 400, 401, 403, 404 and 409 will not change by retrying.
+    after the write was done; 400, 401, 403, 404 and 409 will not change by
+    retrying, and prove that nothing was done only with OneAll's error result set
+    (``is_refusal``). A redirect or a 4xx without that result set (a proxy's page)
+    is not retried and proves nothing: a push ends as an unknown outcome.
     """
     if isinstance(error, OneAllUnreachable):
         return Failure(is_transient=True, maybe_done=error.maybe_done)
     if not isinstance(error, OneAllError) or error.status is None:
         return FATAL
-    if error.status == 429:
+    if error.status == 429:  # RFC 6585: the server refuses to process the request
         return Failure(is_transient=True, maybe_done=False, regain_s=error.regain_s)
     if error.status >= 500:
         return Failure(is_transient=True, maybe_done=True)
-    return FATAL
+    return REFUSED if error.is_refusal else FATAL
 
 
 # PROTOCOL §12: `Thu, 21 Sep 2017 15:56:59  0200`, the offset's `+` shown as a space
@@ -429,6 +515,18 @@ def parse_oneall_time(value: object) -> int | None:
     except ValueError:
         return None
     return int(moment.timestamp())
+
+
+def _check_identity(identity_token: Secret) -> None:
+    """The identity token is a path segment of every OneAll URL: a ``/``, ``?``,
+    ``#`` or ``%`` in it would send requests to another resource, and httpx would
+    percent-encode anything else into the URL that logs show. OneAll's are UUIDs."""
+    value = identity_token.reveal()
+    if not _IDENTITY.fullmatch(value) or value in (".", ".."):
+        raise ConfigError(
+            "the OneAll identity token is malformed: it may hold only letters, "
+            "digits and - . _ ~ (OneAll's are UUIDs; the value is not shown)"
+        )
 
 
 def _retry_after_s(raw: str | None) -> float | None:

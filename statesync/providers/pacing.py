@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from statesync.providers.deadline import paused
+
 logger = logging.getLogger(__name__)
 
 APP = "app"  # the key of X-App-Usage, which every call spends
@@ -124,7 +126,8 @@ class Pacer:
                 delay,
                 f" on page {page_id}" if page_id else "",
             )
-            self._sleep(delay)
+            with paused():  # the API asked for it: not the request's time to answer
+                self._sleep(delay)
 
 
 def _json(raw: str | None) -> Any:

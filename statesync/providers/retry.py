@@ -4,22 +4,30 @@ One policy for both providers, applied at their single HTTP seam. Each provider 
 what a failure means (``Failure``: transient or not, maybe carried out or not, how long
 until access returns); the policy decides by the kind of call:
 
-    kind     transient, not carried out    transient, maybe carried out    otherwise
-    READ     retry                         retry                           raise
-    UPDATE   retry                         retry (it sets fields)          raise
-    DELETE   retry                         retry (gone counts as done)     raise
-    PUSH     retry                         raise PushOutcomeUnknown        raise
+    kind     transient,         transient,           not transient,       refused
+             not carried out    maybe carried out    maybe carried out
+    READ     retry              retry                raise                raise
+    UPDATE   retry              retry (sets fields)  raise                raise
+    DELETE   retry              retry (gone = done)  raise                raise
+    PUSH     retry              PushOutcomeUnknown   PushOutcomeUnknown   raise
 
-A push is never blindly retried (PROTOCOL §3: a failed write may have happened anyway):
-only when its request certainly did not reach the API (connection refused, connect
-timeout) or was refused by a rate limit, which the API checks before doing anything.
+A push is never blindly retried, nor taken as refused unless the answer proves it
+(PROTOCOL §3: a failed write may have happened anyway; issue 19: a redirect, an HTML
+page, a cut body, a timeout are no proof). It is retried only when its request
+certainly did not reach the API (connection refused, connect timeout) or was refused
+by a rate limit, which the API checks before doing anything; it is raised as refused
+only on the API's own error envelope saying so. Anything else is an unknown outcome,
+which the applier settles by listing the page.
 
 Waits are exponential backoff with full jitter (tenacity's ``wait_random_exponential``),
-bounded in attempts and in total time. A time to regain access announced by the API
-(PROTOCOL §4, issue 8) is waited out instead, if it is no longer than ``max_wait_s``;
-a longer one stops at once, with the error that says when access returns. Such a wait
-does not count against ``max_total_s``: that bound is for guessing, not for the API's
-own instructions. Sleep and clock are injected, so tests never really wait.
+bounded in attempts and in total time. ``max_total_s`` bounds the whole call, the time
+inside attempts included: each attempt runs under a deadline of what is left of it
+(statesync/providers/deadline.py), so a slow server cannot stretch it. A time to regain
+access announced by the API (PROTOCOL §4, issue 8) is waited out instead, if it is no
+longer than ``max_wait_s``; a longer one stops at once, with the error that says when
+access returns. Such a wait does not count against ``max_total_s``: that bound is for
+guessing, not for the API's own instructions. Sleep and clock are injected, so tests
+never really wait.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from tenacity import RetryCallState, Retrying, wait_random_exponential
 
 from statesync.errors import ProviderError
 from statesync.providers.base import PushOutcomeUnknown
+from statesync.providers.deadline import bounded_by
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +68,10 @@ class Failure:
 
 Classify = Callable[[ProviderError], Failure]
 
+# Not retried, and not proof that nothing was done: a push ends as an unknown outcome.
 FATAL = Failure(is_transient=False)
+# The API's own answer says it refused the request: nothing was done.
+REFUSED = Failure(is_transient=False, maybe_done=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +79,9 @@ class RetryPolicy:
     """Bounds and clocks of retrying; the defaults suit the real APIs."""
 
     attempts: int = 5  # in all, the first included
-    max_total_s: float = 60.0  # since the first attempt, API-prescribed waits aside
+    # The whole call, attempts included, API-prescribed waits aside; 0: no retrying,
+    # the one attempt bounded by its request's own deadline only.
+    max_total_s: float = 60.0
     base_s: float = 0.5  # first backoff window; doubled after each failure
     max_backoff_s: float = 20.0  # the widest backoff window
     max_wait_s: float = 300.0  # the longest time-to-regain-access waited out
@@ -108,10 +122,13 @@ class RetryPolicy:
             reraise=True,
         )
         try:
-            return retrying(attempt)
+            result: T = retrying(run.bounded, attempt)
+            return result
         except ProviderError as exc:
             failure = run.failure or classify(exc)
-            if kind is CallKind.PUSH and failure.is_transient and failure.maybe_done:
+            if kind is CallKind.PUSH and failure.maybe_done:
+                # PROTOCOL §3: only a proven refusal or a request never sent means
+                # nothing was published; anything else is settled by listing.
                 raise outcome_unknown(exc) from exc
             raise
 
@@ -182,8 +199,19 @@ class _Run:
         if prescribed:  # bounded by max_wait_s (should_retry), not by max_total_s
             self.prescribed_s += upcoming
             return False
-        elapsed = self.policy.clock() - self.started - self.prescribed_s
-        return elapsed + upcoming > self.policy.max_total_s
+        return self.elapsed_s() + upcoming >= self.policy.max_total_s
+
+    def elapsed_s(self) -> float:
+        """Time spent on the call so far, the API's prescribed waits aside."""
+        return self.policy.clock() - self.started - self.prescribed_s
+
+    def bounded(self, attempt: Callable[[], T]) -> T:
+        """``attempt()`` under a deadline of what is left of ``max_total_s``, so that
+        the bound holds even while a slow server keeps an attempt going."""
+        total = self.policy.max_total_s
+        left = total - self.elapsed_s() if total > 0 else None
+        with bounded_by(left):
+            return attempt()
 
     def _next_sleep(self, state: RetryCallState) -> tuple[float, bool]:
         """The wait before the next attempt, and whether the API prescribed it;

@@ -70,6 +70,51 @@ def message_lines(value: object) -> list[str]:
     return str(value or "").splitlines()
 
 
+def deleted_lines(fields: PostFields) -> list[str]:
+    """What a delete removes, one aligned ``name: value`` line per field set: the
+    reviewer must recognise the post, not read it, so a message is cut to its first
+    line."""
+    values = fields.as_dict()
+    shown = {name: show(values[name]) for name in present_fields(fields)}
+    if "message" in shown:
+        shown["message"] = message_excerpt(str(fields.message))
+    width = max((len(name) for name in shown), default=0)
+    return [f"{name + ':':<{width + 1}} {value}" for name, value in shown.items()]
+
+
+_EXCERPT_LIMIT = 60
+
+
+def message_excerpt(message: str) -> str:
+    """A message's first non-blank line, quoted as ``show`` quotes, then what was left
+    out outside the quotes (so a message that ends in "..." is not mistaken for a cut
+    one): ``"Spring menu"... (+2 more lines)``."""
+    lines = message_lines(message)
+    first = next((line for line in lines if line.strip()), lines[0] if lines else "")
+    text = show(first[:_EXCERPT_LIMIT])
+    if len(first) > _EXCERPT_LIMIT:
+        text += "..."
+    more = len(lines) - 1
+    if more > 0:
+        text += f" (+{more} more line{'s' if more != 1 else ''})"
+    return text
+
+
+_SCOPE_SHOWN = 10  # manifest names a scope sentence lists before "and N more"
+
+
+def scope_sentence(scope: tuple[str, ...]) -> str:
+    """Which manifests a plan under ``--only`` covers, in one line: a plan that says
+    "No changes." must not read as "the whole project is in sync"."""
+    count = len(scope)
+    if not count:
+        return "--only covers no manifest."
+    names = ", ".join(scope[:_SCOPE_SHOWN])
+    if count > _SCOPE_SHOWN:
+        names += f" and {count - _SCOPE_SHOWN} more"
+    return f"--only covers {count} manifest{'s' if count != 1 else ''}: {names}."
+
+
 def show(value: object) -> str:
     """A field value on one line: JSON, so quotes and newlines stay visible."""
     if value is None or value == []:

@@ -5,6 +5,8 @@ Format version 1, published as ``statesync/schemas/plan-v1.schema.json``::
     {
       "format_version": 1,
       "reads_live": true,            # false: planned from recorded hashes, no drift seen
+      "scope": ["acme", "beta"],     # the manifests a plan under --only covers;
+                                     # null: the whole project
       "summary": {"push": 0, "update": 0, "replace": 0, "delete": 0},
       "actions": [                   # in plan order
         {
@@ -15,10 +17,12 @@ Format version 1, published as ``statesync/schemas/plan-v1.schema.json``::
           "kind": "update",          # push | update | replace | delete
           "post_id": "104510075301234_1",  # null for a new post
           "before": {"message": "Mon", "link": null, "attachments": []},
-                                     # live fields; null when not read or not there
+                                     # live fields; null when not read or not there;
+                                     # for a delete, the post it deletes
           "after": {"message": "Tue", "link": null, "attachments": []},
                                      # desired fields; null for a delete
-          "changed": ["message"],    # sorted field names
+          "changed": ["message"],    # sorted field names; for a push, the fields it
+                                     # sets (as the markdown table lists them)
           "forced_by": null,         # the field that turned an edit into a replace
           "drift": false,            # live differs from what statesync last applied
           "note": null               # why, when it is not obvious
@@ -32,21 +36,48 @@ Format version 1, published as ``statesync/schemas/plan-v1.schema.json``::
 
 Keys are sorted, indentation is two spaces, the text ends with a newline and is ASCII
 (other characters as ``\\u`` escapes), so the same plan is always the same bytes.
-A change that old readers could misread raises ``format_version``.
+A change that old readers could misread raises ``format_version``; ``scope`` was added
+to version 1 (readers ignore what they do not know), so a version 1 plan without it is
+read as a plan of the whole project.
+
+When a plan cannot be made because the input is invalid, ``plan --format json`` writes
+an error document instead (``render_error_json``, schema
+``statesync/schemas/error-v1.schema.json``), so that automation never parses an empty
+stdout::
+
+    {
+      "format_version": 1,
+      "kind": "statesync-error",
+      "errors": [                    # in the order given (statesync sorts by place)
+        {"file": "pages/acme.yaml", "line": 4, "message": "unknown field 'titel'"},
+        {"file": null, "line": null, "message": "FACEBOOK_ACCESS_TOKEN is not set"}
+      ]
+    }
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from statesync.model import POST_FIELDS, Address, PostFields
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan, UnknownOutcome
+from statesync.render._common import present_fields
 
-__all__ = ["FORMAT_VERSION", "plan_from_data", "plan_to_data", "render_json"]
+__all__ = [
+    "ERROR_FORMAT_VERSION",
+    "ERROR_KIND",
+    "FORMAT_VERSION",
+    "plan_from_data",
+    "plan_to_data",
+    "render_error_json",
+    "render_json",
+]
 
 FORMAT_VERSION = 1
+ERROR_FORMAT_VERSION = 1
+ERROR_KIND = "statesync-error"  # tells an error document from a plan at a glance
 _ACTION_KEYS = frozenset(
     {
         "address",
@@ -64,19 +95,50 @@ _ACTION_KEYS = frozenset(
     }
 )
 _PLAN_KEYS = frozenset(
-    {"actions", "format_version", "reads_live", "summary", "unknown_outcomes"}
+    {"actions", "format_version", "reads_live", "scope", "summary", "unknown_outcomes"}
 )
+_OPTIONAL_PLAN_KEYS = frozenset({"scope"})  # added to version 1
 _UNKNOWN_KEYS = frozenset({"address", "manifest", "page_id", "post_key", "since"})
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_to_data(plan), indent=2, sort_keys=True) + "\n"
+    return _dumps(plan_to_data(plan))
+
+
+def render_error_json(problems: Sequence[tuple[str | None, int | None, str]]) -> str:
+    """The error document for ``(file, line, message)`` problems, in the order given.
+
+    ``file`` and ``line`` are None when a problem has no place (a missing environment
+    variable, an unreadable directory). Bytes are stable as a plan's are. A document
+    the schema would refuse (no problem, an empty message, a line below 1) is a bug of
+    the caller: ``ValueError``, rather than a document automation cannot trust.
+    """
+    if not problems:
+        raise ValueError("an error document needs at least one problem")
+    for _, line, message in problems:
+        if not message or (line is not None and line < 1):
+            raise ValueError(f"not a problem to report: line {line!r}, {message!r}")
+    return _dumps(
+        {
+            "format_version": ERROR_FORMAT_VERSION,
+            "kind": ERROR_KIND,
+            "errors": [
+                {"file": file, "line": line, "message": message}
+                for file, line, message in problems
+            ],
+        }
+    )
+
+
+def _dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
 def plan_to_data(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "reads_live": plan.reads_live,
+        "scope": None if plan.scope is None else list(plan.scope),
         "summary": {kind.value: count for kind, count in plan.counts().items()},
         "actions": [_action_to_data(action) for action in plan.actions],
         "unknown_outcomes": [
@@ -102,11 +164,19 @@ def _action_to_data(action: Action) -> dict[str, Any]:
         "post_id": action.post_id,
         "before": _fields_to_data(action.before),
         "after": _fields_to_data(action.after),
-        "changed": list(action.changed),
+        "changed": _changed(action),
         "forced_by": action.forced_by,
         "drift": action.drift,
         "note": action.note,
     }
+
+
+def _changed(action: Action) -> list[str]:
+    """A push changes every field it sets, as the markdown table lists them; the
+    planner leaves a push's ``changed`` empty (there is nothing to compare with)."""
+    if action.kind is ActionKind.PUSH and action.after is not None:
+        return sorted(present_fields(action.after))
+    return list(action.changed)
 
 
 def _fields_to_data(fields: PostFields | None) -> dict[str, object] | None:
@@ -120,7 +190,7 @@ def plan_from_data(data: object) -> Plan:
     plus what a schema cannot: the address agrees with its halves and the summary
     with the actions.
     """
-    plan = _mapping(data, _PLAN_KEYS, "plan")
+    plan = _mapping(data, _PLAN_KEYS, "plan", optional=_OPTIONAL_PLAN_KEYS)
     if plan["format_version"] != FORMAT_VERSION or isinstance(
         plan["format_version"], bool
     ):
@@ -145,6 +215,7 @@ def plan_from_data(data: object) -> Plan:
             _unknown_from_data(entry, f"unknown_outcomes[{index}]")
             for index, entry in enumerate(outcomes)
         ),
+        scope=_scope(plan.get("scope")),
     )
     summary = _mapping(plan["summary"], {kind.value for kind in KIND_ORDER}, "summary")
     expected = {kind.value: count for kind, count in result.counts().items()}
@@ -153,6 +224,14 @@ def plan_from_data(data: object) -> Plan:
     ):
         raise ValueError(f"summary: {dict(summary)} does not count the actions")
     return result
+
+
+def _scope(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        raise ValueError("scope: must be a list of manifest names or null")
+    return tuple(value)
 
 
 def _action_from_data(data: object, where: str) -> Action:
@@ -185,7 +264,9 @@ def _action_from_data(data: object, where: str) -> Action:
         post_id=_optional_str(entry["post_id"], f"{where}.post_id"),
         before=_fields_from_data(entry["before"], f"{where}.before"),
         after=_fields_from_data(entry["after"], f"{where}.after"),
-        changed=tuple(changed),
+        # A push's ``changed`` is derived from ``after`` (``_changed``): the plan
+        # value keeps it empty, as the planner made it.
+        changed=() if kind is ActionKind.PUSH else tuple(changed),
         forced_by=forced_by,
         drift=_bool(entry["drift"], f"{where}.drift"),
         note=_optional_str(entry["note"], f"{where}.note"),
@@ -225,13 +306,18 @@ def _fields_from_data(data: object, where: str) -> PostFields | None:
 
 
 def _mapping(
-    data: object, keys: frozenset[str] | set[str], where: str
+    data: object,
+    keys: frozenset[str] | set[str],
+    where: str,
+    *,
+    optional: frozenset[str] = frozenset(),
 ) -> Mapping[str, Any]:
+    """``data`` as an object with exactly ``keys``, of which ``optional`` may be absent."""
     if not isinstance(data, Mapping):
         raise ValueError(f"{where}: must be an object")
-    if set(data) != keys:
-        missing = sorted(keys - set(data))
-        unknown = sorted(set(data) - keys)
+    missing = sorted(keys - optional - set(data))
+    unknown = sorted(set(data) - keys)
+    if missing or unknown:
         raise ValueError(f"{where}: missing keys {missing}, unknown keys {unknown}")
     return data
 

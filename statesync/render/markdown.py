@@ -1,8 +1,9 @@
 """The markdown rendering of a plan, for a pull-request comment or a job summary.
 
-Layout: a heading with the summary line, the no-reader note, the drift sentence, a
-table with one row per action, then one detail section per action that has something
-to show (the new post of a push, the changes of an update or replace, a note).
+Layout: a heading with the summary line, the scope of a plan under ``--only``, the
+no-reader note, the drift sentence, a table with one row per action, then one detail
+section per action that has something to show (the new post of a push, the changes of
+an update or replace, the live post a delete removes, a note).
 
 Everything that comes from a project or the API (addresses, ids, notes, post content) is
 untrusted. Post content only ever appears inside fenced code blocks, whose fence is
@@ -32,11 +33,13 @@ from statesync.render._common import (
     SYMBOLS,
     UNKNOWN_OUTCOME,
     count_drifted,
+    deleted_lines,
     drift_sentence,
     field_value,
     message_diff,
     message_lines,
     present_fields,
+    scope_sentence,
     show,
 )
 
@@ -76,6 +79,8 @@ def render_markdown(
     where the whole plan can be read (e.g. "The full plan is in the job summary.").
     """
     head = [f"## {_escape(plan.summary())}"]
+    if plan.scope is not None:
+        head.append(f"> **Scope:** {_escape(scope_sentence(plan.scope))}")
     if not plan.reads_live:
         head.append(f"> **Note:** {_escape(NO_READER_NOTE)}")
     drifted = count_drifted(plan.actions)
@@ -195,6 +200,8 @@ def _details(action: Action) -> str:
         body.extend(_new_post(action.after))
     elif action.kind in (ActionKind.UPDATE, ActionKind.REPLACE):
         body.extend(_changes(action))
+    elif action.kind is ActionKind.DELETE and action.before is not None:
+        body.extend(_deleted_post(action.before))
     if not body:
         return ""
     facts = []
@@ -220,6 +227,12 @@ def _new_post(fields: PostFields) -> list[str]:
         lines = [f"{name + ':':<{width + 1}} {show(values[name])}" for name in others]
         blocks.extend(_code_section("", lines, ""))
     return blocks
+
+
+def _deleted_post(fields: PostFields) -> list[str]:
+    """The live post a delete removes, in a code block: it is post content."""
+    lines = deleted_lines(fields)
+    return _code_section("**live post**", lines, "") if lines else []
 
 
 def _changes(action: Action) -> list[str]:

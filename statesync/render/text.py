@@ -1,7 +1,8 @@
 """The terminal rendering of a plan, in Terraform's visual vocabulary.
 
 ``+`` push, ``~`` update, ``-/+`` replace, ``-`` delete; the field that forces a replace
-is marked; drift is named; exactly one summary line ends the plan.
+is marked; drift is named; a delete shows the live post it removes (when it was read);
+exactly one summary line ends the plan, preceded by the scope of a plan under ``--only``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from statesync.render._common import (
     SYMBOLS,
     UNKNOWN_OUTCOME,
     count_drifted,
+    deleted_lines,
     drift_sentence,
     field_value,
     message_diff,
     present_fields,
+    scope_sentence,
     show,
 )
 
@@ -60,6 +63,9 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         lines.append(f"{_INDENT}# {UNKNOWN_OUTCOME}")
         lines.append(f"{_INDENT}# {unknown.resolve_hint()}")
         lines.append("")
+    if plan.scope is not None:
+        # Right above the summary it qualifies: "No changes." in these manifests only.
+        lines.append(f"Scope: {scope_sentence(plan.scope)}")
     lines.append(paint(plan.summary(), _BOLD))
     return "\n".join(lines) + "\n"
 
@@ -83,6 +89,8 @@ def _render_action(action: Action) -> list[str]:
             lines.extend(_render_change(name, action))
         if action.kind is ActionKind.REPLACE:
             lines.append(f"{_INDENT}! {REPLACE_WARNING}")
+    elif action.kind is ActionKind.DELETE and action.before is not None:
+        lines.extend(f"{_INDENT}{line}" for line in deleted_lines(action.before))
     return lines
 
 

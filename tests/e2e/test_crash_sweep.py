@@ -22,6 +22,8 @@ import pytest
 
 from tests.e2e.conftest import ACME, BETA
 
+pytestmark = pytest.mark.slow
+
 PAGE_TOKENS = {ACME: "test-page-token-acme", BETA: "test-page-token-beta"}
 
 BEFORE = {

@@ -161,19 +161,29 @@ def test_a_gone_post_is_pushed_again_on_update(oneall_project, run, graph) -> No
 
 
 @pytest.mark.parametrize(
-    ("env", "value", "status", "remedy"),
+    ("env", "value", "status", "remedy", "target"),
     [
-        ("ONEALL_PRIVATE_KEY", "wrong-key", 401, "check the public and private key"),
+        # A refused Pull API cannot tell whether the page is administered: the
+        # failure comes at the first write, as before.
+        (
+            "ONEALL_PRIVATE_KEY",
+            "wrong-key",
+            401,
+            "check the public and private key",
+            "POST /push/identities/***/facebook/page/post.json",
+        ),
+        # An unknown identity is found by the access check, at plan time.
         (
             "ONEALL_IDENTITY_TOKEN",
             "ffffffff-0000-4000-8000-000000000000",
             404,
-            "OneAll does not know this identity token",
+            "check the identity token",
+            "GET /pull/identities/***/facebook/pages.json",
         ),
     ],
 )
 def test_oneall_errors_are_clear_and_leak_nothing(
-    oneall_project, run, monkeypatch, env, value, status, remedy
+    oneall_project, run, monkeypatch, env, value, status, remedy, target
 ) -> None:
     monkeypatch.delenv("FACEBOOK_ACCESS_TOKEN")
     monkeypatch.setenv(env, value)
@@ -181,7 +191,7 @@ def test_oneall_errors_are_clear_and_leak_nothing(
     assert result.exit_code == 1
     assert f"HTTP {status}" in result.stderr
     assert remedy in result.stderr
-    assert "POST /push/identities/***/facebook/page/post.json" in result.stderr
+    assert target in result.stderr
     for secret in (*SECRETS, value):
         assert secret not in result.output
 
@@ -191,10 +201,17 @@ def test_a_page_the_identity_does_not_administer_is_403(project, run, emulator) 
     project.write(
         "pages/other.yaml", 'page: "104510075309999"\nposts:\n  a:\n    message: hi\n'
     )
+    before = emulator.stats()["total"]
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 1
-    assert "HTTP 403" in result.stderr
-    assert "Manage Pages / Publish Pages" in result.stderr
+    # Caught by the access check before any write (issue 16), not by OneAll's 403.
+    assert "pages/other.yaml: page 104510075309999 (other): not among the pages" in (
+        result.stderr
+    )
+    assert "nothing was sent" in result.stderr
+    routes = emulator.stats()["routes"]
+    assert not [r for r in routes if r["route"].startswith("/push/")]
+    assert emulator.stats()["total"] - before <= 2  # the accounts listing only
 
 
 def test_server_errors_stop_apply_and_keep_what_was_pushed(

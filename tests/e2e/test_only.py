@@ -26,7 +26,9 @@ def test_a_shard_never_deletes_another_shards_posts(project, run, emulator) -> N
     assert run("apply", "--auto-approve", ".").exit_code == 0
     (project.root / "pages" / "beta.yaml").unlink()
     acme_shard = run("plan", "--only", "acme.yaml", ".")
-    assert acme_shard.stdout == "No changes.\n"
+    assert acme_shard.stdout == (
+        "Scope: --only covers 1 manifest: acme.\nNo changes.\n"
+    )
     beta_shard = run("apply", "--auto-approve", "--only", "beta.yaml", ".")
     assert beta_shard.exit_code == 0, beta_shard.output
     assert "beta/b: deleted" in beta_shard.stdout

@@ -61,13 +61,19 @@ def test_prevent_destroy_blocks_a_link_change_on_graph(project, run, emulator) -
         "Error: the plan breaks 1 safety rail; nothing was sent.",
     ]
 
+    # The whole plan first, so that the refusal can be read against it.
     plan = run("plan", ".", "--out", "plan.json")
-    assert (plan.exit_code, plan.stdout) == (1, "")
+    assert plan.exit_code == 1
+    assert "-/+ acme/spring-menu" in plan.stdout
+    assert plan.stdout.endswith(
+        "Plan: 0 to push, 0 to update, 1 to replace, 0 to delete.\n"
+    )
     assert plan.stderr.splitlines() == refusal
     assert not (project.root / "plan.json").exists()
 
     apply = run("apply", "--auto-approve", ".")
-    assert (apply.exit_code, apply.stdout) == (1, "")
+    assert apply.exit_code == 1
+    assert "-/+ acme/spring-menu" in apply.stdout
     assert apply.stderr.splitlines() == refusal
     assert writes(emulator) == writes_before
     assert project.post_ids() == before
@@ -179,7 +185,8 @@ def test_a_mass_delete_is_a_warning_in_plan_and_refused_by_apply(
 
     writes_before = writes(emulator)
     refused = run("apply", "--auto-approve", ".")
-    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.exit_code == 1
+    assert refused.stdout == plan.stdout  # the whole plan first, then the refusal
     assert refused.stderr.splitlines() == [
         f"{MASS}. Review it with `statesync plan`; if it is intended, run apply "
         "again with --allow-mass-delete.",

@@ -290,3 +290,33 @@ def test_a_legacy_journal_of_another_lockfile_is_refused(tmp_path: Path) -> None
     _journal(lock.path, {"op": "begin", "lineage": "two", "serial": 5})
     with pytest.raises(LockfileError, match="belongs to another lockfile"):
         load_lockfile(lock.path)
+
+
+def test_changes_that_cancel_out_leave_the_file_as_it_was(tmp_path: Path) -> None:
+    """A push refused after its intent was saved: the intent is cleared, and the
+    file (serial included) ends byte for byte as the run found it."""
+    lock = Lockfile(path=tmp_path / "statesync.lock")
+    lock.record("1", "acme", "a", Record("1_1", HASHES))
+    lock.save()
+    before = lock.path.read_bytes()
+    again = load_lockfile(lock.path)
+    again.intend("1", "acme", "b", Intent(HASHES, since=5))
+    again.save()
+    assert load_lockfile(lock.path).serial == 2  # the intent is durable at once
+    again.clear_intent("1", "b")
+    again.save()
+    assert lock.path.read_bytes() == before
+    again.record("1", "acme", "b", Record("1_2", HASHES))  # a real change: bumps
+    again.save()
+    assert load_lockfile(lock.path).serial == 2
+
+
+def test_a_new_projects_cancelled_changes_leave_no_file(tmp_path: Path) -> None:
+    lock = load_lockfile(tmp_path / "statesync.lock")
+    lock.intend("1", "acme", "a", Intent(HASHES, since=5))
+    lock.save()
+    assert lock.path.exists()
+    lock.clear_intent("1", "a")
+    lock.save()
+    assert not lock.path.exists()
+    assert load_lockfile(lock.path).is_new

@@ -122,7 +122,6 @@ def test_yml_files_and_sorted_order(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", 'page: "1"\nposts: {}\n')
     write(tmp_path, "notes.txt", "not a manifest")
     write(tmp_path, ".#a.yaml", "an editor's lock file")
-    write(tmp_path / "sub", "c.yaml", "ignored: subdirectories are not read")
     desired = load_desired(tmp_path)
     assert [page.stem for page in desired.pages.values()] == ["a", "b"]
 

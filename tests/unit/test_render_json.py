@@ -10,21 +10,30 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension
 from syrupy.location import PyTestLocation
 
-from statesync.model import Address
-from statesync.plan import Plan, UnknownOutcome
-from statesync.render.json import plan_from_data, plan_to_data, render_json
-from tests.unit.test_render_markdown import no_reader_plan, plans, sample_plan
+from statesync.model import Address, PostFields
+from statesync.plan import Action, ActionKind, Plan, UnknownOutcome
+from statesync.render.json import (
+    plan_from_data,
+    plan_to_data,
+    render_error_json,
+    render_json,
+)
+from statesync.render.markdown import render_markdown
+from tests.unit.test_render_markdown import PAGE, no_reader_plan, plans, sample_plan
 
 
 class JsonSnapshot(SingleFileSnapshotExtension):
@@ -43,12 +52,21 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JsonSnapshot)
 
 
-@pytest.fixture(scope="module")
-def validator() -> Draft202012Validator:
-    text = files("statesync.schemas").joinpath("plan-v1.schema.json").read_text()
-    schema = json.loads(text)
+def shipped_validator(name: str) -> Draft202012Validator:
+    """A validator of a schema as the package ships it (importlib.resources)."""
+    schema = json.loads(files("statesync.schemas").joinpath(name).read_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft202012Validator:
+    return shipped_validator("plan-v1.schema.json")
+
+
+@pytest.fixture(scope="module")
+def error_validator() -> Draft202012Validator:
+    return shipped_validator("error-v1.schema.json")
 
 
 def test_every_kind_and_hostile_content(snapshot_json: SnapshotAssertion) -> None:
@@ -65,6 +83,7 @@ def test_no_changes() -> None:
         '  "actions": [],\n'
         '  "format_version": 1,\n'
         '  "reads_live": true,\n'
+        '  "scope": null,\n'
         '  "summary": {\n'
         '    "delete": 0,\n'
         '    "push": 0,\n'
@@ -154,6 +173,9 @@ def test_the_schema_refuses_unknown_keys_everywhere(
         (("actions", 9, "after"), {"message": "x", "link": None, "attachments": []}),
         (("actions", 0, "after"), None),
         (("summary", "push"), -1),
+        (("scope",), "acme"),
+        (("scope",), ["acme", "acme"]),
+        (("scope",), [1]),
     ],
 )
 def test_the_schema_refuses_wrong_values(
@@ -207,6 +229,8 @@ def test_the_schema_refuses_wrong_values(
         (("actions", 2, "page_id"), None, "actions[2].page_id: must be a string"),
         (("actions", 2, "before"), [], "actions[2].before: must be an object"),
         (("actions",), {}, "plan: actions must be a list"),
+        (("scope",), "acme", "scope: must be a list of manifest names or null"),
+        (("scope",), [None], "scope: must be a list of manifest names or null"),
         (
             ("summary", "push"),
             0,
@@ -232,3 +256,184 @@ def test_plan_from_data_names_what_is_wrong(
 def test_plan_from_data_refuses_what_is_not_an_object() -> None:
     with pytest.raises(ValueError, match=r"^plan: must be an object$"):
         plan_from_data([])
+
+
+# -- what a plan says about deletes, pushes and its scope (issue 16) -----------------
+
+
+def test_a_push_lists_the_fields_it_sets_as_changed_as_markdown_does() -> None:
+    push = Action(
+        ActionKind.PUSH,
+        Address("acme", "new"),
+        PAGE,
+        after=PostFields(message="Hi", attachments=("11",)),
+    )
+    (action,) = plan_to_data(Plan(actions=(push,)))["actions"]
+    assert action["changed"] == ["attachments", "message"]  # sorted, as all changed
+    row = render_markdown(Plan(actions=(push,))).splitlines()[4]
+    assert row == f"| `+` push | acme/new | {PAGE} | (new) | message, attachments |"
+
+
+def test_a_push_without_fields_changes_nothing() -> None:
+    push = Action(ActionKind.PUSH, Address("acme", "new"), PAGE, after=PostFields())
+    assert plan_to_data(Plan(actions=(push,)))["actions"][0]["changed"] == []
+
+
+def test_a_delete_carries_the_post_it_deletes_when_it_was_read(
+    validator: Draft202012Validator,
+) -> None:
+    deleted = PostFields(message="Old menu\nSoup", link="https://acme.example/")
+    plan = Plan(
+        actions=(
+            Action(
+                ActionKind.DELETE,
+                Address("acme", "old"),
+                PAGE,
+                post_id=f"{PAGE}_3",
+                before=deleted,
+            ),
+            Action(ActionKind.DELETE, Address("acme", "unread"), PAGE, post_id="9"),
+        )
+    )
+    data = json.loads(render_json(plan))
+    validator.validate(data)
+    assert [action["before"] for action in data["actions"]] == [
+        {
+            "message": "Old menu\nSoup",
+            "link": "https://acme.example/",
+            "attachments": [],
+        },
+        None,
+    ]
+    assert plan_from_data(data) == plan
+
+
+def test_the_scope_of_a_plan_under_only_round_trips(
+    validator: Draft202012Validator,
+) -> None:
+    plan = Plan(actions=(), scope=("acme", "beta"))
+    data = json.loads(render_json(plan))
+    validator.validate(data)
+    assert data["scope"] == ["acme", "beta"]
+    assert plan_from_data(data) == plan
+    assert json.loads(render_json(Plan(actions=())))["scope"] is None
+
+
+def test_a_version_1_plan_from_before_scope_and_push_fields_still_reads(
+    validator: Draft202012Validator,
+) -> None:
+    """A plan saved by the statesync before issue 16 (no ``scope``, pushes with no
+    ``changed``) stays valid and reads as a plan of the whole project."""
+    data = plan_to_data(sample_plan())
+    del data["scope"]
+    for action in data["actions"]:
+        if action["kind"] == "push":
+            action["changed"] = []
+    validator.validate(data)
+    assert plan_from_data(data) == replace(sample_plan(), scope=None)
+
+
+# -- the JSON error document -----------------------------------------------------
+
+
+def test_the_error_document_is_stable_sorted_json() -> None:
+    text = render_error_json(
+        [
+            ("pages/acme.yaml", 3, "unknown field 'mesage': did you mean 'message'?"),
+            (None, None, "FACEBOOK_ACCESS_TOKEN is not set"),
+        ]
+    )
+    assert text == (
+        "{\n"
+        '  "errors": [\n'
+        "    {\n"
+        '      "file": "pages/acme.yaml",\n'
+        '      "line": 3,\n'
+        "      \"message\": \"unknown field 'mesage': did you mean 'message'?\"\n"
+        "    },\n"
+        "    {\n"
+        '      "file": null,\n'
+        '      "line": null,\n'
+        '      "message": "FACEBOOK_ACCESS_TOKEN is not set"\n'
+        "    }\n"
+        "  ],\n"
+        '  "format_version": 1,\n'
+        '  "kind": "statesync-error"\n'
+        "}\n"
+    )
+
+
+_problems = st.lists(
+    st.tuples(
+        st.none() | st.text(),
+        st.none() | st.integers(min_value=1),
+        st.text(min_size=1),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@given(_problems)
+def test_any_error_document_validates_against_the_shipped_schema(
+    problems: list[tuple[str | None, int | None, str]],
+) -> None:
+    data = json.loads(render_error_json(problems))
+    shipped_validator("error-v1.schema.json").validate(data)
+    assert [(e["file"], e["line"], e["message"]) for e in data["errors"]] == problems
+
+
+@pytest.mark.parametrize(
+    "problems",
+    [[], [("a.yaml", 0, "line zero")], [("a.yaml", 1, "")]],
+    ids=["no problem", "line 0", "empty message"],
+)
+def test_an_error_document_the_schema_would_refuse_is_not_made(
+    problems: list[tuple[str | None, int | None, str]],
+) -> None:
+    with pytest.raises(ValueError, match=r"error document|not a problem"):
+        render_error_json(problems)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("kind",), "statesync-plan"),
+        (("format_version",), 2),
+        (("errors",), []),
+        (("errors", 0, "line"), 0),
+        (("errors", 0, "line"), "3"),
+        (("errors", 0, "message"), None),
+        (("errors", 0, "extra"), 1),
+        (("extra",), 1),
+    ],
+)
+def test_the_error_schema_refuses_wrong_documents(
+    path: tuple[str | int, ...], value: object, error_validator: Draft202012Validator
+) -> None:
+    data = json.loads(render_error_json([("pages/a.yaml", 1, "bad")]))
+    error_validator.validate(data)
+    _set(data, path, value)
+    assert not error_validator.is_valid(data)
+
+
+def test_a_plan_is_no_error_document_and_an_error_document_no_plan(
+    validator: Draft202012Validator, error_validator: Draft202012Validator
+) -> None:
+    assert not error_validator.is_valid(plan_to_data(sample_plan()))
+    assert not validator.is_valid(json.loads(render_error_json([(None, None, "x")])))
+
+
+def test_the_schemas_ship_as_package_data() -> None:
+    """pyproject's package-data globs must take in every schema file."""
+    root = Path(__file__).parents[2]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["statesync"]
+    shipped = {
+        path for pattern in patterns for path in (root / "statesync").glob(pattern)
+    }
+    schemas = root / "statesync" / "schemas"
+    assert {
+        schemas / "error-v1.schema.json",
+        schemas / "plan-v1.schema.json",
+    } <= shipped

@@ -40,6 +40,8 @@ HOSTILE = (
 )
 LONG_OLD = "\n".join(f"Line {n}" for n in range(1, 31))
 LONG_NEW = LONG_OLD.replace("Line 3\n", "Line three\n").replace("Line 27", "Line 27!")
+# The live post a delete removes: its first line is hostile too.
+DELETED = "```</details> @octocat #1 <b>Winter</b> menu\nSoup of the day\n"
 
 
 class MarkdownSnapshot(SingleFileSnapshotExtension):
@@ -59,7 +61,8 @@ def snapshot_md(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 def sample_plan() -> Plan:
-    """Every kind, drift, notes, multi-line, long and hostile messages and names."""
+    """Every kind, drift, notes, multi-line, long and hostile messages and names, a
+    delete that shows what it deletes and one that was not read, a scope."""
     return Plan(
         actions=(
             Action(
@@ -140,7 +143,11 @@ def sample_plan() -> Plan:
                 after=PostFields(message=LONG_NEW),
             ),
             Action(
-                ActionKind.DELETE, Address("acme", "old"), PAGE, post_id=f"{PAGE}_3"
+                ActionKind.DELETE,
+                Address("acme", "old"),
+                PAGE,
+                post_id=f"{PAGE}_3",
+                before=PostFields(message=DELETED, link="https://acme.example/old"),
             ),
             Action(
                 ActionKind.DELETE,
@@ -149,7 +156,8 @@ def sample_plan() -> Plan:
                 post_id=f"{PAGE}_8",
                 note="recorded in the lockfile, no longer in any manifest",
             ),
-        )
+        ),
+        scope=("acme", "evil"),
     )
 
 
@@ -198,6 +206,8 @@ _fields = st.builds(
 def _actions(draw: st.DrawFn) -> Action:
     kind = draw(st.sampled_from(ActionKind))
     changed = draw(st.lists(st.sampled_from(POST_FIELDS), unique=True).map(sorted))
+    if kind is ActionKind.PUSH:
+        changed = []  # as the planner makes a push: JSON derives it from ``after``
     return Action(
         kind=kind,
         address=Address(draw(st.text(min_size=1)), draw(st.text(min_size=1))),
@@ -213,7 +223,10 @@ def _actions(draw: st.DrawFn) -> Action:
 
 
 plans = st.builds(
-    Plan, actions=st.lists(_actions(), max_size=6).map(tuple), reads_live=st.booleans()
+    Plan,
+    actions=st.lists(_actions(), max_size=6).map(tuple),
+    reads_live=st.booleans(),
+    scope=st.none() | st.lists(st.text(), unique=True, max_size=12).map(tuple),
 )
 
 
@@ -385,3 +398,58 @@ def test_a_pushed_message_is_one_code_block_holding_exactly_it(
     rows = [line for line in outside if line.startswith("| `+` push |")]
     assert len(rows) == 1
     assert re.sub(r"\\.", "", rows[0]).count("|") == 6  # five cells, none broken
+
+
+def test_a_plan_under_only_says_its_scope_in_the_header() -> None:
+    assert render_markdown(Plan(actions=(), scope=("acme", "beta"))) == (
+        "## No changes.\n\n> **Scope:** --only covers 2 manifests: acme, beta.\n"
+    )
+
+
+def test_scope_names_are_escaped() -> None:
+    text = render_markdown(Plan(actions=(), scope=("@team", "a_b#1")))
+    assert text.splitlines()[2] == (
+        "> **Scope:** --only covers 2 manifests: @\u200dteam, a\\_b\\#\u200d1."
+    )
+
+
+def test_a_delete_shows_the_post_it_deletes_in_a_code_block() -> None:
+    plan = Plan(
+        actions=(
+            Action(
+                ActionKind.DELETE,
+                Address("acme", "old"),
+                PAGE,
+                post_id=f"{PAGE}_3",
+                before=PostFields(message="Spring menu @team\n<b>Soup</b>"),
+            ),
+        )
+    )
+    assert render_markdown(plan) == (
+        "## Plan: 0 to push, 0 to update, 0 to replace, 1 to delete.\n"
+        "\n"
+        "| Action | Address | Page id | Post id | Changed fields |\n"
+        "| --- | --- | --- | --- | --- |\n"
+        f"| `-` delete | acme/old | {PAGE} | {PAGE}\\_3 |  |\n"
+        "\n"
+        f"### `-` acme/old: delete (post {PAGE}\\_3)\n"
+        "\n"
+        "**live post**\n"
+        "\n"
+        "```\n"
+        'message: "Spring menu @team" (+1 more line)\n'
+        "```\n"
+    )
+
+
+def test_a_delete_not_read_is_the_table_row_alone() -> None:
+    plan = Plan(
+        actions=(
+            Action(
+                ActionKind.DELETE, Address("acme", "old"), PAGE, post_id=f"{PAGE}_3"
+            ),
+        )
+    )
+    assert render_markdown(plan).endswith(
+        f"| `-` delete | acme/old | {PAGE} | {PAGE}\\_3 |  |\n"
+    )

@@ -1,4 +1,10 @@
+"""The terminal plan, compared whole."""
+
 from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
 
 from statesync.model import Address, PostFields
 from statesync.plan import Action, ActionKind, Plan
@@ -58,6 +64,13 @@ def test_every_kind_renders_in_full() -> None:
             Action(
                 ActionKind.DELETE, Address("acme", "old"), PAGE, post_id=f"{PAGE}_3"
             ),
+            Action(
+                ActionKind.DELETE,
+                Address("acme", "old-post"),
+                PAGE,
+                post_id=f"{PAGE}_6",
+                before=PostFields(message="First line\nSecond line\nThird"),
+            ),
         )
     )
     assert render_plan(plan) == (
@@ -92,7 +105,10 @@ def test_every_kind_renders_in_full() -> None:
         "\n"
         f"  - acme/old: delete (post {PAGE}_3)\n"
         "\n"
-        "Plan: 2 to push, 2 to update, 1 to replace, 1 to delete.\n"
+        f"  - acme/old-post: delete (post {PAGE}_6)\n"
+        '      message: "First line" (+2 more lines)\n'
+        "\n"
+        "Plan: 2 to push, 2 to update, 1 to replace, 2 to delete.\n"
     )
 
 
@@ -139,3 +155,92 @@ def test_colour_is_terraforms_and_only_on_request() -> None:
         "\x1b[1mPlan: 0 to push, 0 to update, 0 to replace, 1 to delete.\x1b[0m\n"
     )
     assert "\x1b" not in render_plan(plan)
+
+
+def _deleting(before: PostFields) -> Plan:
+    return Plan(
+        actions=(
+            Action(
+                ActionKind.DELETE,
+                Address("acme", "old"),
+                PAGE,
+                post_id=f"{PAGE}_3",
+                before=before,
+            ),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "shown"),
+    [
+        (PostFields(message="One line"), ['message: "One line"']),
+        (PostFields(message="Two\nlines\n"), ['message: "Two" (+1 more line)']),
+        (
+            PostFields(message="\n  \nAfter blanks"),
+            ['message: "After blanks" (+2 more lines)'],
+        ),
+        (
+            PostFields(message="x" * 61 + "\ny"),
+            [f'message: "{"x" * 60}"... (+1 more line)'],
+        ),
+        (PostFields(message="Ends in ..."), ['message: "Ends in ..."']),
+        (PostFields(message='Say "hi"\tnow'), ['message: "Say \\"hi\\"\\tnow"']),
+        (
+            PostFields(message="Menu", link="https://acme.example/"),
+            ['message: "Menu"', 'link:    "https://acme.example/"'],
+        ),
+        (PostFields(attachments=("11", "12")), ['attachments: ["11", "12"]']),
+        (PostFields(), []),
+    ],
+    ids=[
+        "one line",
+        "more lines",
+        "blank first lines",
+        "long first line",
+        "ellipsis of its own",
+        "quotes and tabs",
+        "with a link",
+        "attachments only",
+        "nothing set",
+    ],
+)
+def test_a_delete_shows_the_post_it_deletes(
+    before: PostFields, shown: list[str]
+) -> None:
+    assert render_plan(_deleting(before)) == (
+        f"  - acme/old: delete (post {PAGE}_3)\n"
+        + "".join(f"      {line}\n" for line in shown)
+        + "\n"
+        "Plan: 0 to push, 0 to update, 0 to replace, 1 to delete.\n"
+    )
+
+
+def test_a_plan_under_only_says_its_scope_above_the_summary() -> None:
+    plan = Plan(actions=(), scope=("acme", "beta"))
+    assert render_plan(plan) == (
+        "Scope: --only covers 2 manifests: acme, beta.\nNo changes.\n"
+    )
+    assert render_plan(Plan(actions=(), scope=("acme",))) == (
+        "Scope: --only covers 1 manifest: acme.\nNo changes.\n"
+    )
+
+
+def test_a_long_scope_stays_one_line() -> None:
+    scope = tuple(f"client-{n:03}" for n in range(250))
+    first, summary = render_plan(Plan(actions=(), scope=scope)).splitlines()
+    assert first == (
+        "Scope: --only covers 250 manifests: "
+        + ", ".join(f"client-{n:03}" for n in range(10))
+        + " and 240 more."
+    )
+    assert summary == "No changes."
+
+
+def test_the_scope_line_comes_after_the_actions() -> None:
+    plan = replace(_deleting(PostFields()), scope=("acme",))
+    assert render_plan(plan).splitlines()[-3:] == [
+        "",
+        "Scope: --only covers 1 manifest: acme.",
+        "Plan: 0 to push, 0 to update, 0 to replace, 1 to delete.",
+    ]

@@ -12,15 +12,25 @@ import logging
 import threading
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from statesync.errors import ProviderError
 from statesync.providers.base import PushOutcomeUnknown
-from statesync.providers.graph_errors import GraphError, GraphUnreachable, failure_of
+from statesync.providers.deadline import time_left
+from statesync.providers.graph_errors import (
+    GraphError,
+    GraphUnreachable,
+    error_from_envelope,
+    error_not_json,
+    error_redirect,
+    failure_of,
+)
+from statesync.providers.http import transport_failure
 from statesync.providers.oneall import OneAllError, OneAllUnreachable
 from statesync.providers.oneall import failure_of as oneall_failure_of
 from statesync.providers.pacing import Pacer, PacingPolicy, usage_from_headers
-from statesync.providers.retry import CallKind, Failure, RetryPolicy
+from statesync.providers.retry import FATAL, REFUSED, CallKind, Failure, RetryPolicy
 
 TARGET = "POST /104510075301234/feed"
 
@@ -161,6 +171,71 @@ def test_errors_of_another_kind_never_retry() -> None:
     assert not oneall_failure_of(ProviderError("x")).is_transient
 
 
+# What proves that nothing was done (issue 19)
+
+ENVELOPE = {"error": {"message": "(#100) Invalid parameter", "code": 100}}
+
+
+def test_graph_a_4xx_error_envelope_is_a_refusal() -> None:
+    error = error_from_envelope(TARGET, 400, ENVELOPE, {}, [])
+    assert failure_of(error) == REFUSED
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, ENVELOPE),  # an envelope on a success status
+        (301, ENVELOPE),  # or on a redirect
+        (400, {"error": {"message": "no code"}}),
+        (400, {"error": {"code": 100}}),  # no message
+        (400, {"error": "a string"}),
+        (404, {"detail": "Not Found"}),  # a proxy's JSON
+    ],
+)
+def test_graph_answers_that_are_no_refusal_prove_nothing(status: int, body) -> None:
+    failure = failure_of(error_from_envelope(TARGET, status, body, {}, []))
+    assert failure == FATAL  # not retried, and a push's outcome is unknown
+
+
+def test_graph_a_redirect_or_a_body_that_is_not_json_proves_nothing() -> None:
+    assert failure_of(error_redirect(TARGET, 307)) == FATAL
+    assert failure_of(error_not_json(TARGET, 502)) == TRANSIENT
+    assert failure_of(error_not_json(TARGET, 200)) == TRANSIENT
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
+def test_oneall_a_4xx_is_a_refusal_only_with_its_error_result_set(status: int) -> None:
+    with_set = OneAllError("x", status=status, is_refusal=True)
+    without = OneAllError("x", status=status)
+    assert oneall_failure_of(with_set) == REFUSED
+    assert oneall_failure_of(without) == FATAL
+
+
+REQUEST = httpx.Request("POST", "http://127.0.0.1:9/v26.0/1/feed")
+
+
+@pytest.mark.parametrize(
+    ("exc", "maybe_done"),
+    [
+        (httpx.ConnectError("refused", request=REQUEST), False),
+        (httpx.ConnectTimeout("slow", request=REQUEST), False),
+        (httpx.PoolTimeout("busy", request=REQUEST), False),
+        (httpx.WriteTimeout("slow", request=REQUEST), True),
+        (httpx.ReadTimeout("slow", request=REQUEST), True),
+        (httpx.RemoteProtocolError("cut", request=REQUEST), True),
+        (httpx.ReadError("reset", request=REQUEST), True),
+        (httpx.DecodingError("gzip", request=REQUEST), True),
+    ],
+)
+def test_only_a_request_that_never_left_is_known_not_done(
+    exc: httpx.RequestError, maybe_done: bool
+) -> None:
+    message, done = transport_failure(exc, "http://127.0.0.1:9")
+    assert done is maybe_done
+    assert type(exc).__name__ in message
+    assert "127.0.0.1:9/v26.0" not in message  # never httpx's text: URLs hold tokens
+
+
 # Which calls retry
 
 
@@ -226,19 +301,50 @@ def test_a_push_never_sent_after_every_attempt_is_not_an_unknown_outcome(
     assert len(calls) == 5
 
 
-def test_a_fatal_error_is_raised_at_once(fake: FakeTime) -> None:
+def test_a_refusal_is_raised_at_once(fake: FakeTime) -> None:
     refused = error("Invalid OAuth access token")
     attempt, calls = failing(refused)
 
     with pytest.raises(ProviderError) as info:
         policy(fake).call(
-            attempt,
-            kind=CallKind.PUSH,
-            classify=classify_as(Failure(is_transient=False)),
-            target=TARGET,
+            attempt, kind=CallKind.PUSH, classify=classify_as(REFUSED), target=TARGET
         )
 
     assert info.value is refused
+    assert len(calls) == 1
+    assert fake.sleeps == []
+
+
+@pytest.mark.parametrize("kind", [CallKind.READ, CallKind.UPDATE, CallKind.DELETE])
+def test_a_fatal_error_of_an_idempotent_call_is_raised_at_once(
+    fake: FakeTime, kind: CallKind
+) -> None:
+    cause = error("the API answered with a redirect")
+    attempt, calls = failing(cause)
+
+    with pytest.raises(ProviderError) as info:
+        policy(fake).call(
+            attempt, kind=kind, classify=classify_as(FATAL), target=TARGET
+        )
+
+    assert info.value is cause
+    assert len(calls) == 1
+
+
+def test_a_push_failing_without_proof_of_refusal_is_an_unknown_outcome(
+    fake: FakeTime,
+) -> None:
+    """Issue 19: a redirect or an HTML page is not retried, but it proves nothing
+    either: the push may have published the post."""
+    cause = error("the API answered with a redirect")
+    attempt, calls = failing(cause)
+
+    with pytest.raises(PushOutcomeUnknown) as info:
+        policy(fake).call(
+            attempt, kind=CallKind.PUSH, classify=classify_as(FATAL), target=TARGET
+        )
+
+    assert info.value.__cause__ is cause
     assert len(calls) == 1
     assert fake.sleeps == []
 
@@ -255,6 +361,47 @@ def test_a_bug_is_never_retried_nor_wrapped(fake: FakeTime) -> None:
 
 
 # Backoff and bounds
+
+
+def test_each_attempt_runs_under_what_is_left_of_the_total_budget(
+    fake: FakeTime,
+) -> None:
+    """Issue 19: max_total_s bounds the whole call, the time inside attempts too:
+    each attempt's requests must end by what is left of it (a slow server cannot
+    stretch the call), and no attempt starts once nothing is left."""
+    lefts: list[float | None] = []
+
+    def attempt() -> str:
+        lefts.append(time_left())
+        fake.now += 10  # a slow attempt
+        raise error()
+
+    with pytest.raises(ProviderError):
+        policy(fake, attempts=9, max_total_s=30, base_s=0.0, max_backoff_s=0.0).call(
+            attempt, kind=CallKind.READ, classify=classify_as(TRANSIENT), target=TARGET
+        )
+
+    assert [round(left) for left in lefts if left is not None] == [30, 20, 10]
+    assert time_left() is None  # no deadline leaks out of the call
+
+
+def test_a_budget_of_zero_leaves_the_one_attempt_to_its_request_deadline(
+    fake: FakeTime,
+) -> None:
+    lefts: list[float | None] = []
+    attempt, calls = failing(error())
+
+    def watched() -> str:
+        lefts.append(time_left())
+        return attempt()
+
+    with pytest.raises(ProviderError):
+        policy(fake, max_total_s=0).call(
+            watched, kind=CallKind.READ, classify=classify_as(TRANSIENT), target=TARGET
+        )
+
+    assert lefts == [None]
+    assert len(calls) == 1
 
 
 def test_backoff_windows_double_up_to_their_cap() -> None:

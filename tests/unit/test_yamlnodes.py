@@ -210,3 +210,66 @@ def test_gc_paused_restores_the_collector() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- tabs: the scanner's words never say "tab", and a tab cannot be seen ----------
+
+_INDENTS = "indents this line; YAML indentation must use spaces"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a:\n\tb: 1\n", (2, f"a tab character at column 1 {_INDENTS}")),
+        ("a:\n  b:\n  \tc: 1\n", (3, f"a tab character at column 3 {_INDENTS}")),
+        ("\ta: 1\n", (1, f"a tab character at column 1 {_INDENTS}")),
+        ("a:\n\t- 1\n", (2, f"a tab character at column 1 {_INDENTS}")),
+        ("é: 1\n\tb: 2\n", (2, f"a tab character at column 1 {_INDENTS}")),
+        ("a: |\n  x\n\ty\n", (3, f"a tab character at column 1 {_INDENTS}")),
+        (
+            "a: 'é€'\nb:\n  c: 1\n \td: 2\n",
+            (4, f"a tab character at column 2 {_INDENTS}"),
+        ),
+        (
+            "a:\n  -\t1\n",
+            (
+                2,
+                "a tab character at column 4 where YAML needs a space; use spaces, not tabs",
+            ),
+        ),
+        ("a:\r\n\tb: 1\r\n", (2, f"a tab character at column 1 {_INDENTS}")),
+    ],
+    ids=[
+        "key",
+        "after spaces",
+        "first line",
+        "list item",
+        "after a wide character",
+        "block scalar",
+        "columns count characters",
+        "after a dash",
+        "CRLF lines",
+    ],
+)
+def test_a_tab_is_named_with_its_line_and_column(
+    text: str, problem: tuple[int, str]
+) -> None:
+    document = parse(text)
+    assert document.root is None
+    assert document.problems == (problem,)
+
+
+@pytest.mark.parametrize(
+    "text", ["a:\tb\n", "a: [1,\t2]\n", "a: b\tc\n", "a: 'x\ty'\n", "# \tnote\na: 1\n"]
+)
+def test_tabs_yaml_allows_are_allowed(text: str) -> None:
+    assert parse(text).problems == ()
+
+
+def test_other_syntax_errors_keep_the_parsers_words() -> None:
+    assert parse('a: [1, "tab\tinside"\n').problems == (
+        (
+            1,
+            "invalid YAML: while parsing a flow sequence, did not find expected ',' or ']'",
+        ),
+    )
