@@ -230,7 +230,20 @@ def _settle(
             code=cause.code,
         ) from cause
     wait_for_in_flight(sent_at, clock=run.clock, sleep=run.sleep)
-    listed = run.lister.recent_posts(action.page_id, since=intent.since - CLOCK_SKEW_S)
+    try:
+        listed = run.lister.recent_posts(
+            action.page_id, since=intent.since - CLOCK_SKEW_S
+        )
+    except ProviderError as exc:  # the intent stays: a later run lists again
+        raise OutcomeUnknown(
+            f"the push's answer was lost ({cause.message}), and listing the page to "
+            f"find out failed too ({exc}). The push stays recorded as pending: the "
+            "next plan or apply lists the page again and adopts the post if it was "
+            "published, or pushes it if it was not, never both",
+            target=cause.target,
+            status=cause.status,
+            code=cause.code,
+        ) from exc
     page = run.lock.pages.get(action.page_id)
     taken = {record.post_id for record in page.posts.values()} if page else set()
     return find_match(intent, listed, taken)

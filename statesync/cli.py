@@ -28,6 +28,7 @@ from statesync.interrupt import (
     stop_signals,
 )
 from statesync.plan import Plan
+from statesync.plan_order import InPlanOrder
 from statesync.progress import (
     ProgressFactory,
     no_progress,
@@ -500,6 +501,7 @@ def _run(
     """Apply; a first signal stops new actions, a second one exits at once."""
     done: list[Outcome] = []
     total = len(plan.actions)
+    printer = InPlanOrder(plan, click.echo)
 
     def stopping(signum: int) -> None:
         click.echo(
@@ -509,6 +511,7 @@ def _run(
         )
 
     def exit_at_once(signum: int) -> None:
+        printer.flush()
         click.echo(
             f"{signal_name(signum)}: exiting at once after {len(done)} of {total} "
             "completed actions. The lockfile records every one of them, and any push "
@@ -525,18 +528,21 @@ def _run(
 
         def on_outcome(outcome: Outcome) -> None:
             done.append(outcome)
-            click.echo(outcome.describe())
+            printer.add(outcome)
             advance(1)
 
-        return apply_plan(
-            plan,
-            connection.writer,
-            loaded.lock,
-            on_outcome=on_outcome,
-            lister=connection.lister,
-            parallelism=parallelism,
-            stop=stop_event,
-        )
+        try:
+            return apply_plan(
+                plan,
+                connection.writer,
+                loaded.lock,
+                on_outcome=on_outcome,
+                lister=connection.lister,
+                parallelism=parallelism,
+                stop=stop_event,
+            )
+        finally:
+            printer.flush()
 
 
 def _tell_report(report: ApplyReport, stop: StopSignal) -> None:

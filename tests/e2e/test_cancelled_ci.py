@@ -34,26 +34,26 @@ POSTS_PER_PAGE = 8
 UNMANAGED = "Welcome to our page!"  # the seed's own post on ACME
 
 
-def manifests(round_no: int) -> dict[str, str]:
+def manifests(round_no: int, per_page: int = POSTS_PER_PAGE) -> dict[str, str]:
     """Two pages of new posts; ``round_no`` makes each trial's messages unique."""
     texts = {}
     for name, page in (("acme", ACME), ("beta", BETA)):
         posts = "".join(
             f"  p{n}: {{message: 'Trial {round_no} {name} post {n}.'}}\n"
-            for n in range(POSTS_PER_PAGE)
+            for n in range(per_page)
         )
         texts[f"{name}.yaml"] = f'page: "{page}"\nposts:\n{posts}'
     return texts
 
 
-def new_project(root: Path, round_no: int) -> Path:
+def new_project(root: Path, round_no: int, per_page: int = POSTS_PER_PAGE) -> Path:
     root.mkdir(parents=True)
     (root / "statesync.yaml").write_text(
         "provider: graph\nmanifests: pages/\nlockfile: statesync.lock\n"
         "retries: {attempts: 2, max_total_s: 1, max_wait_s: 0}\n"
     )
     (root / "pages").mkdir()
-    for name, text in manifests(round_no).items():
+    for name, text in manifests(round_no, per_page).items():
         (root / "pages" / name).write_text(text)
     return root
 
@@ -107,19 +107,21 @@ def stop(process: subprocess.Popen[bytes], how: str, rng: random.Random) -> None
             process.send_signal(signum)
 
 
-def converged(emulator, root: Path, run, round_no: int) -> None:
+def converged(
+    emulator, root: Path, run, round_no: int, per_page: int = POSTS_PER_PAGE
+) -> None:
     result = run("apply", "--auto-approve", str(root))
     assert result.exit_code == 0, result.output
     lock = json.loads((root / "statesync.lock").read_text())
     for name, page in (("acme", ACME), ("beta", BETA)):
         expected = Counter(
-            f"Trial {round_no} {name} post {n}." for n in range(POSTS_PER_PAGE)
+            f"Trial {round_no} {name} post {n}." for n in range(per_page)
         )
         live = page_messages(emulator, page)
         mine = Counter({m: c for m, c in live.items() if m.startswith("Trial ")})
         assert mine == expected, f"duplicates or losses on {name}: {mine}"
         recorded = lock["pages"][page]
-        assert sorted(recorded["posts"]) == [f"p{n}" for n in range(POSTS_PER_PAGE)]
+        assert sorted(recorded["posts"]) == sorted(f"p{n}" for n in range(per_page))
         assert "intents" not in recorded
     assert page_messages(emulator, ACME)[UNMANAGED] == 1
 
@@ -166,7 +168,9 @@ def test_a_stopped_apply_then_a_fresh_checkout_never_duplicates(
 def test_a_first_signal_stops_new_actions_and_tells_what_did_not_start(
     tmp_path, run, emulator
 ) -> None:
-    root = new_project(tmp_path / "project", 0)
+    """SIGINT during a 30-action apply at the default parallelism."""
+    per_page = 15
+    root = new_project(tmp_path / "project", 0, per_page)
     set_latency(emulator, 150)
     start = emulator.stats()["total"]
     process = start_apply(root)
@@ -184,9 +188,10 @@ def test_a_first_signal_stops_new_actions_and_tells_what_did_not_start(
     assert "SIGINT: stopping; no new action starts" in err.decode()
     pushed = text.count(": pushed")
     not_started = int(text.split("Not started (")[1].split(")")[0])
-    assert pushed + not_started == 2 * POSTS_PER_PAGE
-    assert not_started >= POSTS_PER_PAGE  # stopped at once, not after the queue ran
-    converged(emulator, fresh_checkout(root, tmp_path / "checkout"), run, 0)
+    assert pushed + not_started == 2 * per_page
+    assert not_started >= per_page  # stopped at once, not after the queue ran
+    checkout = fresh_checkout(root, tmp_path / "checkout")
+    converged(emulator, checkout, run, 0, per_page)
 
 
 def test_a_signal_while_reading_sends_nothing(tmp_path, run, emulator) -> None:

@@ -231,3 +231,18 @@ def test_oneall_checks_the_identitys_pages_at_plan_time(project, run, emulator) 
         result.stderr
     )
     assert writes(emulator) == before
+
+
+def test_a_delete_shows_what_it_deletes_in_every_format(two_pages, run) -> None:
+    two_pages.write(
+        "pages/acme.yaml", ACME_MANIFEST + "      promo: {message: Two for one.}\n"
+    )
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    two_pages.write("pages/acme.yaml", ACME_MANIFEST)
+    text = run("plan", ".").stdout
+    assert "- acme/promo: delete" in text
+    assert 'message: "Two for one."' in text
+    markdown = run("plan", ".", "--format", "markdown").stdout
+    assert "Two for one." in markdown
+    (action,) = json.loads(run("plan", ".", "--format", "json").stdout)["actions"]
+    assert (action["kind"], action["before"]["message"]) == ("delete", "Two for one.")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from statesync.applier import ApplyFailed, apply_plan
+from statesync.errors import ProviderError
 from statesync.lockfile import Lockfile, load_lockfile
 from statesync.model import PostFields
 from statesync.planner import make_plan
@@ -65,3 +66,26 @@ def test_serial_grows_once_per_apply_and_not_for_no_changes(tmp_path: Path) -> N
         make_plan(desired, lock.pages, live, provider.in_place_fields), provider, lock
     )
     assert load_lockfile(lock.path).serial == 1
+
+
+def test_a_lost_push_whose_listing_fails_stays_pending_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider = FakeProvider()
+    provider.lose_answers = ["commit"]  # published, but the answer is lost
+
+    def listing_fails(page_id: str, *, since: int) -> list:
+        raise ProviderError("listing refused", target=f"GET /{page_id}/feed", code=2)
+
+    monkeypatch.setattr(provider, "recent_posts", listing_fails)
+    lock = Lockfile(path=tmp_path / "statesync.lock")
+    desired = make_desired({"1": {"a": PostFields(message="Hello")}})
+    plan = make_plan(desired, lock.pages, {}, provider.in_place_fields)
+    with pytest.raises(ApplyFailed) as caught:
+        apply_plan(plan, provider, lock, lister=provider, sleep=lambda s: None)
+    message = str(caught.value)
+    assert "listing the page to find out failed too" in message
+    assert "pending" in message
+    on_disk = load_lockfile(lock.path)
+    assert list(on_disk.pages["1"].intents) == ["a"]  # never pushed again blindly
+    assert len(provider.posts) == 1
