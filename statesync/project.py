@@ -109,12 +109,15 @@ def open_project(
     with ExitStack() as stack:
         try:
             stack.enter_context(hold_apply_lock(config.lockfile))
+            busy = False
         except ApplyLockedError as locked:
             if not (read_only_if_busy and locked.held_by_another):
                 raise
-            yield replace(load_project(root, only=only, config=config), busy=True)
-            return
+            busy = True
         project = load_project(root, only=only, config=config)
+        if busy:
+            yield replace(project, busy=True)
+            return
         project.lock.fold()
         yield project
 
