@@ -420,10 +420,7 @@ class GraphProvider:
         is it there, and does the user hold the task the work needs (PROTOCOL §2:
         CREATE_CONTENT to publish and edit; CREATE_CONTENT, MANAGE or MODERATE to
         read the feed). A page token answers for its own page only, tasks unknown."""
-        with self._pages_lock:
-            if self._pages is None:
-                self._pages = self._resolve_pages()
-            known = self._pages
+        known = self._known_pages()
         problems: dict[str, str] = {}
         for page_id, access in sorted(pages.items()):
             found = known.get(page_id)
@@ -441,10 +438,7 @@ class GraphProvider:
 
     def page_access(self, page_id: str) -> PageAccess:
         """The page token for ``page_id``, resolved once from the configured token."""
-        with self._pages_lock:
-            if self._pages is None:
-                self._pages = self._resolve_pages()
-            pages = self._pages
+        pages = self._known_pages()
         access = pages.get(page_id)
         if access is not None:
             return access
@@ -465,6 +459,13 @@ class GraphProvider:
             "pages_show_list permission (and business_management for a "
             "business-owned page), and that the page id is right",
         )
+
+    def _known_pages(self) -> dict[str, PageAccess]:
+        """The pages the token can act on, listed once per run (one request)."""
+        with self._pages_lock:
+            if self._pages is None:
+                self._pages = self._resolve_pages()
+            return self._pages
 
     def _resolve_pages(self) -> dict[str, PageAccess]:
         try:

@@ -86,6 +86,25 @@ def wait_for_calls(emulator, process, start: int, calls: int) -> None:
         time.sleep(0.005)
 
 
+def signal_apply(
+    emulator, root: Path, latency_ms: int, calls: int, signum: int
+) -> tuple[subprocess.Popen[bytes], bytes, bytes]:
+    """Apply with ``latency_ms`` per request, ``signum`` once ``calls`` requests came."""
+    set_latency(emulator, latency_ms)
+    start = emulator.stats()["total"]
+    process = start_apply(root)
+    try:
+        wait_for_calls(emulator, process, start, calls)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    finally:
+        set_latency(emulator, 0)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return process, out, err
+
+
 def stop(process: subprocess.Popen[bytes], how: str, rng: random.Random) -> None:
     """Stop as the environment would: Ctrl-C, a kill, or GitHub's cancellation
     (SIGINT, SIGTERM after a grace period, SIGKILL after another; scaled down)."""
@@ -171,15 +190,7 @@ def test_a_first_signal_stops_new_actions_and_tells_what_did_not_start(
     """SIGINT during a 30-action apply at the default parallelism."""
     per_page = 15
     root = new_project(tmp_path / "project", 0, per_page)
-    set_latency(emulator, 150)
-    start = emulator.stats()["total"]
-    process = start_apply(root)
-    try:
-        wait_for_calls(emulator, process, start, 6)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    finally:
-        set_latency(emulator, 0)
+    process, out, err = signal_apply(emulator, root, 150, 6, signal.SIGINT)
     assert process.returncode == 130, err.decode()
     text = out.decode()
     assert "Apply interrupted by SIGINT:" in text
@@ -199,17 +210,10 @@ def test_a_signal_while_reading_sends_nothing(tmp_path, run, emulator) -> None:
     assert run("apply", "--auto-approve", str(root)).exit_code == 0
     for name, text in manifests(1).items():  # every post changes: updates planned
         (root / "pages" / name).write_text(text)
-    set_latency(emulator, 2000)  # the plan's reads are in flight for 2 s
     before = writes_by_method(emulator)
     lock_before = (root / "statesync.lock").read_bytes()
-    start = emulator.stats()["total"]
-    process = start_apply(root)
-    try:
-        wait_for_calls(emulator, process, start, 1)
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
-    finally:
-        set_latency(emulator, 0)
+    # 2 s per request: the plan's first read is in flight when the signal comes.
+    process, _, err = signal_apply(emulator, root, 2000, 1, signal.SIGTERM)
     assert process.returncode == 143, err.decode()
     assert "SIGTERM: interrupted before any change; nothing was sent." in err.decode()
     assert "Traceback" not in err.decode()
