@@ -12,14 +12,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import click
 
 from statesync import __version__
 from statesync.applier import ApplyReport, Outcome, apply_plan
 from statesync.config import CONFIG_NAME
-from statesync.errors import ManifestError, PageAccessError, StatesyncError
+from statesync.error_report import UserError
+from statesync.errors import StatesyncError
 from statesync.interrupt import (
     Interrupted,
     StopSignal,
@@ -49,13 +49,12 @@ from statesync.project import (
     settle,
 )
 from statesync.recovery import Settled, resolve_intent
-from statesync.render.json import render_error_json, render_json
+from statesync.render.json import render_json
 from statesync.render.markdown import render_markdown
 from statesync.render.text import render_plan
 from statesync.safety import (
     API_NAMES,
     MASS_DELETE_FLAG,
-    SafetyRailError,
     check_plan,
 )
 from statesync.savedplan import SavedPlan, load_saved_plan, make_guards, save_plan
@@ -71,73 +70,6 @@ def _render_text(plan: Plan) -> str:
     """Coloured on a terminal, unless NO_COLOR is set (no-color.org); plain otherwise."""
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     return render_plan(plan, color=color)
-
-
-class UserError(click.ClickException):
-    """Prints FILE:LINE problems bare (or as GitHub annotations), so that editors and
-    CI can point at the very line."""
-
-    def __init__(
-        self,
-        error: StatesyncError,
-        *,
-        github: bool = False,
-        json_document: bool = False,
-    ) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.github = github
-        self.json_document = json_document
-
-    def show(self, file: IO[str] | None = None) -> None:
-        stream = file or sys.stderr
-        if self.json_document:  # automation never parses an empty stdout
-            click.echo(render_error_json(_problems(self.error)), nl=False)
-        if isinstance(self.error, SafetyRailError):
-            for problem in self.error.problems:
-                click.echo(problem, file=stream)
-            count = len(self.error.problems)
-            noun = "rail" if count == 1 else "rails"
-            click.echo(
-                f"Error: the plan breaks {count} safety {noun}; nothing was sent.",
-                file=stream,
-            )
-            return
-        if not isinstance(self.error, ManifestError):
-            click.echo(f"Error: {self.format_message()}", file=stream)
-            return
-        for location, message in self.error.problems:
-            if self.github:
-                click.echo(_annotation(location.file, location.line, message))
-            else:
-                click.echo(f"{location}: {message}", file=stream)
-        count = len(self.error.problems)
-        noun = "problem" if count == 1 else "problems"
-        click.echo(f"Error: {count} {noun} found; nothing was sent.", file=stream)
-
-
-def _annotation(file: str, line: int, message: str) -> str:
-    """A GitHub workflow command, escaped as the runner expects (%, CR, LF; and , :
-    in properties), so that a message cannot end the command early."""
-
-    def data(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    def prop(text: str) -> str:
-        return data(text).replace(":", "%3A").replace(",", "%2C")
-
-    return f"::error file={prop(file)},line={line}::{data(message)}"
-
-
-def _problems(error: StatesyncError) -> list[tuple[str | None, int | None, str]]:
-    """(file, line, message) of each problem, for the JSON error document."""
-    if isinstance(error, ManifestError):
-        return [(loc.file, loc.line, message) for loc, message in error.problems]
-    if isinstance(error, SafetyRailError):
-        return [(None, None, problem) for problem in error.problems]
-    if isinstance(error, PageAccessError):
-        return [(None, None, f"{where}: {why}") for where, why in error.problems]
-    return [(None, None, str(error))]
 
 
 @contextmanager
