@@ -1,7 +1,11 @@
-"""The command line: parse flags, call the library, map errors to exit codes.
+"""The command line: parse flags, call the workflows in ``statesync.operations``, print,
+map errors to exit codes.
 
 Exit codes: 0 success, 1 a user error (one clear message, never a traceback), 2 a usage
-error or, with ``--detailed-exitcode``, a plan with changes.
+error or, with ``--detailed-exitcode``, a plan with changes; 130/143 after SIGINT/SIGTERM.
+
+Only click and the standard library are imported up front: ``--version`` and ``--help``
+answer without loading httpx, deepdiff or rich, and each command imports what it uses.
 """
 
 from __future__ import annotations
@@ -9,75 +13,41 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from statesync import __version__
-from statesync.applier import ApplyReport, Outcome, apply_plan
-from statesync.config import CONFIG_NAME
-from statesync.error_report import UserError
 from statesync.errors import StatesyncError
-from statesync.interrupt import (
-    Interrupted,
-    StopSignal,
-    exit_now,
-    signal_name,
-    stop_signals,
-)
-from statesync.plan import Plan
-from statesync.plan_order import InPlanOrder
-from statesync.progress import (
-    ProgressFactory,
-    no_progress,
-    terminal_progress,
-    wants_progress,
-)
-from statesync.project import (
-    Connection,
-    Project,
-    check_manifest_paths,
-    check_writes,
-    connect,
-    group_by_project,
-    load_project,
-    open_project,
-    plan_project,
-    read_touched,
-    settle,
-)
-from statesync.recovery import Settled, resolve_intent
-from statesync.render.json import render_json
-from statesync.render.markdown import render_markdown
-from statesync.render.text import render_plan
-from statesync.safety import (
-    API_NAMES,
-    MASS_DELETE_FLAG,
-    check_plan,
-)
-from statesync.savedplan import SavedPlan, load_saved_plan, make_guards, save_plan
+from statesync.interrupt import Interrupted, StopSignal, signal_name, stop_signals
+from statesync.safety import MASS_DELETE_FLAG
 
-RENDERERS: dict[str, Callable[[Plan], str]] = {
-    "text": render_plan,
-    "markdown": render_markdown,
-    "json": render_json,
-}
+if TYPE_CHECKING:
+    from statesync.applier import ApplyReport
+    from statesync.cli_hooks import TerminalHooks
+    from statesync.progress import ProgressFactory
 
-
-def _render_text(plan: Plan) -> str:
-    """Coloured on a terminal, unless NO_COLOR is set (no-color.org); plain otherwise."""
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    return render_plan(plan, color=color)
+# --format choices of plan; their renderers are imported when a plan is shown.
+PLAN_FORMATS = ("json", "markdown", "text")
 
 
 @contextmanager
-def reported(*, github: bool = False, json_document: bool = False) -> Iterator[None]:
+def reported(
+    *, github: bool = False, json_document: Callable[[], bool] = lambda: False
+) -> Iterator[None]:
+    """Turn a ``StatesyncError`` into the one clear message and exit code 1.
+
+    ``json_document`` says, at the time of the error, whether stdout still owes a
+    machine a JSON document (a plan already printed there must not get a second)."""
+    from statesync.error_report import UserError
+
     try:
         yield
     except StatesyncError as exc:
-        raise UserError(exc, github=github, json_document=json_document) from exc
+        raise UserError(exc, github=github, json_document=json_document()) from exc
 
 
 @contextmanager
@@ -128,18 +98,43 @@ sandbox_option = click.option(
 )
 
 
-class _Commands(click.Group):
-    """Imports the emulator (starlette, uvicorn) only when its command runs: every
-    other command starts faster without it."""
+class _LazyCommand(click.Command):
+    """Stands for a command whose module is heavy: ``--help`` lists it from its short
+    help alone; running it loads the real command and hands everything over."""
 
+    def __init__(self, name: str, short_help: str, load: Callable[[], click.Command]):
+        super().__init__(name, short_help=short_help)
+        self._load = load
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        return self._load().make_context(info_name, args, parent=parent, **extra)
+
+
+def _emulator_command() -> click.Command:
+    from statesync.emulator.cli import emulator_command
+
+    return emulator_command
+
+
+# The emulator (starlette, uvicorn) is imported only when its command runs.
+EMULATOR = _LazyCommand(
+    "emulator", "Run the local Graph API and OneAll emulator.", _emulator_command
+)
+
+
+class _Commands(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), "emulator"])
+        return sorted([*super().list_commands(ctx), EMULATOR.name or "emulator"])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name == "emulator":
-            from statesync.emulator.cli import emulator_command
-
-            return emulator_command
+        if name == EMULATOR.name:
+            return EMULATOR
         return super().get_command(ctx, name)
 
 
@@ -172,16 +167,16 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
     folders inside a project, as pre-commit passes them: each project they belong
     to is validated once, whole.
     """
+    from statesync import operations
+
     with reported(github=output_format == "github"):
-        targets = group_by_project(paths or (Path("."),))
-        for root, given in targets.items():
-            loaded = load_project(root)
-            check_manifest_paths(loaded.config, given)
-            pages = len(loaded.desired.pages)
-            posts = len(loaded.desired.posts())
-            where = "" if given == [root] else f" (project {root})"
+        for project in operations.validate(paths):
+            where = (
+                "" if project.given == [project.root] else f" (project {project.root})"
+            )
+            plural = "s" if project.pages != 1 else ""
             click.echo(
-                f"Valid{where}: {pages} page{'s' if pages != 1 else ''}, {posts} posts."
+                f"Valid{where}: {project.pages} page{plural}, {project.posts} posts."
             )
 
 
@@ -192,7 +187,7 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(sorted(RENDERERS)),
+    type=click.Choice(PLAN_FORMATS),
     default="text",
     help="text for people, markdown for a PR comment, json for machines.",
 )
@@ -217,36 +212,25 @@ def plan(
     parallelism: int,
 ) -> None:
     """Show what apply would do."""
+    from statesync import operations
+
+    hooks = _terminal_hooks(output_format)
     with (
-        reported(json_document=output_format == "json"),
+        reported(
+            json_document=lambda: output_format == "json" and not hooks.plan_shown
+        ),
         interruptible(),
-        open_project(project, only=only, read_only_if_busy=out is None) as loaded,
     ):
-        if loaded.busy:
-            click.echo(
-                "Note: an apply is running on this project; this plan shows the "
-                "lockfile as it is now and may change when that apply ends.",
-                err=True,
-            )
-        with connect(loaded, sandbox=sandbox, environ=os.environ) as connection:
-            _banner(connection, output_format)
-            planned = plan_project(
-                loaded, connection, parallelism=parallelism, progress=_progress()
-            )
-            _report_settled(planned.settled, loaded)
-            _note_unchecked(planned.access_unchecked)
-        guards = make_guards(
-            planned.plan, loaded.lock, loaded.recorded(), loaded.desired, planned.live
+        planned = operations.plan(
+            project,
+            environ=os.environ,
+            hooks=hooks,
+            only=only,
+            sandbox=sandbox,
+            parallelism=parallelism,
+            out=out,
         )
-    render = _render_text if output_format == "text" else RENDERERS[output_format]
-    click.echo(render(planned.plan), nl=False)  # the whole plan, then any refusal
-    with reported():
-        # plan only warns about a mass delete: apply is where it is refused
-        warnings = _check(planned.plan, loaded, allow_mass_delete=True)
-        if out is not None:
-            save_plan(out, planned.plan, guards, only=only, project=loaded.config.root)
-    _warn(warnings)
-    if detailed_exitcode and planned.plan.has_changes:
+    if detailed_exitcode and planned.has_changes:
         ctx.exit(2)
 
 
@@ -279,6 +263,8 @@ def apply(
     `statesync plan --out`, applied exactly and without asking: it was reviewed.
     One apply at a time: a second one on the same project refuses at once.
     """
+    from statesync import operations
+
     if target.is_dir() and project_dir is not None:
         raise click.UsageError("--project goes with a saved plan file, not a directory")
     if not target.is_dir() and only is not None:
@@ -286,103 +272,30 @@ def apply(
             "--only goes with a project; a saved plan is already scoped"
         )
     with reported(), interruptible() as stop:
+        hooks = _terminal_hooks("text", stop)
         if target.is_dir():
-            report = _apply_project(
+            report = operations.apply(
                 target,
-                sandbox,
-                only,
-                auto_approve,
-                allow_mass_delete,
-                parallelism,
-                stop,
+                environ=os.environ,
+                hooks=hooks,
+                only=only,
+                sandbox=sandbox,
+                parallelism=parallelism,
+                allow_mass_delete=allow_mass_delete,
+                ask=not auto_approve,
             )
         else:
-            report = _apply_saved(
+            report = operations.apply_saved(
                 target,
-                project_dir,
-                sandbox,
-                allow_mass_delete,
-                parallelism,
-                stop,
+                environ=os.environ,
+                hooks=hooks,
+                project=project_dir,
+                sandbox=sandbox,
+                parallelism=parallelism,
+                allow_mass_delete=allow_mass_delete,
             )
     if report is not None:
         _tell_report(report, stop)
-
-
-def _apply_project(
-    root: Path,
-    sandbox: bool | None,
-    only: str | None,
-    auto_approve: bool,
-    allow_mass_delete: bool,
-    parallelism: int,
-    stop: StopSignal,
-) -> ApplyReport | None:
-    # The apply lock is taken before the lockfile is read: a plan made from a
-    # lockfile that another apply is still writing could publish a post twice.
-    with (
-        open_project(root, only=only) as loaded,
-        connect(loaded, sandbox=sandbox, environ=os.environ) as connection,
-    ):
-        _banner(connection, "text")
-        planned = plan_project(
-            loaded,
-            connection,
-            save_recovery=True,
-            parallelism=parallelism,
-            progress=_progress(),
-        )
-        _report_settled(planned.settled, loaded)
-        _note_unchecked(planned.access_unchecked)
-        click.echo(_render_text(planned.plan), nl=False)  # the plan, then any refusal
-        _warn(_check(planned.plan, loaded, allow_mass_delete=allow_mass_delete))
-        if not planned.plan.has_changes:
-            return None
-        if not auto_approve:
-            _confirm()
-        return _run(planned.plan, loaded, connection, parallelism, stop)
-
-
-def _saved_plan_project(saved: SavedPlan, given: Path | None) -> Path:
-    """--project, else the current directory if it is a project, else the one the
-    plan was made in: a plan applied from elsewhere still finds its project."""
-    if given is not None:
-        return given
-    if (Path(".") / CONFIG_NAME).is_file():
-        return Path(".")
-    if (saved.project / CONFIG_NAME).is_file():
-        return saved.project
-    raise StatesyncError(
-        f"{saved.path}: the current directory is not a statesync project and the "
-        f"plan's project ({saved.project}) is not here; nothing was sent. Pass "
-        "--project DIR."
-    )
-
-
-def _apply_saved(
-    path: Path,
-    root: Path | None,
-    sandbox: bool | None,
-    allow_mass_delete: bool,
-    parallelism: int,
-    stop: StopSignal,
-) -> ApplyReport | None:
-    saved = load_saved_plan(path)
-    root = _saved_plan_project(saved, root)
-    with (
-        open_project(root, only=saved.only) as loaded,
-        connect(loaded, sandbox=sandbox, environ=os.environ) as connection,
-    ):
-        _banner(connection, "text")
-        _report_settled(settle(loaded, connection), loaded)
-        live = read_touched(saved.plan, connection.reader, parallelism=parallelism)
-        saved.check(loaded.lock, loaded.recorded(), loaded.desired, live)
-        _note_unchecked(check_writes(loaded, connection, saved.plan))
-        click.echo(_render_text(saved.plan), nl=False)  # the plan, then any refusal
-        _warn(_check(saved.plan, loaded, allow_mass_delete=allow_mass_delete))
-        if not saved.plan.has_changes:
-            return None
-        return _run(saved.plan, loaded, connection, parallelism, stop)
 
 
 @cli.command()
@@ -400,81 +313,20 @@ def resolve(
     Only needed where statesync cannot list the page's posts itself: look at the page,
     then record the post the push published, or say it published nothing.
     """
+    from statesync import operations
+
     if (post_id is None) == (not not_published):
         raise click.UsageError("give exactly one of --post-id ID and --not-published")
-    with reported(), open_project(project) as loaded:
-        click.echo(resolve_intent(loaded.lock, address, loaded.desired, post_id))
+    with reported():
+        click.echo(operations.resolve(project, address, post_id))
 
 
-def _check(plan: Plan, loaded: Project, *, allow_mass_delete: bool) -> list[str]:
-    """The safety rails (statesync.safety): raise what they refuse, return warnings."""
-    return check_plan(
-        plan,
-        loaded.desired,
-        loaded.recorded(),
-        loaded.config.safety,
-        allow_mass_delete=allow_mass_delete,
-        api=API_NAMES.get(loaded.config.provider, "the API"),
-    )
+def _terminal_hooks(
+    output_format: str, stop: StopSignal | None = None
+) -> TerminalHooks:
+    from statesync.cli_hooks import TerminalHooks
 
-
-def _warn(warnings: list[str]) -> None:
-    for warning in warnings:
-        click.echo(warning, err=True)
-
-
-def _run(
-    plan: Plan,
-    loaded: Project,
-    connection: Connection,
-    parallelism: int,
-    stop: StopSignal,
-) -> ApplyReport:
-    """Apply; a first signal stops new actions, a second one exits at once."""
-    done: list[Outcome] = []
-    total = len(plan.actions)
-    printer = InPlanOrder(plan, click.echo)
-
-    def stopping(signum: int) -> None:
-        click.echo(
-            f"\n{signal_name(signum)}: stopping; no new action starts, the ones in "
-            "flight finish and are recorded (signal again to exit at once).",
-            err=True,
-        )
-
-    def exit_at_once(signum: int) -> None:
-        printer.flush()
-        click.echo(
-            f"{signal_name(signum)}: exiting at once after {len(done)} of {total} "
-            "completed actions. The lockfile records every one of them, and any push "
-            "still in flight as pending: the next plan settles it by listing the page "
-            "(never by pushing again). Run `statesync apply` to finish.",
-            err=True,
-        )
-        exit_now(128 + signum)
-
-    with (
-        _progress()("Applying", total) as advance,
-        stop.draining(stopping, exit_at_once) as stop_event,
-    ):
-
-        def on_outcome(outcome: Outcome) -> None:
-            done.append(outcome)
-            printer.add(outcome)
-            advance(1)
-
-        try:
-            return apply_plan(
-                plan,
-                connection.writer,
-                loaded.lock,
-                on_outcome=on_outcome,
-                lister=connection.lister,
-                parallelism=parallelism,
-                stop=stop_event,
-            )
-        finally:
-            printer.flush()
+    return TerminalHooks(output_format, stop, progress=_progress())
 
 
 def _tell_report(report: ApplyReport, stop: StopSignal) -> None:
@@ -497,56 +349,11 @@ def _tell_report(report: ApplyReport, stop: StopSignal) -> None:
 
 def _progress() -> ProgressFactory:
     """Bars on a watched terminal only (statesync.progress)."""
+    from statesync.progress import no_progress, terminal_progress, wants_progress
+
     if wants_progress(sys.stderr, os.environ):
         return terminal_progress(sys.stderr)
     return no_progress
-
-
-def _report_settled(settled: Sequence[Settled], loaded: Project) -> None:
-    """Say what recovery did with pushes an interrupted run left unrecorded."""
-    for item in settled:
-        page = loaded.desired.pages.get(item.page_id)
-        recorded = loaded.lock.pages.get(item.page_id)
-        manifest = (
-            page.stem if page else recorded.manifest if recorded else item.page_id
-        )
-        if item.post_id:
-            click.echo(
-                f"Recovered {manifest}/{item.key}: adopted post {item.post_id}, "
-                "published by an interrupted run",
-                err=True,
-            )
-        else:
-            click.echo(
-                f"Recovered {manifest}/{item.key}: the interrupted push never "
-                "happened; it is planned again",
-                err=True,
-            )
-
-
-def _note_unchecked(unchecked: bool) -> None:
-    if unchecked:
-        click.echo(
-            "Note: the provider cannot tell beforehand whether these credentials may "
-            "publish on every page of the plan; apply will find out at the first write.",
-            err=True,
-        )
-
-
-def _banner(connection: Connection, output_format: str) -> None:
-    """The sandbox says so first; to stderr when stdout is for a machine or a comment."""
-    if connection.banner:
-        click.echo(connection.banner, err=output_format != "text")
-
-
-def _confirm() -> None:
-    if not sys.stdin.isatty():
-        raise click.ClickException(
-            "apply needs confirmation but there is no terminal to ask on; review the "
-            "plan above and pass --auto-approve (as CI does)."
-        )
-    if not click.confirm("Apply these changes?", default=False):
-        raise click.ClickException("Apply cancelled; nothing was changed.")
 
 
 def main() -> None:
