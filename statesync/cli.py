@@ -138,11 +138,18 @@ class _Commands(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(cls=_Commands)
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="statesync")
 @click.option("-v", "--verbose", count=True, help="Log requests to stderr (-vv: more).")
-def cli(verbose: int) -> None:
+@click.option(
+    "--no-color",
+    is_flag=True,
+    help="No colours (as NO_COLOR does); FORCE_COLOR colours even a pipe.",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, no_color: bool) -> None:
     """GitOps for Facebook Page posts: manifests in, plan out, apply on merge."""
+    ctx.obj = {"no_color": no_color}
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(name)s: %(message)s")
     # The sandbox's server says when it starts and stops: noise for a user of -v.
@@ -174,9 +181,9 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
             where = (
                 "" if project.given == [project.root] else f" (project {project.root})"
             )
-            plural = "s" if project.pages != 1 else ""
             click.echo(
-                f"Valid{where}: {project.pages} page{plural}, {project.posts} posts."
+                f"Valid{where}: {_count(project.pages, 'page')}, "
+                f"{_count(project.posts, 'post')}."
             )
 
 
@@ -325,8 +332,17 @@ def _terminal_hooks(
     output_format: str, stop: StopSignal | None = None
 ) -> TerminalHooks:
     from statesync.cli_hooks import TerminalHooks
+    from statesync.progress import wants_color
 
-    return TerminalHooks(output_format, stop, progress=_progress())
+    no_color = _no_color()
+    color = wants_color(sys.stdout, os.environ, no_color=no_color)
+    return TerminalHooks(output_format, stop, progress=_progress(no_color), color=color)
+
+
+def _no_color() -> bool:
+    """The group's ``--no-color``, wherever in the command tree we are."""
+    settings = click.get_current_context().find_root().obj
+    return bool(settings and settings.get("no_color"))
 
 
 def _tell_report(report: ApplyReport, stop: StopSignal) -> None:
@@ -347,13 +363,17 @@ def _tell_report(report: ApplyReport, stop: StopSignal) -> None:
     sys.exit(128 + stop.signum)
 
 
-def _progress() -> ProgressFactory:
+def _progress(no_color: bool) -> ProgressFactory:
     """Bars on a watched terminal only (statesync.progress)."""
     from statesync.progress import no_progress, terminal_progress, wants_progress
 
-    if wants_progress(sys.stderr, os.environ):
+    if not no_color and wants_progress(sys.stderr, os.environ):
         return terminal_progress(sys.stderr)
     return no_progress
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def main() -> None:

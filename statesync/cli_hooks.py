@@ -3,7 +3,6 @@ how the user is asked, and what SIGINT/SIGTERM do while actions run."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +27,10 @@ class TerminalHooks(Hooks):
         stop: StopSignal | None = None,
         *,
         progress: ProgressFactory = no_progress,
+        color: bool = False,
     ) -> None:
         self.output_format = output_format
+        self.color = color
         self.stop = stop
         self.progress = progress
         self.plan_shown = (
@@ -46,7 +47,9 @@ class TerminalHooks(Hooks):
         click.echo(text, err=True)
 
     def show_plan(self, plan: Plan) -> None:
-        click.echo(render(plan, self.output_format), nl=False)
+        # color=: click would strip the colours FORCE_COLOR asked for from a pipe
+        text = render(plan, self.output_format, color=self.color)
+        click.echo(text, nl=False, color=self.color)
         self.plan_shown = True
 
     def confirm(self, plan: Plan) -> None:
@@ -66,10 +69,10 @@ class TerminalHooks(Hooks):
             raise RuntimeError("TerminalHooks needs the StopSignal to apply")
         done: list[Outcome] = []
         total = len(plan.actions)
-        printer = InPlanOrder(plan, click.echo)
+        printer = InPlanOrder(plan, _line)
 
         def stopping(signum: int) -> None:
-            click.echo(
+            _line(
                 f"\n{signal_name(signum)}: stopping; no new action starts, the ones "
                 "in flight finish and are recorded (signal again to exit at once).",
                 err=True,
@@ -77,7 +80,7 @@ class TerminalHooks(Hooks):
 
         def exit_at_once(signum: int) -> None:
             printer.flush()
-            click.echo(
+            _line(
                 f"{signal_name(signum)}: exiting at once after {len(done)} of {total} "
                 "completed actions. The lockfile records every one of them, and any "
                 "push still in flight as pending: the next plan settles it by listing "
@@ -102,9 +105,8 @@ class TerminalHooks(Hooks):
                 printer.flush()
 
 
-def render(plan: Plan, output_format: str) -> str:
-    """text (coloured on a terminal unless NO_COLOR is set: no-color.org), markdown
-    for a PR comment, or json."""
+def render(plan: Plan, output_format: str, *, color: bool = False) -> str:
+    """text (``color``: with ANSI colours), markdown for a PR comment, or json."""
     if output_format == "markdown":
         from statesync.render.markdown import render_markdown
 
@@ -115,5 +117,11 @@ def render(plan: Plan, output_format: str) -> str:
         return render_json(plan)
     from statesync.render.text import render_plan
 
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     return render_plan(plan, color=color)
+
+
+def _line(text: str, *, err: bool = False) -> None:
+    """One line through ``sys.stdout``/``sys.stderr`` as they are now: while a bar is
+    drawn they are rich's proxies, which print above the bar (``click.echo`` would
+    write past them, to the stream's binary buffer, and glue the line to the bar)."""
+    print(text, file=sys.stderr if err else sys.stdout, flush=True)

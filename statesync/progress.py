@@ -6,6 +6,8 @@ never when it is not (CI logs, pipes), nor when ``NO_COLOR`` or ``CI`` is set.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import TextIO
@@ -18,6 +20,19 @@ ProgressFactory = Callable[[str, int], AbstractContextManager[Advance]]
 def wants_progress(stream: TextIO, environ: Mapping[str, str]) -> bool:
     if environ.get("NO_COLOR") or environ.get("CI"):
         return False
+    return stream.isatty()
+
+
+def wants_color(
+    stream: TextIO, environ: Mapping[str, str], *, no_color: bool = False
+) -> bool:
+    """``--no-color``, then NO_COLOR (no-color.org), then FORCE_COLOR (force-color.org:
+    any non-empty value colours even a pipe, as CI logs that render ANSI want), then
+    whether ``stream`` is a terminal."""
+    if no_color or environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
     return stream.isatty()
 
 
@@ -55,8 +70,27 @@ def terminal_progress(stream: TextIO) -> ProgressFactory:
             TimeRemainingColumn(),
         )
         console = Console(file=stream)
-        with Progress(*columns, console=console, transient=True) as progress:
+        # Lines printed with print() while the bar is drawn go above it (rich's
+        # FileProxy), never glued to it; stdout only when it is this same terminal,
+        # or a piped stdout would end up on the terminal.
+        with Progress(
+            *columns,
+            console=console,
+            transient=True,
+            redirect_stdout=_same_terminal(sys.stdout, stream),
+            redirect_stderr=_same_terminal(sys.stderr, stream),
+        ) as progress:
             task = progress.add_task(description, total=total)
             yield lambda count: progress.advance(task, count)
 
     return bar
+
+
+def _same_terminal(one: TextIO, other: TextIO) -> bool:
+    """Both streams are the terminal the bar is drawn on (same device)."""
+    try:
+        if not (one.isatty() and other.isatty()):
+            return False
+        return os.path.samestat(os.fstat(one.fileno()), os.fstat(other.fileno()))
+    except (OSError, ValueError):  # closed, or a stream with no file descriptor
+        return False
