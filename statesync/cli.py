@@ -158,6 +158,42 @@ def cli(ctx: click.Context, verbose: int, no_color: bool) -> None:
 
 @cli.command()
 @click.argument(
+    "directory", default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--sandbox", is_flag=True, help="Set up for the embedded emulator: apply at once."
+)
+@click.option(
+    "--github",
+    is_flag=True,
+    help="Also write .github/workflows/statesync.yml (plan on PRs, apply on merge).",
+)
+@click.option(
+    "--ref",
+    metavar="SHA",
+    help="The statesync commit the workflow pins (default: the one installed).",
+)
+def init(directory: Path, sandbox: bool, github: bool, ref: str | None) -> None:
+    """Start a project: statesync.yaml, an example manifest, a .gitignore.
+
+    Writes nothing if any of those files exists (an existing .gitignore only gets the
+    lines it lacks), and ends with the command to run next.
+    """
+    from statesync.scaffold import init_project
+
+    if ref is not None and not github:
+        raise click.UsageError("--ref goes with --github")
+    with reported():
+        scaffold = init_project(directory, sandbox=sandbox, github=github, ref=ref)
+    for path in scaffold.written:
+        click.echo(f"Wrote {directory / path}")
+    if scaffold.gitignore_extended:
+        click.echo(f"Added statesync's local files to {directory / '.gitignore'}")
+    click.echo(scaffold.next_steps(sandbox))
+
+
+@cli.command()
+@click.argument(
     "paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[PATH]..."
 )
 @click.option(
