@@ -26,6 +26,8 @@ from statesync.interrupt import Interrupted, StopSignal, signal_name, stop_signa
 from statesync.safety import MASS_DELETE_FLAG
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from statesync.applier import ApplyReport
     from statesync.cli_hooks import TerminalHooks
     from statesync.progress import ProgressFactory
@@ -70,9 +72,36 @@ project_argument = click.argument(
     default=".",
     type=click.Path(file_okay=False, path_type=Path),
 )
+
+
+def _complete_manifests(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """``--only`` completes to the project's manifests, as paths from the project
+    (what the glob matches); nothing when the project cannot be read."""
+    from click.shell_completion import CompletionItem
+
+    from statesync.config import load_config
+    from statesync.manifest import MANIFEST_SUFFIXES
+
+    root = Path(ctx.params.get("project") or ctx.params.get("target") or ".")
+    try:
+        config = load_config(root)
+        folder = config.manifests.relative_to(config.root)
+        names = sorted(
+            str(folder / path.name)
+            for path in config.manifests.iterdir()
+            if path.name.endswith(MANIFEST_SUFFIXES) and not path.name.startswith(".")
+        )
+    except (StatesyncError, OSError, ValueError):
+        return []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
 only_option = click.option(
     "--only",
     metavar="GLOB",
+    shell_complete=_complete_manifests,
     help="Plan/apply only the manifests matching GLOB (file name or path from the "
     "project), e.g. 'pages/[a-m]*.yaml': one shard of a large project.",
 )

@@ -48,3 +48,44 @@ def test_validate_counts_agree_with_their_nouns(project: Project) -> None:
     project.write("pages/acme.yaml", MANIFEST)
     result = CliRunner().invoke(cli, ["validate"], catch_exceptions=False)
     assert result.output == "Valid: 1 page, 1 post.\n"
+
+
+@pytest.mark.parametrize(
+    ("shell", "marker"),
+    [
+        ("bash", "complete -o nosort -F"),
+        ("zsh", "#compdef statesync"),
+        ("fish", "complete --no-files --command statesync"),
+    ],
+)
+def test_completion_scripts_for_the_three_shells(shell: str, marker: str) -> None:
+    result = CliRunner().invoke(
+        cli, [], prog_name="statesync", env={"_STATESYNC_COMPLETE": f"{shell}_source"}
+    )
+    assert result.exit_code == 0
+    assert marker in result.output
+
+
+def _bash_complete(words: str) -> list[str]:
+    env = {
+        "_STATESYNC_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
+    result = CliRunner().invoke(cli, [], prog_name="statesync", env=env)
+    return [line.split(",", 1)[1] for line in result.output.splitlines()]
+
+
+def test_completion_offers_commands_options_and_manifests_for_only(
+    project: Project,
+) -> None:
+    project.write("pages/acme.yaml", MANIFEST)
+    project.write("pages/beta.yaml", MANIFEST.replace("1234", "5678"))
+    project.write("pages/.acme.yaml.swp", "")  # an editor's file: not a manifest
+    assert "plan" in _bash_complete("statesync pl")
+    assert "--only" in _bash_complete("statesync apply --")
+    assert _bash_complete("statesync plan --only ") == [
+        "pages/acme.yaml",
+        "pages/beta.yaml",
+    ]
+    assert _bash_complete("statesync apply --only pages/b") == ["pages/beta.yaml"]
