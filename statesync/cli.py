@@ -370,6 +370,28 @@ def apply(
         _tell_report(report, stop)
 
 
+SCHEMAS = {
+    "manifest": "manifest-v1.schema.json",
+    "config": "config-v1.schema.json",
+    "plan": "plan-v1.schema.json",
+    "error": "error-v1.schema.json",
+}
+
+
+@cli.command()
+@click.argument("document", type=click.Choice(sorted(SCHEMAS)))
+def schema(document: str) -> None:
+    """Print the JSON Schema of a manifest, statesync.yaml, or plan/error JSON.
+
+    Editors use the first two for completion and hover help (README: "Editor
+    support"); automation validates `plan --format json` with the last two.
+    """
+    from importlib import resources
+
+    text = resources.files("statesync.schemas").joinpath(SCHEMAS[document])
+    click.echo(text.read_text(encoding="utf-8"), nl=False)
+
+
 @cli.command()
 @click.argument("address")
 @project_argument
