@@ -35,6 +35,9 @@ def test_a_terminal_bar_counts_and_clears_itself() -> None:
     assert "120/120" in drawn
 
 
-def test_no_progress_draws_nothing() -> None:
+def test_no_progress_draws_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    advanced = []
     with no_progress("Applying", 3) as advance:
-        advance(3)
+        advanced.append(advance(3))
+    assert advanced == [None]  # callable like a bar's advance...
+    assert capfd.readouterr() == ("", "")  # ...and nothing reaches either stream
