@@ -105,13 +105,16 @@ class Lockfile:
     _changes: int = 0  # changes made in memory
     _saved: int = 0  # changes the file on disk holds
     _bumped: bool = False  # the serial has grown in this run
-    _blocks: dict[str, str] = field(default_factory=dict, repr=False)
+    # What save() writes, cached: each page's block (encoded) and each post's entry;
+    # a change re-renders one entry and re-encodes one page, never the whole file.
+    _blocks: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _entries: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _mutex: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _writing: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # The state as loaded: a run whose changes cancel out (an intent written, then
     # cleared when the push was refused) ends with the file exactly as it was.
     _base_serial: int = field(default=0, repr=False)
-    _base_pages: str = field(default="", repr=False)
+    _base_blocks: dict[str, bytes] = field(default_factory=dict, repr=False)
     _born: bool = field(default=True, repr=False)  # the file existed when loaded
 
     def __post_init__(self) -> None:
@@ -120,7 +123,7 @@ class Lockfile:
     def rebase(self) -> None:
         """Take the current content as the state the run started from."""
         with self._mutex:
-            self._base_serial, self._base_pages = self.serial, self._render_pages()
+            self._base_serial, self._base_blocks = self.serial, self._page_blocks()
             self._born = not self.is_new
 
     @property
@@ -139,6 +142,7 @@ class Lockfile:
             page.manifest = manifest
             page.posts[key] = Record(post_id=record.post_id, hashes=dict(record.hashes))
             page.intents.pop(key, None)
+            self._entries.get(page_id, {}).pop(key, None)
             self._changed(page_id)
 
     def intend(self, page_id: str, manifest: str, key: str, intent: Intent) -> None:
@@ -151,6 +155,7 @@ class Lockfile:
         with self._mutex:
             page = self.pages.get(page_id)
             if page is not None and page.posts.pop(key, None) is not None:
+                self._entries.get(page_id, {}).pop(key, None)
                 self._changed(page_id)
 
     def clear_intent(self, page_id: str, key: str) -> None:
@@ -166,37 +171,42 @@ class Lockfile:
         page = self.pages.get(page_id)
         if page is not None and not page.posts and not page.intents:
             del self.pages[page_id]
+            self._entries.pop(page_id, None)
         self._blocks.pop(page_id, None)
         self._changes += 1
 
     def render(self) -> str:
         """The file's exact text: stable for equal content, byte for byte."""
         with self._mutex:
-            return self._render_with(self._render_pages())
+            return b"".join(self._chunks(self._page_blocks())).decode("utf-8")
 
-    def _render_with(self, pages: str) -> str:
-        return (
+    def _chunks(self, blocks: dict[str, bytes]) -> list[bytes]:
+        """The file as a list of byte strings, written without joining them: the
+        pages' blocks are cached, so a save copies no more than the OS needs."""
+        head = (
             "{\n"
             f'  "version": {FORMAT_VERSION},\n'
             f'  "lineage": {json.dumps(self.lineage)},\n'
             f'  "serial": {self.serial},\n'
-            f'  "pages": {pages}\n'
-            "}\n"
-        )
+            '  "pages": '
+        ).encode()
+        if not blocks:
+            return [head, b"{}\n}\n"]
+        chunks = [head, b"{\n"]
+        for index, page_id in enumerate(sorted(blocks)):
+            if index:
+                chunks.append(b",\n")
+            chunks.append(blocks[page_id])
+        chunks.append(b"\n  }\n}\n")
+        return chunks
 
-    def _render_pages(self) -> str:
-        """The ``pages`` object. Pages not changed since the last render reuse their
-        text, so a save after one action costs a join, not re-encoding every post."""
-        if not self.pages:
-            return "{}"
-        blocks = []
-        for page_id in sorted(self.pages):
-            block = self._blocks.get(page_id)
-            if block is None:
-                block = _page_block(page_id, self.pages[page_id])
-                self._blocks[page_id] = block
-            blocks.append(block)
-        return "{\n" + ",\n".join(blocks) + "\n  }"
+    def _page_blocks(self) -> dict[str, bytes]:
+        """Every page's block, rendering only those changed since they were cached."""
+        for page_id, page in self.pages.items():
+            if page_id not in self._blocks:
+                entries = self._entries.setdefault(page_id, {})
+                self._blocks[page_id] = _page_block(page_id, page, entries).encode()
+        return dict(self._blocks)
 
     def save(self) -> None:
         """Write every change so far, atomically (temp file, fsync, rename, fsync the
@@ -211,16 +221,16 @@ class Lockfile:
             if self._saved >= wanted:
                 return  # another thread's save already wrote this change
             with self._mutex:
-                pages, upto = self._render_pages(), self._changes
-                unchanged = pages == self._base_pages
+                blocks, upto = self._page_blocks(), self._changes
+                unchanged = blocks == self._base_blocks
                 if unchanged:  # back where the run started: so is the serial
                     self.serial, self._bumped = self._base_serial, False
-                text = self._render_with(pages)
+                chunks = self._chunks(blocks)
             try:
                 if unchanged and not self._born:
                     self.path.unlink(missing_ok=True)  # as before: no file
                 else:
-                    write_atomically(self.path, text)
+                    write_atomically(self.path, chunks)
                 if self.legacy_journal is not None:
                     self.legacy_journal.unlink(missing_ok=True)
             except OSError as exc:
@@ -253,18 +263,18 @@ def load_lockfile(path: Path) -> Lockfile:
     return lock
 
 
-def _page_block(page_id: str, page: RecordedPage) -> str:
+def _page_block(page_id: str, page: RecordedPage, entries: dict[str, str]) -> str:
     """One page; ``intents`` appears only while a push is pending, so a settled
-    lockfile's diff stays one line per post."""
-    sections = [
-        ("posts", {key: _entry_json(page.posts[key]) for key in sorted(page.posts)}),
-    ]
+    lockfile's diff stays one line per post. ``entries`` caches each post's text."""
+    for key in page.posts.keys() - entries.keys():
+        entries[key] = _entry_json(page.posts[key])
+    sections = [("posts", {key: entries[key] for key in sorted(page.posts)})]
     if page.intents:
         intents = {key: _intent_json(page.intents[key]) for key in sorted(page.intents)}
         sections.append(("intents", intents))
     blocks = [f'      "manifest": {json.dumps(page.manifest)}']
-    for name, entries in sections:
-        lines = [f"        {json.dumps(key)}: {text}" for key, text in entries.items()]
+    for name, texts in sections:
+        lines = [f"        {json.dumps(key)}: {text}" for key, text in texts.items()]
         body = "\n" + ",\n".join(lines) + "\n      " if lines else ""
         blocks.append(f"      {json.dumps(name)}: {{{body}}}")
     return f"    {json.dumps(page_id)}: {{\n" + ",\n".join(blocks) + "\n    }"

@@ -4,12 +4,14 @@ only when something changed; a 0.1 journal is folded in once, or refused with ad
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
 import pytest
 
 from statesync.applier import apply_plan
+from statesync.atomic import write_atomically
 from statesync.errors import LockfileError
 from statesync.lockfile import Lockfile, LockfileWriteError, load_lockfile
 from statesync.lockset import LockSet
@@ -320,3 +322,23 @@ def test_a_new_projects_cancelled_changes_leave_no_file(tmp_path: Path) -> None:
     lock.save()
     assert not lock.path.exists()
     assert load_lockfile(lock.path).is_new
+
+
+def test_a_short_write_is_continued_until_every_byte_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """writev may write less than asked (a disk filling up, a signal): the rest of
+    the buffers, the rest of a half-written one included, follow in order."""
+    real_writev = os.writev
+    calls = []
+
+    def dribble(fd: int, buffers: list[memoryview]) -> int:
+        calls.append(len(buffers))
+        return real_writev(fd, [bytes(buffers[0][:7])])  # at most 7 bytes a call
+
+    monkeypatch.setattr("statesync.atomic.os.writev", dribble)
+    chunks = [b"{\n", b"", b"0123456789" * 5, b"\n}\n"]
+    target = tmp_path / "statesync.lock"
+    write_atomically(target, chunks)
+    assert target.read_bytes() == b"".join(chunks)
+    assert len(calls) == 10  # 2 bytes, then 50 as 8 short writes, then 3
