@@ -239,10 +239,10 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
     folders inside a project, as pre-commit passes them: each project they belong
     to is validated once, whole.
     """
-    from statesync import operations
+    from statesync.project import validate as validate_paths
 
     with reported(github=output_format == "github"):
-        for project in operations.validate(paths):
+        for project in validate_paths(paths):
             where = (
                 "" if project.given == [project.root] else f" (project {project.root})"
             )

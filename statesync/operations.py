@@ -1,5 +1,5 @@
-"""The workflows every front end runs: plan, apply (afresh or from a saved plan),
-resolve and validate, as library functions.
+"""The workflows every front end runs: plan, apply (afresh or from a saved plan) and
+resolve, as library functions (offline validation is ``project.validate``).
 
 What only a front end knows (where a plan is shown, whether the user agrees, how a
 signal stops a run) comes in through ``Hooks``; the CLI parses flags, supplies its
@@ -18,22 +18,12 @@ from pathlib import Path
 
 from statesync.applier import ApplyReport, Outcome, apply_plan
 from statesync.config import CONFIG_NAME
+from statesync.connection import Connection, connect
 from statesync.errors import StatesyncError
 from statesync.plan import Plan
+from statesync.planning import check_writes, plan_project, read_touched, settle
 from statesync.progress import ProgressFactory, no_progress
-from statesync.project import (
-    Connection,
-    Project,
-    check_manifest_paths,
-    check_writes,
-    connect,
-    group_by_project,
-    load_project,
-    open_project,
-    plan_project,
-    read_touched,
-    settle,
-)
+from statesync.project import Project, open_project
 from statesync.recovery import Settled, resolve_intent
 from statesync.safety import API_NAMES, check_plan
 from statesync.savedplan import SavedPlan, load_saved_plan, make_guards, save_plan
@@ -83,31 +73,6 @@ class Hooks:
         """Wraps the run of ``plan``'s actions: the place to catch signals and
         report progress."""
         yield Execution(stop=threading.Event(), on_outcome=lambda outcome: None)
-
-
-@dataclass(frozen=True, slots=True)
-class Validated:
-    root: Path
-    given: Sequence[Path]  # what the user named inside that project
-    pages: int
-    posts: int
-
-
-def validate(paths: Sequence[Path]) -> list[Validated]:
-    """Each project the paths belong to, validated once and whole, offline."""
-    results = []
-    for root, given in group_by_project(paths or (Path("."),)).items():
-        loaded = load_project(root)
-        check_manifest_paths(loaded.config, given)
-        results.append(
-            Validated(
-                root,
-                given,
-                pages=len(loaded.desired.pages),
-                posts=len(loaded.desired.posts()),
-            )
-        )
-    return results
 
 
 def plan(

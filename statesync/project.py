@@ -1,43 +1,25 @@
-"""Open a project and connect it to its provider: the I/O edges around the pure core.
+"""A project on disk: statesync.yaml, the manifests and the lockfile, loaded and
+validated (every problem at once) before anything is sent, and the apply lock that
+makes one run at a time act on it.
 
-Everything that can be validated (statesync.yaml, every manifest, the lockfile, the
-environment) is validated here before a single request is sent. This module and
-``config`` are the only ones that read the environment.
+This module and ``config`` read files; ``connection`` alone reads the environment.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import logging
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from statesync.config import CONFIG_NAME, ProjectConfig, load_config
-from statesync.errors import ConfigError, PageAccessError
+from statesync.errors import ConfigError
 from statesync.lockfile import LockStore, load_lockfile
 from statesync.lockset import LockSet, is_template
 from statesync.manifest import load_desired
-from statesync.model import Desired, PostFields, RecordedPage
-from statesync.plan import Plan
-from statesync.planner import Live, make_plan
-from statesync.progress import ProgressFactory, no_progress
-from statesync.providers.base import Access, Lister, Reader, ReaderLister, Writer
-from statesync.providers.graph import GraphProvider
-from statesync.providers.oneall import OneAllProvider, PullRefused
-from statesync.providers.pacing import Pacer, PacingPolicy
-from statesync.providers.retry import RetryPolicy
-from statesync.recovery import Settled, recover
+from statesync.model import Desired, RecordedPage
 from statesync.safety import ApplyLockedError, hold_apply_lock
-from statesync.secret import Secret, token_problem
-
-log = logging.getLogger(__name__)
-
-GRAPH_URL = "https://graph.facebook.com"
-GRAPH_URL_ENV = "STATESYNC_GRAPH_URL"  # how tests and benchmarks point at an emulator
-ONEALL_URL_ENV = "STATESYNC_ONEALL_URL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,41 +38,6 @@ class Project:
             for page_id, page in self.lock.pages.items()
             if self.scope is None or page_id in self.scope
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Connection:
-    writer: Writer
-    reader: Reader | None
-    lister: Lister | None  # lists a page's recent posts, to settle lost pushes
-    banner: str | None  # said first by every plan and apply, e.g. on the sandbox
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    plan: Plan
-    live: Live | None  # what the plan was made from, for a saved plan's guards
-    settled: tuple[Settled, ...] = ()  # lost pushes recovery adopted or cleared
-    access_unchecked: bool = False  # the writer cannot check access beforehand
-
-
-@dataclass(frozen=True, slots=True)
-class _Endpoints:
-    """Where the APIs are and with which credentials, real or sandbox."""
-
-    graph_url: str
-    graph_token: Secret | None
-    app_secret: Secret | None
-    oneall: _OneAllEndpoint | None  # with provider oneall
-    banner: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _OneAllEndpoint:
-    url: str
-    public_key: Secret
-    private_key: Secret
-    identity_token: Secret
 
 
 @contextmanager
@@ -237,280 +184,26 @@ def _matches(name: str, manifests_dir: str, glob: str) -> bool:
     )
 
 
-@contextmanager
-def connect(
-    project: Project, *, sandbox: bool | None, environ: Mapping[str, str]
-) -> Iterator[Connection]:
-    """The provider the project asks for; ``sandbox`` overrides statesync.yaml."""
-    use_sandbox = project.config.sandbox if sandbox is None else sandbox
-    with ExitStack() as stack:
-        if use_sandbox:
-            from statesync.sandbox import run_sandbox  # starts a server: only on demand
-
-            box = stack.enter_context(run_sandbox(project.config.root, project.desired))
-            ends = _Endpoints(
-                graph_url=box.url,
-                graph_token=box.user_token,
-                app_secret=None,
-                oneall=_OneAllEndpoint(box.url, *box.oneall_keys)
-                if project.config.provider == "oneall"
-                else None,
-                banner=box.banner(),
-            )
-        else:
-            ends = _endpoints_from(project.config, environ)
-        writer, reader = _providers(project.config, ends, stack)
-        yield Connection(
-            writer=writer, reader=reader, lister=reader, banner=ends.banner
-        )
+@dataclass(frozen=True, slots=True)
+class Validated:
+    root: Path
+    given: Sequence[Path]  # what the user named inside that project
+    pages: int
+    posts: int
 
 
-def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpoints:
-    graph_token = _secret(environ, config.graph.token_env)
-    oneall = None
-    if config.provider == "oneall":
-        oneall_url = environ.get(ONEALL_URL_ENV) or config.oneall.site
-        if not oneall_url:
-            raise ConfigError(
-                "provider oneall needs the OneAll site: set oneall.site in "
-                "statesync.yaml (https://<subdomain>.api.oneall.com)"
-            )
-        settings = config.oneall
-        oneall = _OneAllEndpoint(
-            oneall_url,
-            _required(environ, settings.public_key_env, "the OneAll site's public key"),
-            _required(
-                environ, settings.private_key_env, "the OneAll site's private key"
-            ),
-            _required(
-                environ,
-                settings.identity_token_env,
-                "the OneAll identity token of the user's Facebook login",
-            ),
-        )
-        if settings.read == "graph" and graph_token is None:
-            _required(
-                environ, config.graph.token_env, "a Graph token (oneall.read: graph)"
-            )
-    elif graph_token is None:
-        _required(
-            environ, config.graph.token_env, "a Facebook user or page access token"
-        )
-    return _Endpoints(
-        graph_url=environ.get(GRAPH_URL_ENV) or GRAPH_URL,
-        graph_token=graph_token,
-        app_secret=_secret(environ, config.graph.app_secret_env),
-        oneall=oneall,
-        banner=None,
-    )
-
-
-def _providers(
-    config: ProjectConfig, ends: _Endpoints, stack: ExitStack
-) -> tuple[Writer, ReaderLister | None]:
-    """The writer, and the reader that also lists pages for crash recovery."""
-    retry = RetryPolicy(
-        attempts=config.retries.attempts,
-        max_total_s=config.retries.max_total_s,
-        max_wait_s=config.retries.max_wait_s,
-    )
-    graph = None
-    if ends.graph_token is not None and (
-        config.provider == "graph" or config.oneall.read in ("auto", "graph")
-    ):
-        graph = stack.enter_context(
-            GraphProvider(
-                base_url=ends.graph_url,
-                api_version=config.graph.api_version,
-                token=ends.graph_token,
-                app_secret=ends.app_secret,
-                retry=retry,
-                # No single rate-limit wait, pacing included, exceeds max_wait_s.
-                pacer=Pacer(
-                    PacingPolicy(max_delay_s=min(30.0, config.retries.max_wait_s))
-                ),
+def validate(paths: Sequence[Path]) -> list[Validated]:
+    """Each project the paths belong to, validated once and whole, offline."""
+    results = []
+    for root, given in group_by_project(paths or (Path("."),)).items():
+        loaded = load_project(root)
+        check_manifest_paths(loaded.config, given)
+        results.append(
+            Validated(
+                root,
+                given,
+                pages=len(loaded.desired.pages),
+                posts=len(loaded.desired.posts()),
             )
         )
-    if ends.oneall is None:
-        if graph is None:
-            raise ConfigError("provider graph needs a Graph access token")
-        return graph, graph
-    oneall = stack.enter_context(
-        OneAllProvider(
-            base_url=ends.oneall.url,
-            public_key=ends.oneall.public_key,
-            private_key=ends.oneall.private_key,
-            identity_token=ends.oneall.identity_token,
-            retry=retry,
-            may_pull=config.oneall.read != "none",
-        )
-    )
-    # Reading, in order of preference: the Graph reader (drift seen exactly as with
-    # provider graph), OneAll's Pull API, or nothing (plan from recorded hashes).
-    if config.oneall.read == "none":
-        return oneall, None
-    if config.oneall.read == "pull" or graph is None:
-        return oneall, oneall
-    return oneall, graph
-
-
-def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
-    """The credential in ``name``, None when unset. A malformed one fails here, before
-    any request, naming the variable but never the value (issue 19): sent anyway, it
-    would end as a network failure, or percent-encoded in a URL in ``-v`` logs."""
-    value = environ.get(name, "").strip()
-    if not value:
-        return None
-    problem = token_problem(value)
-    if problem is not None:
-        raise ConfigError(
-            f"{name} is malformed: its value holds {problem}, and a token or key is "
-            "printable ASCII without spaces (the value is not shown). Copy it again "
-            f"into {name}, without line breaks or spaces."
-        )
-    return Secret(value)
-
-
-def _required(environ: Mapping[str, str], name: str, what: str) -> Secret:
-    secret = _secret(environ, name)
-    if secret is None:
-        raise ConfigError(
-            f"{name} is not set: export {what} in {name} (see README, 'Connecting a "
-            "real page'), or run on the sandbox with --sandbox."
-        )
-    return secret
-
-
-READ_CHUNK = 50  # PROTOCOL §5: a batch holds at most 50 requests
-
-
-def read_posts(
-    reader: Reader | None,
-    wanted: Mapping[str, Sequence[str]],
-    *,
-    parallelism: int = 1,
-    progress: ProgressFactory = no_progress,
-) -> Live | None:
-    """Live fields of ``{page id: [post ids]}``; None when there is no way to read.
-
-    Reads go in chunks of up to 50 ids (one batch request each), up to
-    ``parallelism`` in flight. A Pull API that refuses to read is not an error: the
-    plan is then made from the recorded hashes, and says that drift cannot be seen.
-    """
-    if reader is None:
-        return None
-    chunks = [
-        (page_id, list(ids[start : start + READ_CHUNK]))
-        for page_id, ids in sorted(wanted.items())
-        for start in range(0, len(ids), READ_CHUNK)
-    ]
-    live: dict[str, PostFields | None] = {}
-    total = sum(len(ids) for _, ids in chunks)
-    try:
-        workers = max(1, min(parallelism, len(chunks)))
-        with (
-            progress("Reading live posts", total) as advance,
-            ThreadPoolExecutor(max_workers=workers) as pool,
-        ):
-            for result in pool.map(lambda chunk: reader.read(*chunk), chunks):
-                live.update(result)
-                advance(len(result))
-    except PullRefused as exc:
-        log.warning("cannot read live posts, planning without them: %s", exc)
-        return None
-    return live
-
-
-def plan_project(
-    project: Project,
-    connection: Connection,
-    *,
-    save_recovery: bool = False,
-    parallelism: int = 1,
-    progress: ProgressFactory = no_progress,
-) -> Planned:
-    """Settle lost pushes, read every recorded post the manifests still want, plan.
-
-    Recovery changes the lockfile in memory; apply (``save_recovery``) writes it at
-    once, so that an adopted post is recorded even if nothing else happens.
-    """
-    # A busy project's pending pushes may be in flight right now: not ours to settle.
-    settled = [] if project.busy else settle(project, connection, save=save_recovery)
-    recorded = project.recorded()
-    in_scope = set(project.desired.pages) | set(recorded)
-    if connection.reader is not None:
-        _preflight(project, connection.reader, dict.fromkeys(in_scope, "read"))
-    # Every recorded post in scope: kept ones to diff, dropped ones to show what a
-    # delete deletes.
-    wanted = {
-        page_id: [record.post_id for _, record in sorted(page.posts.items())]
-        for page_id, page in recorded.items()
-    }
-    live = read_posts(
-        connection.reader, wanted, parallelism=parallelism, progress=progress
-    )
-    plan = make_plan(project.desired, recorded, live, connection.writer.in_place_fields)
-    unchecked = check_writes(project, connection, plan)
-    return Planned(
-        plan=replace(plan, scope=project.scope_names),
-        live=live,
-        settled=tuple(settled),
-        access_unchecked=unchecked,
-    )
-
-
-def check_writes(project: Project, connection: Connection, plan: Plan) -> bool:
-    """Every page the plan writes to must be writable with these credentials, checked
-    before the first write (plan, and apply of a saved plan). True when the writer
-    cannot tell beforehand."""
-    writes: dict[str, Access] = {action.page_id: "write" for action in plan.actions}
-    return _preflight(project, connection.writer, writes)
-
-
-def _preflight(
-    project: Project, provider: Reader | Writer, pages: Mapping[str, Access]
-) -> bool:
-    """Refuse, before anything is written, pages the credentials cannot act on:
-    a plan that says "3 to push" must not fail halfway through its apply. True when
-    the provider cannot tell beforehand."""
-    if not pages:
-        return False
-    problems = provider.check_access(pages)
-    if problems is None:
-        return True
-    if problems:
-        raise PageAccessError(
-            [(_page_where(project, page_id), why) for page_id, why in problems.items()]
-        )
-    return False
-
-
-def _page_where(project: Project, page_id: str) -> str:
-    """How a message names a page: its manifest file and stem, or its lockfile entry."""
-    page = project.desired.pages.get(page_id)
-    if page is not None:
-        return f"{page.location.file}: page {page_id} ({page.stem})"
-    recorded = project.lock.pages.get(page_id)
-    stem = recorded.manifest if recorded else "?"
-    return f"page {page_id} ({stem}, in the lockfile)"
-
-
-def settle(
-    project: Project, connection: Connection, *, save: bool = True
-) -> list[Settled]:
-    """Settle the pushes an interrupted run left as intents (statesync.recovery)."""
-    settled = recover(project.lock, connection.lister, project.scope)
-    if settled and save:
-        project.lock.save()
-    return settled
-
-
-def read_touched(
-    plan: Plan, reader: Reader | None, *, parallelism: int = 1
-) -> Live | None:
-    """Live fields of every post a plan acts on, to check a saved plan is not stale."""
-    wanted: dict[str, list[str]] = {}
-    for action in plan.actions:
-        if action.post_id:
-            wanted.setdefault(action.page_id, []).append(action.post_id)
-    return read_posts(reader, wanted, parallelism=parallelism)
+    return results

@@ -1,0 +1,200 @@
+"""Connect a loaded project to its provider: where the APIs are, with which
+credentials (from the environment, checked before any request), real or sandbox.
+
+The only module besides ``config`` that reads the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from statesync.config import ProjectConfig
+from statesync.errors import ConfigError
+from statesync.project import Project
+from statesync.providers.base import Lister, Reader, ReaderLister, Writer
+from statesync.providers.graph import GraphProvider
+from statesync.providers.oneall import OneAllProvider
+from statesync.providers.pacing import Pacer, PacingPolicy
+from statesync.providers.retry import RetryPolicy
+from statesync.secret import Secret, token_problem
+
+GRAPH_URL = "https://graph.facebook.com"
+
+
+GRAPH_URL_ENV = "STATESYNC_GRAPH_URL"  # how tests and benchmarks point at an emulator
+
+
+ONEALL_URL_ENV = "STATESYNC_ONEALL_URL"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    writer: Writer
+    reader: Reader | None
+    lister: Lister | None  # lists a page's recent posts, to settle lost pushes
+    banner: str | None  # said first by every plan and apply, e.g. on the sandbox
+
+
+@dataclass(frozen=True, slots=True)
+class _Endpoints:
+    """Where the APIs are and with which credentials, real or sandbox."""
+
+    graph_url: str
+    graph_token: Secret | None
+    app_secret: Secret | None
+    oneall: _OneAllEndpoint | None  # with provider oneall
+    banner: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _OneAllEndpoint:
+    url: str
+    public_key: Secret
+    private_key: Secret
+    identity_token: Secret
+
+
+@contextmanager
+def connect(
+    project: Project, *, sandbox: bool | None, environ: Mapping[str, str]
+) -> Iterator[Connection]:
+    """The provider the project asks for; ``sandbox`` overrides statesync.yaml."""
+    use_sandbox = project.config.sandbox if sandbox is None else sandbox
+    with ExitStack() as stack:
+        if use_sandbox:
+            from statesync.sandbox import run_sandbox  # starts a server: only on demand
+
+            box = stack.enter_context(run_sandbox(project.config.root, project.desired))
+            ends = _Endpoints(
+                graph_url=box.url,
+                graph_token=box.user_token,
+                app_secret=None,
+                oneall=_OneAllEndpoint(box.url, *box.oneall_keys)
+                if project.config.provider == "oneall"
+                else None,
+                banner=box.banner(),
+            )
+        else:
+            ends = _endpoints_from(project.config, environ)
+        writer, reader = _providers(project.config, ends, stack)
+        yield Connection(
+            writer=writer, reader=reader, lister=reader, banner=ends.banner
+        )
+
+
+def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpoints:
+    graph_token = _secret(environ, config.graph.token_env)
+    oneall = None
+    if config.provider == "oneall":
+        oneall_url = environ.get(ONEALL_URL_ENV) or config.oneall.site
+        if not oneall_url:
+            raise ConfigError(
+                "provider oneall needs the OneAll site: set oneall.site in "
+                "statesync.yaml (https://<subdomain>.api.oneall.com)"
+            )
+        settings = config.oneall
+        oneall = _OneAllEndpoint(
+            oneall_url,
+            _required(environ, settings.public_key_env, "the OneAll site's public key"),
+            _required(
+                environ, settings.private_key_env, "the OneAll site's private key"
+            ),
+            _required(
+                environ,
+                settings.identity_token_env,
+                "the OneAll identity token of the user's Facebook login",
+            ),
+        )
+        if settings.read == "graph" and graph_token is None:
+            _required(
+                environ, config.graph.token_env, "a Graph token (oneall.read: graph)"
+            )
+    elif graph_token is None:
+        _required(
+            environ, config.graph.token_env, "a Facebook user or page access token"
+        )
+    return _Endpoints(
+        graph_url=environ.get(GRAPH_URL_ENV) or GRAPH_URL,
+        graph_token=graph_token,
+        app_secret=_secret(environ, config.graph.app_secret_env),
+        oneall=oneall,
+        banner=None,
+    )
+
+
+def _providers(
+    config: ProjectConfig, ends: _Endpoints, stack: ExitStack
+) -> tuple[Writer, ReaderLister | None]:
+    """The writer, and the reader that also lists pages for crash recovery."""
+    retry = RetryPolicy(
+        attempts=config.retries.attempts,
+        max_total_s=config.retries.max_total_s,
+        max_wait_s=config.retries.max_wait_s,
+    )
+    graph = None
+    if ends.graph_token is not None and (
+        config.provider == "graph" or config.oneall.read in ("auto", "graph")
+    ):
+        graph = stack.enter_context(
+            GraphProvider(
+                base_url=ends.graph_url,
+                api_version=config.graph.api_version,
+                token=ends.graph_token,
+                app_secret=ends.app_secret,
+                retry=retry,
+                # No single rate-limit wait, pacing included, exceeds max_wait_s.
+                pacer=Pacer(
+                    PacingPolicy(max_delay_s=min(30.0, config.retries.max_wait_s))
+                ),
+            )
+        )
+    if ends.oneall is None:
+        if graph is None:
+            raise ConfigError("provider graph needs a Graph access token")
+        return graph, graph
+    oneall = stack.enter_context(
+        OneAllProvider(
+            base_url=ends.oneall.url,
+            public_key=ends.oneall.public_key,
+            private_key=ends.oneall.private_key,
+            identity_token=ends.oneall.identity_token,
+            retry=retry,
+            may_pull=config.oneall.read != "none",
+        )
+    )
+    # Reading, in order of preference: the Graph reader (drift seen exactly as with
+    # provider graph), OneAll's Pull API, or nothing (plan from recorded hashes).
+    if config.oneall.read == "none":
+        return oneall, None
+    if config.oneall.read == "pull" or graph is None:
+        return oneall, oneall
+    return oneall, graph
+
+
+def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
+    """The credential in ``name``, None when unset. A malformed one fails here, before
+    any request, naming the variable but never the value (issue 19): sent anyway, it
+    would end as a network failure, or percent-encoded in a URL in ``-v`` logs."""
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    problem = token_problem(value)
+    if problem is not None:
+        raise ConfigError(
+            f"{name} is malformed: its value holds {problem}, and a token or key is "
+            "printable ASCII without spaces (the value is not shown). Copy it again "
+            f"into {name}, without line breaks or spaces."
+        )
+    return Secret(value)
+
+
+def _required(environ: Mapping[str, str], name: str, what: str) -> Secret:
+    secret = _secret(environ, name)
+    if secret is None:
+        raise ConfigError(
+            f"{name} is not set: export {what} in {name} (see README, 'Connecting a "
+            "real page'), or run on the sandbox with --sandbox."
+        )
+    return secret
