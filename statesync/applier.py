@@ -28,6 +28,7 @@ PAST_TENSE = {
     ActionKind.UPDATE: "updated",
     ActionKind.REPLACE: "replaced",
     ActionKind.DELETE: "deleted",
+    ActionKind.FORGET: "forgotten",
 }
 
 
@@ -55,10 +56,12 @@ class ApplyReport:
         return "Apply complete: " + self.counts()
 
     def counts(self) -> str:
-        counts = {kind: 0 for kind in KIND_ORDER}
+        counts = dict.fromkeys(KIND_ORDER, 0)
         for outcome in self.outcomes:
-            counts[outcome.action.kind] += 1
-        return ", ".join(f"{counts[kind]} {PAST_TENSE[kind]}" for kind in KIND_ORDER)
+            counts[outcome.action.kind] = counts.get(outcome.action.kind, 0) + 1
+        return ", ".join(
+            f"{count} {PAST_TENSE[kind]}" for kind, count in counts.items()
+        )
 
 
 class OutcomeUnknown(ProviderError):
@@ -109,6 +112,8 @@ def apply_plan(
     no new action starts; those in flight finish and are recorded, and the report
     lists what did not start. The lockfile is saved after every change.
     """
+    if plan.impossible:  # the safety rails refuse such a plan before apply is called
+        raise ValueError(f"{plan.impossible[0].address}: an impossible action")
     report = ApplyReport()
     run = _Run(writer=writer, lock=lock, lister=lister, clock=clock, sleep=sleep)
     stop = stop or threading.Event()
@@ -154,6 +159,10 @@ def apply_plan(
 
 def _apply_action(action: Action, run: _Run) -> Outcome:
     page, key, lock = action.page_id, action.address.key, run.lock
+    if action.kind is ActionKind.FORGET:  # nothing to send: the post stays live
+        lock.forget(page, key)
+        lock.save()
+        return Outcome(action, None, note="it stays on the page")
     if action.kind is ActionKind.DELETE or action.kind is ActionKind.REPLACE:
         run.writer.delete(page, _recorded_id(action))
         lock.forget(page, key)

@@ -6,6 +6,7 @@ import enum
 from collections import Counter
 from dataclasses import dataclass
 
+from statesync.kinds import Kind
 from statesync.model import Address, PostFields
 
 
@@ -14,10 +15,14 @@ class ActionKind(enum.StrEnum):
     UPDATE = "update"
     REPLACE = "replace"
     DELETE = "delete"
+    FORGET = "forget"  # the writer cannot delete: the entry is dropped, the post stays
+    IMPOSSIBLE = "impossible"  # no action of the writer reaches the manifest's state
 
 
-# The order a summary line and an apply report use.
+# The order a summary line and an apply report use; the last two are counted only when
+# a plan has them, so a plan of today's writers reads as it always has.
 KIND_ORDER = (ActionKind.PUSH, ActionKind.UPDATE, ActionKind.REPLACE, ActionKind.DELETE)
+RARE_KINDS = (ActionKind.FORGET, ActionKind.IMPOSSIBLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,7 @@ class Action:
     note: str | None = (
         None  # why, when it is not obvious (e.g. deleted outside statesync)
     )
+    resource: Kind = Kind.POST  # what the action acts on
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -63,8 +69,15 @@ class Plan:
     scope: tuple[str, ...] | None = None
 
     def counts(self) -> dict[ActionKind, int]:
+        """Every kind of KIND_ORDER, and the rare kinds the plan has."""
         counter = Counter(action.kind for action in self.actions)
-        return {kind: counter.get(kind, 0) for kind in KIND_ORDER}
+        counts = {kind: counter.get(kind, 0) for kind in KIND_ORDER}
+        counts.update({kind: counter[kind] for kind in RARE_KINDS if counter[kind]})
+        return counts
+
+    @property
+    def impossible(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.kind is ActionKind.IMPOSSIBLE)
 
     @property
     def has_changes(self) -> bool:
@@ -80,6 +93,10 @@ class Plan:
             f"{counts[ActionKind.REPLACE]} to replace, "
             f"{counts[ActionKind.DELETE]} to delete."
         )
+        if ActionKind.FORGET in counts:
+            line += f" {counts[ActionKind.FORGET]} to forget."
+        if ActionKind.IMPOSSIBLE in counts:
+            line += f" {counts[ActionKind.IMPOSSIBLE]} impossible."
         if self.unknown:
             count = len(self.unknown)
             line += f" {count} push{'es' if count != 1 else ''} to resolve."

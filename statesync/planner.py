@@ -1,8 +1,8 @@
 """desired + recorded + live -> plan. Pure: no I/O, so it can be tested exhaustively.
 
-The writer decides which fields change in place (``in_place``); the planner has no
-provider-specific branches: a link change is ``replace`` on Graph and ``update`` on
-OneAll because of that set alone.
+What the writer can do comes in as data (``statesync.kinds.Capabilities``); the
+planner has no provider-specific branches: a link change is ``replace`` on Graph and
+``update`` on OneAll because of their capability tables alone.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from deepdiff import DeepDiff
 
+from statesync.kinds import Capabilities
 from statesync.model import (
     POST_FIELDS,
     Address,
@@ -32,7 +33,7 @@ def make_plan(
     desired: Desired,
     recorded: Recorded,
     live: Live | None,
-    in_place: frozenset[str],
+    can: Capabilities,
 ) -> Plan:
     """Plan every managed post; ``live=None`` means there is no reader.
 
@@ -47,12 +48,12 @@ def make_plan(
             continue  # pushing again could publish it twice
         page = recorded.get(post.page_id)
         record = page.posts.get(post.address.key) if page else None
-        action = _plan_post(post, record, live, in_place)
+        action = _plan_post(post, record, live, can)
         if action is not None:
             actions.append(action)
     actions.extend(
         a
-        for a in _deletions(desired, recorded, live)
+        for a in _deletions(desired, recorded, live, can)
         if (a.page_id, a.address.key) not in pending
     )
     return Plan(actions=tuple(actions), reads_live=live is not None, unknown=unknown)
@@ -77,7 +78,7 @@ def _plan_post(
     post: DesiredPost,
     record: Record | None,
     live: Live | None,
-    in_place: frozenset[str],
+    can: Capabilities,
 ) -> Action | None:
     push = Action(
         kind=ActionKind.PUSH,
@@ -85,19 +86,24 @@ def _plan_post(
         page_id=post.page_id,
         after=post.fields,
     )
+    unsettable = can.cannot_set(_set_fields(post.fields))
     if record is None:
-        return push
+        return _impossible(push, unsettable) if unsettable else push
     if live is None:
         wanted = field_hashes(post.fields)
         changed = tuple(f for f in POST_FIELDS if wanted[f] != record.hashes[f])
-        return _edit(push, record, None, tuple(sorted(changed)), False, in_place)
+        return _edit(push, record, None, tuple(sorted(changed)), False, can)
     current = live.get(record.post_id)
     if current is None:
         note = f"post {record.post_id} no longer exists (deleted outside statesync)"
+        if unsettable:
+            return _impossible(replace(push, post_id=record.post_id), unsettable)
         return replace(push, post_id=record.post_id, note=note)
-    drift = field_hashes(current) != dict(record.hashes)
     changed = changed_fields(post.fields, current)
-    return _edit(push, record, current, changed, drift, in_place)
+    if not changed:
+        return None  # the common case: no hashing, no diffing
+    drift = field_hashes(current) != dict(record.hashes)
+    return _edit(push, record, current, changed, drift, can)
 
 
 def _edit(
@@ -106,19 +112,47 @@ def _edit(
     current: PostFields | None,
     changed: tuple[str, ...],
     drift: bool,
-    in_place: frozenset[str],
+    can: Capabilities,
 ) -> Action | None:
     if not changed:
         return None
-    not_in_place = [name for name in changed if name not in in_place]
-    return replace(
+    edit = replace(
         push,
-        kind=ActionKind.REPLACE if not_in_place else ActionKind.UPDATE,
+        kind=ActionKind.UPDATE,
         post_id=record.post_id,
         before=current,
         changed=changed,
-        forced_by=not_in_place[0] if not_in_place else None,
         drift=drift,
+    )
+    unsettable = can.cannot_set(frozenset(changed))
+    if unsettable:
+        return _impossible(edit, unsettable)
+    not_in_place = can.not_in_place(changed)
+    if not not_in_place:
+        return edit
+    if not can.delete:
+        return replace(
+            edit,
+            kind=ActionKind.IMPOSSIBLE,
+            forced_by=not_in_place[0],
+            note=f"{not_in_place[0]} cannot be changed in place, and this writer "
+            f"cannot delete a {push.resource} to push it again",
+        )
+    return replace(edit, kind=ActionKind.REPLACE, forced_by=not_in_place[0])
+
+
+def _impossible(action: Action, unsettable: frozenset[str]) -> Action:
+    names = ", ".join(sorted(unsettable))
+    return replace(
+        action,
+        kind=ActionKind.IMPOSSIBLE,
+        note=f"this writer cannot set {names} on a {action.resource}",
+    )
+
+
+def _set_fields(fields: PostFields) -> frozenset[str]:
+    return frozenset(
+        name for name, value in fields.as_dict().items() if value not in (None, [])
     )
 
 
@@ -140,7 +174,9 @@ def changed_fields(want: PostFields, have: PostFields) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def _deletions(desired: Desired, recorded: Recorded, live: Live | None) -> list[Action]:
+def _deletions(
+    desired: Desired, recorded: Recorded, live: Live | None, can: Capabilities
+) -> list[Action]:
     """Recorded posts no manifest wants: statesync made them, so it removes them,
     showing what is deleted (``before``) when the post was read.
 
@@ -155,7 +191,8 @@ def _deletions(desired: Desired, recorded: Recorded, live: Live | None) -> list[
         )
         for key in sorted(page.posts):
             if (page_id, key) not in wanted:
-                actions.append(_deletion(Address(manifest, key), page_id, page, live))
+                deletion = _deletion(Address(manifest, key), page_id, page, live)
+                actions.append(deletion if can.delete else _forget(deletion))
     return actions
 
 
@@ -171,4 +208,15 @@ def _deletion(
         post_id=post_id,
         before=live.get(post_id) if live is not None else None,
         note=f"post {post_id} is already gone: it is only forgotten" if gone else None,
+    )
+
+
+def _forget(deletion: Action) -> Action:
+    """A writer that cannot delete: statesync stops managing the entry, which stays
+    live, and says so (Terraform's ``removed`` with ``destroy = false``)."""
+    return replace(
+        deletion,
+        kind=ActionKind.FORGET,
+        note=f"this writer cannot delete a {deletion.resource}: statesync forgets it, "
+        "and it stays on the page",
     )

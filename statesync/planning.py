@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from statesync.connection import Connection
 from statesync.errors import PageAccessError
+from statesync.kinds import Kind
 from statesync.model import PostFields
 from statesync.plan import Plan
 from statesync.planner import Live, make_plan
@@ -99,7 +100,8 @@ def plan_project(
     live = read_posts(
         connection.reader, wanted, parallelism=parallelism, progress=progress
     )
-    plan = make_plan(project.desired, recorded, live, connection.writer.in_place_fields)
+    can = connection.writer.capabilities[Kind.POST]
+    plan = make_plan(project.desired, recorded, live, can)
     unchecked = check_writes(project, connection, plan)
     return Planned(
         plan=replace(plan, scope=project.scope_names),

@@ -113,6 +113,11 @@ def check_plan(
     apply is where the flag is needed). ``api`` names the writer's API in messages.
     """
     problems = protected_replaces(plan, desired, api=api)
+    problems.extend(
+        f"{action.address}: impossible: {action.note}. Change the manifest back, or "
+        "use a provider that can (statesync.yaml: provider)."
+        for action in plan.impossible
+    )
     warnings: list[str] = []
     for mass in mass_destroys(plan, desired, recorded, settings):
         text = mass.describe(settings)

@@ -7,7 +7,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from statesync.errors import Location, ProviderError
-from statesync.model import Address, Desired, DesiredPost, PageManifest, PostFields
+from statesync.kinds import Capabilities, Kind
+from statesync.model import (
+    POST_FIELDS,
+    Address,
+    Desired,
+    DesiredPost,
+    PageManifest,
+    PostFields,
+)
 from statesync.providers.base import Access, ListedPost, PostGone, PushOutcomeUnknown
 
 
@@ -16,9 +24,14 @@ class FakeProvider:
     the Graph API does (PROTOCOL §11), so tests exercise normalization."""
 
     def __init__(
-        self, in_place: frozenset[str] = frozenset({"message", "attachments"})
+        self,
+        in_place: frozenset[str] = frozenset({"message", "attachments"}),
+        *,
+        delete: bool = True,
     ):
         self.in_place_fields = in_place
+        self.can = Capabilities(frozenset(POST_FIELDS), in_place, delete=delete)
+        self.capabilities = {Kind.POST: self.can}
         self.posts: dict[str, PostFields] = {}
         self.calls: list[tuple[str, str]] = []
         self.fail_on: set[tuple[str, str]] = set()  # (verb, page_id or post_id)

@@ -1,7 +1,8 @@
 """The provider interface: a writer, and optionally a batch-shaped reader.
 
-Which fields a writer can change in place is the writer's knowledge, not the planner's:
-the same manifests give ``replace`` on one provider and ``update`` on another.
+Which fields a writer can set, change in place or delete is the writer's knowledge, as
+data (``capabilities``), not the planner's: the same manifests give ``replace`` on one
+provider and ``update`` on another.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from statesync.errors import ProviderError
+from statesync.kinds import Capabilities, Kind
 from statesync.model import PostFields
 
 # What a run will do on a page, for the access preflight: read its posts, or write.
@@ -22,7 +24,9 @@ class PostGone(ProviderError):
 
 
 class Writer(Protocol):
-    in_place_fields: frozenset[str]  # fields ``update`` can change without a new post
+    # What it can do with each kind (statesync.kinds): the planner's only input about
+    # the writer, so the same manifests plan differently on different writers.
+    capabilities: Mapping[Kind, Capabilities]
 
     def push(self, page_id: str, fields: PostFields) -> str:
         """Publish a new post; return its id (``{page-id}_{post-id}``)."""

@@ -27,7 +27,8 @@ from typing import Any
 import httpx
 
 from statesync.errors import ConfigError
-from statesync.model import PostFields
+from statesync.kinds import Capabilities, Kind
+from statesync.model import POST_FIELDS, PostFields
 from statesync.providers.base import (
     Access,
     ListedPost,
@@ -122,8 +123,13 @@ class GraphProvider:
     """
 
     # seed 003: `POST /{page-id}_{post-id}` takes message and attached_media but no
-    # link, so a link change is a replace.
-    in_place_fields = frozenset({"message", "attachments"})
+    # link, so a link change is a replace; `DELETE /{post-id}` deletes.
+    capabilities: Mapping[Kind, Capabilities] = {
+        Kind.POST: Capabilities(
+            fields=frozenset(POST_FIELDS),
+            in_place=frozenset({"message", "attachments"}),
+        ),
+    }
 
     def __init__(
         self,

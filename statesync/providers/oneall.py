@@ -1,7 +1,7 @@
 """The OneAll provider: push, update and delete page posts through OneAll (seeds 000/001).
 
 OneAll's Update API changes ``message``, ``link`` and ``attachments`` in place (seed 000),
-so every field is in ``in_place_fields`` and a link change is an update, never a
+so every field changes in place (``capabilities``) and a link change is an update, never a
 replace. OneAll's ``post_id`` is the Facebook post id, so the Graph reader can read what
 this writer publishes; without Graph access, the Pull API reads a page's posts.
 
@@ -25,7 +25,8 @@ from typing import Any
 import httpx
 
 from statesync.errors import ConfigError, ProviderError
-from statesync.model import PostFields
+from statesync.kinds import Capabilities, Kind
+from statesync.model import POST_FIELDS, PostFields
 from statesync.providers.base import (
     Access,
     ListedPost,
@@ -120,7 +121,12 @@ class OneAllProvider:
     ``retry`` bounds how failed calls are tried again (default: ``RetryPolicy()``).
     """
 
-    in_place_fields = frozenset({"message", "link", "attachments"})  # seed 000
+    # seed 000: the Update API edits message, link and attachments, and deletes.
+    capabilities: Mapping[Kind, Capabilities] = {
+        Kind.POST: Capabilities(
+            fields=frozenset(POST_FIELDS), in_place=frozenset(POST_FIELDS)
+        ),
+    }
 
     def __init__(
         self,

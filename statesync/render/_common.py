@@ -17,6 +17,8 @@ SYMBOLS = {
     ActionKind.UPDATE: "~",
     ActionKind.REPLACE: "-/+",
     ActionKind.DELETE: "-",
+    ActionKind.FORGET: "=",  # the lockfile forgets it; the network keeps it
+    ActionKind.IMPOSSIBLE: "!",
 }
 
 NO_READER_NOTE = (

@@ -8,13 +8,16 @@ Format version 1, published as ``statesync/schemas/plan-v1.schema.json``::
       "scope": ["acme", "beta"],     # the manifests a plan under --only covers;
                                      # null: the whole project
       "summary": {"push": 0, "update": 0, "replace": 0, "delete": 0},
+                                     # + "forget", "impossible" when there are any
       "actions": [                   # in plan order
         {
           "address": "acme/hours",   # "<manifest>/<post_key>"
           "manifest": "acme",
           "post_key": "hours",
           "page_id": "104510075301234",
-          "kind": "update",          # push | update | replace | delete
+          "kind": "update",          # push | update | replace | delete, and
+                                     # forget | impossible (writers that cannot)
+          "resource": "post",        # the kind of thing acted on
           "post_id": "104510075301234_1",  # null for a new post
           "before": {"message": "Mon", "link": null, "attachments": []},
                                      # live fields; null when not read or not there;
@@ -61,8 +64,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from statesync.kinds import Kind
 from statesync.model import POST_FIELDS, Address, PostFields
-from statesync.plan import KIND_ORDER, Action, ActionKind, Plan, UnknownOutcome
+from statesync.plan import (
+    KIND_ORDER,
+    RARE_KINDS,
+    Action,
+    ActionKind,
+    Plan,
+    UnknownOutcome,
+)
 from statesync.render._common import present_fields
 
 __all__ = [
@@ -98,6 +109,7 @@ _PLAN_KEYS = frozenset(
     {"actions", "format_version", "reads_live", "scope", "summary", "unknown_outcomes"}
 )
 _OPTIONAL_PLAN_KEYS = frozenset({"scope"})  # added to version 1
+_OPTIONAL_ACTION_KEYS = frozenset({"resource"})  # added to version 1: "post" if absent
 _UNKNOWN_KEYS = frozenset({"address", "manifest", "page_id", "post_key", "since"})
 
 
@@ -168,6 +180,7 @@ def _action_to_data(action: Action) -> dict[str, Any]:
         "forced_by": action.forced_by,
         "drift": action.drift,
         "note": action.note,
+        "resource": action.resource.value,
     }
 
 
@@ -217,7 +230,12 @@ def plan_from_data(data: object) -> Plan:
         ),
         scope=_scope(plan.get("scope")),
     )
-    summary = _mapping(plan["summary"], {kind.value for kind in KIND_ORDER}, "summary")
+    summary = _mapping(
+        plan["summary"],
+        {kind.value for kind in (*KIND_ORDER, *RARE_KINDS)},
+        "summary",
+        optional=frozenset(kind.value for kind in RARE_KINDS),
+    )
     expected = {kind.value: count for kind, count in result.counts().items()}
     if dict(summary) != expected or any(
         type(count) is not int for count in summary.values()
@@ -235,7 +253,12 @@ def _scope(value: object) -> tuple[str, ...] | None:
 
 
 def _action_from_data(data: object, where: str) -> Action:
-    entry = _mapping(data, _ACTION_KEYS, where)
+    entry = _mapping(
+        data,
+        _ACTION_KEYS | _OPTIONAL_ACTION_KEYS,
+        where,
+        optional=_OPTIONAL_ACTION_KEYS,
+    )
     address = Address(
         _str(entry["manifest"], f"{where}.manifest"),
         _str(entry["post_key"], f"{where}.post_key"),
@@ -249,6 +272,12 @@ def _action_from_data(data: object, where: str) -> Action:
         kind = ActionKind(entry["kind"])
     except ValueError:
         raise ValueError(f"{where}.kind: {entry['kind']!r} is not an action") from None
+    try:
+        resource = Kind(entry.get("resource", Kind.POST.value))
+    except ValueError:
+        raise ValueError(
+            f"{where}.resource: {entry['resource']!r} is not a kind"
+        ) from None
     changed = entry["changed"]
     if not isinstance(changed, list) or any(
         name not in POST_FIELDS for name in changed
@@ -270,6 +299,7 @@ def _action_from_data(data: object, where: str) -> Action:
         forced_by=forced_by,
         drift=_bool(entry["drift"], f"{where}.drift"),
         note=_optional_str(entry["note"], f"{where}.note"),
+        resource=resource,
     )
 
 

@@ -167,7 +167,7 @@ def _table(rows: Sequence[str]) -> str:
 
 def _row(action: Action) -> str:
     kind = action.kind.value
-    if action.kind is ActionKind.REPLACE:
+    if action.kind in (ActionKind.REPLACE, ActionKind.IMPOSSIBLE):
         kind = f"**{kind}**"
     if action.drift:
         kind += ", drift"

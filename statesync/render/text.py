@@ -35,6 +35,8 @@ _COLOURS = {
     ActionKind.UPDATE: "33",
     ActionKind.REPLACE: "35",
     ActionKind.DELETE: "31",
+    ActionKind.FORGET: "33",
+    ActionKind.IMPOSSIBLE: "1;31",
 }
 _BOLD, _YELLOW = "1", "33"
 

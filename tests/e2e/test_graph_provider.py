@@ -14,6 +14,7 @@ import pytest
 
 from statesync.emulator.server import start_emulator
 from statesync.errors import ConfigError, ProviderError
+from statesync.kinds import Kind
 from statesync.model import PostFields
 from statesync.providers import graph
 from statesync.providers.base import PostGone, PushOutcomeUnknown, Reader, Writer
@@ -123,7 +124,7 @@ def raised(action: Callable[[], object], kind: type[ProviderError] = ProviderErr
 def test_graph_provider_is_a_writer_and_a_reader(provider) -> None:
     writer: Writer = provider
     reader: Reader = provider
-    assert writer.in_place_fields == frozenset({"message", "attachments"})
+    assert writer.capabilities[Kind.POST].in_place == {"message", "attachments"}
     assert reader is writer
     assert USER_TOKEN not in repr(provider)
 

@@ -25,7 +25,7 @@ def test_failure_mid_apply_keeps_every_completed_post_in_the_lockfile(
             "2": {"b": PostFields(message="b")},
         }
     )
-    plan = make_plan(desired, lock.pages, {}, provider.in_place_fields)
+    plan = make_plan(desired, lock.pages, {}, provider.can)
     provider.fail_on.add(
         ("push", "2")
     )  # the page-2 push comes after both page-1 pushes
@@ -44,7 +44,7 @@ def test_failure_mid_apply_keeps_every_completed_post_in_the_lockfile(
     assert set(on_disk.pages) == {PAGE}
     assert on_disk.serial == 1
     assert (
-        make_plan(desired, on_disk.pages, provider.posts, frozenset())
+        make_plan(desired, on_disk.pages, provider.posts, FakeProvider(frozenset()).can)
         .actions[0]
         .page_id
         == "2"
@@ -57,14 +57,10 @@ def test_serial_grows_once_per_apply_and_not_for_no_changes(tmp_path: Path) -> N
     desired = make_desired(
         {PAGE: {"a": PostFields(message="a"), "b": PostFields(message="b")}}
     )
-    apply_plan(
-        make_plan(desired, lock.pages, {}, provider.in_place_fields), provider, lock
-    )
+    apply_plan(make_plan(desired, lock.pages, {}, provider.can), provider, lock)
     assert load_lockfile(lock.path).serial == 1
     live = provider.read(PAGE, [r.post_id for r in lock.pages[PAGE].posts.values()])
-    apply_plan(
-        make_plan(desired, lock.pages, live, provider.in_place_fields), provider, lock
-    )
+    apply_plan(make_plan(desired, lock.pages, live, provider.can), provider, lock)
     assert load_lockfile(lock.path).serial == 1
 
 
@@ -80,7 +76,7 @@ def test_a_lost_push_whose_listing_fails_stays_pending_and_says_so(
     monkeypatch.setattr(provider, "recent_posts", listing_fails)
     lock = Lockfile(path=tmp_path / "statesync.lock")
     desired = make_desired({"1": {"a": PostFields(message="Hello")}})
-    plan = make_plan(desired, lock.pages, {}, provider.in_place_fields)
+    plan = make_plan(desired, lock.pages, {}, provider.can)
     with pytest.raises(ApplyFailed) as caught:
         apply_plan(plan, provider, lock, lister=provider, sleep=lambda s: None)
     message = str(caught.value)

@@ -145,7 +145,7 @@ def test_parallel_apply_keeps_each_pages_order_and_an_exact_lockfile(
         for page in range(1, 7)
     }
     lock = Lockfile(path=tmp_path / "statesync.lock")
-    plan = make_plan(make_desired(pages), lock.pages, {}, provider.in_place_fields)
+    plan = make_plan(make_desired(pages), lock.pages, {}, provider.can)
     report = apply_plan(plan, provider, lock, parallelism=4)
     assert len(report.outcomes) == 48
     for page in pages:
@@ -168,7 +168,7 @@ def test_a_stopped_apply_starts_nothing_new_and_lists_what_did_not_start(
         for p in range(1, 5)
     }
     lock = Lockfile(path=tmp_path / "statesync.lock")
-    plan = make_plan(make_desired(pages), lock.pages, {}, provider.in_place_fields)
+    plan = make_plan(make_desired(pages), lock.pages, {}, provider.can)
     stop = threading.Event()
     seen = []
 

@@ -25,7 +25,7 @@ def plan_with(
     if reader:
         ids = [r.post_id for page in lock.pages.values() for r in page.posts.values()]
         live = provider.read(PAGE, ids)
-    return make_plan(desired, lock.pages, live, provider.in_place_fields)
+    return make_plan(desired, lock.pages, live, provider.can)
 
 
 def applied(tmp_path: Path, posts: dict[str, PostFields], provider: FakeProvider):

@@ -20,7 +20,7 @@ FIELDS = PostFields(message="Hello")
 
 def pushed_plan(provider: FakeProvider, lock: Lockfile):
     desired = make_desired({PAGE: {"a": FIELDS, "b": PostFields(message="Bye")}})
-    return desired, make_plan(desired, lock.pages, {}, provider.in_place_fields)
+    return desired, make_plan(desired, lock.pages, {}, provider.can)
 
 
 @pytest.mark.parametrize("lost", ["commit", "drop"])
@@ -62,7 +62,7 @@ def test_without_a_lister_the_intent_stays_and_nothing_is_pushed_again(
     assert "statesync resolve p104510075301234/a --post-id <id>" in str(failure.value)
     on_disk = load_lockfile(lock.path)
     assert set(on_disk.pages[PAGE].intents) == {"a"}
-    again = make_plan(desired, on_disk.pages, None, provider.in_place_fields)
+    again = make_plan(desired, on_disk.pages, None, provider.can)
     assert [str(u.address) for u in again.unknown] == [f"p{PAGE}/a"]
     assert [str(a.address) for a in again.actions] == [f"p{PAGE}/b"]
     assert len(provider.posts) == 1

@@ -214,7 +214,7 @@ def _actions(draw: st.DrawFn) -> Action:
         page_id=draw(st.text(min_size=1)),
         post_id=draw(st.none() | st.text(min_size=1)),
         before=draw(st.none() | _fields),
-        after=None if kind is ActionKind.DELETE else draw(_fields),
+        after=None if kind in (ActionKind.DELETE, ActionKind.FORGET) else draw(_fields),
         changed=tuple(changed),
         forced_by=draw(st.none() | st.sampled_from(POST_FIELDS)),
         drift=draw(st.booleans()),

@@ -11,6 +11,7 @@ from filelock import FileLock
 
 from statesync.config import load_config
 from statesync.errors import ConfigError, Location, StatesyncError, UnsafePlanError
+from statesync.kinds import Kind
 from statesync.manifest import load_desired
 from statesync.model import (
     Address,
@@ -24,6 +25,8 @@ from statesync.model import (
 from statesync.normalize import field_hashes
 from statesync.plan import Action, ActionKind, Plan
 from statesync.planner import make_plan
+from statesync.providers.graph import GraphProvider
+from statesync.providers.oneall import OneAllProvider
 from statesync.safety import (
     ApplyLockedError,
     SafetyRailError,
@@ -36,8 +39,8 @@ from statesync.safety import (
 
 PAGE = "104510075301234"
 OTHER = "104510075305678"
-GRAPH_IN_PLACE = frozenset({"message", "attachments"})
-ONEALL_IN_PLACE = frozenset({"message", "link", "attachments"})
+GRAPH_POSTS = GraphProvider.capabilities[Kind.POST]
+ONEALL_POSTS = OneAllProvider.capabilities[Kind.POST]
 DEFAULTS = SafetySettings()
 NONE = Desired(pages={})
 
@@ -300,11 +303,11 @@ def test_with_the_planner_a_link_change_trips_on_graph_but_not_on_oneall() -> No
         )
     }
     desired = desired_of(protected)
-    graph = make_plan(desired, recorded, None, GRAPH_IN_PLACE)
+    graph = make_plan(desired, recorded, None, GRAPH_POSTS)
     assert [a.kind for a in graph.actions] == [ActionKind.REPLACE]
     with pytest.raises(SafetyRailError):
         check(graph, recorded, desired=desired)
-    oneall = make_plan(desired, recorded, None, ONEALL_IN_PLACE)
+    oneall = make_plan(desired, recorded, None, ONEALL_POSTS)
     assert [a.kind for a in oneall.actions] == [ActionKind.UPDATE]
     assert check(oneall, recorded, desired=desired) == []
 

@@ -1,0 +1,38 @@
+"""Resource kinds, and what a writer can do with each, as data (octoDNS's ``SUPPORTS``).
+
+The planner decides every action from a ``Capabilities`` value alone: the same manifest
+plans ``update`` on a writer that changes a field in place, ``replace`` on one that must
+delete and push again, ``impossible`` on one that can do neither, and ``forget`` where a
+writer cannot delete at all. Adding a kind (uploaded media, a page's details, a tweet)
+means a member here, the fields of its own module, and an entry in each writer's table.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.StrEnum):
+    """What a manifest entry manages on the network."""
+
+    POST = "post"  # a page post: message, link, attachments (seeds 000, 001, 003)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """One writer's abilities for one kind."""
+
+    fields: frozenset[str]  # the fields a create (push) can set
+    in_place: frozenset[str]  # the fields an update changes on the live object
+    delete: bool = True  # False: a removed entry is forgotten and stays live
+
+    def __post_init__(self) -> None:
+        if not self.in_place <= self.fields:
+            raise ValueError("a field changed in place must be one a push can set")
+
+    def cannot_set(self, fields: frozenset[str]) -> frozenset[str]:
+        return fields - self.fields
+
+    def not_in_place(self, changed: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(name for name in changed if name not in self.in_place)
