@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from statesync.errors import ConfigError
+from statesync.errors import ConfigError, Problem
 from statesync.safety import SafetySettings
 from statesync.yamlnodes import (
     SECRETS_ADVICE,
@@ -118,8 +118,9 @@ def load_config(
     checker = _Checker()
     config = checker.config(text, root)
     if checker.problems:
-        lines = sorted(set(checker.problems))
-        raise ConfigError("\n".join(f"{display}:{line}: {msg}" for line, msg in lines))
+        raise ConfigError(
+            Problem(message, display, line) for line, message in set(checker.problems)
+        )
     return config
 
 

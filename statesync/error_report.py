@@ -1,5 +1,6 @@
-"""How a user error reaches the terminal: FILE:LINE problems bare, as GitHub annotations,
-or as a JSON error document, and one closing line that says nothing was sent."""
+"""How a user error reaches the terminal: its problems as FILE:LINE lines, as GitHub
+annotations, or as a JSON error document, then one closing line that says nothing was
+sent. Every ``ProblemsError`` goes through the same path, whatever its class."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from typing import IO
 
 import click
 
-from statesync.errors import ManifestError, PageAccessError, StatesyncError
+from statesync.errors import Problem, ProblemsError, StatesyncError
 from statesync.render.json import render_error_json
-from statesync.safety import SafetyRailError
 
 
 class UserError(click.ClickException):
@@ -31,29 +31,29 @@ class UserError(click.ClickException):
 
     def show(self, file: IO[str] | None = None) -> None:
         stream = file or sys.stderr
+        items = problems_of(self.error)
         if self.json_document:  # automation never parses an empty stdout
-            click.echo(render_error_json(_problems(self.error)), nl=False)
-        if isinstance(self.error, SafetyRailError):
-            for problem in self.error.problems:
-                click.echo(problem, file=stream)
-            count = len(self.error.problems)
-            noun = "rail" if count == 1 else "rails"
-            click.echo(
-                f"Error: the plan breaks {count} safety {noun}; nothing was sent.",
-                file=stream,
-            )
-            return
-        if not isinstance(self.error, ManifestError):
+            triples = [(item.file, item.line, item.message) for item in items]
+            click.echo(render_error_json(triples), nl=False)
+        error = self.error
+        if not isinstance(error, ProblemsError) or (
+            error.one_line_when_single and len(items) == 1 and items[0].file is None
+        ):
             click.echo(f"Error: {self.format_message()}", file=stream)
             return
-        for location, message in self.error.problems:
-            if self.github:
-                click.echo(_annotation(location.file, location.line, message))
+        for item in items:
+            if self.github and item.file is not None and item.line is not None:
+                click.echo(_annotation(item.file, item.line, item.message))
             else:
-                click.echo(f"{location}: {message}", file=stream)
-        count = len(self.error.problems)
-        noun = "problem" if count == 1 else "problems"
-        click.echo(f"Error: {count} {noun} found; nothing was sent.", file=stream)
+                click.echo(str(item), file=stream)
+        click.echo(error.closing(), file=stream)
+
+
+def problems_of(error: StatesyncError) -> tuple[Problem, ...]:
+    """The error's problems; an error that is one message is one problem."""
+    if isinstance(error, ProblemsError):
+        return error.problem_items
+    return (Problem(str(error)),)
 
 
 def _annotation(file: str, line: int, message: str) -> str:
@@ -67,14 +67,3 @@ def _annotation(file: str, line: int, message: str) -> str:
         return data(text).replace(":", "%3A").replace(",", "%2C")
 
     return f"::error file={prop(file)},line={line}::{data(message)}"
-
-
-def _problems(error: StatesyncError) -> list[tuple[str | None, int | None, str]]:
-    """(file, line, message) of each problem, for the JSON error document."""
-    if isinstance(error, ManifestError):
-        return [(loc.file, loc.line, message) for loc, message in error.problems]
-    if isinstance(error, SafetyRailError):
-        return [(None, None, problem) for problem in error.problems]
-    if isinstance(error, PageAccessError):
-        return [(None, None, f"{where}: {why}") for where, why in error.problems]
-    return [(None, None, str(error))]

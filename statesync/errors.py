@@ -1,15 +1,35 @@
 """The exception tree.
 
 Every user mistake is a ``StatesyncError``: the CLI prints its text and exits 1, with no
-traceback. Anything else is a bug and keeps its traceback.
+traceback. Anything else is a bug and keeps its traceback. Problems that have a place
+(a manifest line, a statesync.yaml line, a post the rails refuse) derive from
+``ProblemsError``: one list of ``Problem`` items, which the text, JSON and GitHub
+annotation outputs all render the same way (``statesync.error_report``).
 
     StatesyncError
-    ├── ConfigError        statesync.yaml, environment, tokens
-    ├── ManifestError      every problem of every manifest at once, FILE:LINE: message
-    ├── LockfileError      unreadable, conflicted or corrupted lockfile
-    ├── ProviderError      an API refused or was unreachable (address, code, remedy)
-    ├── PageAccessError    pages the credentials cannot act on, found before any write
-    └── UnsafePlanError    a plan that a safety rail refuses
+    ├── ProblemsError           problems, each with its file and line where it has one
+    │   ├── ConfigError         statesync.yaml, environment, tokens, --only
+    │   ├── ManifestError       every problem of every manifest at once
+    │   ├── PageAccessError     pages the credentials cannot act on, before any write
+    │   └── UnsafePlanError     a plan that a safety rail refuses
+    │       └── SafetyRailError          (safety) every rail the plan breaks
+    ├── LockfileError           unreadable, conflicted or corrupted lockfile
+    │   └── LockfileWriteError           (lockfile) the OS refused to write it
+    ├── ProviderError           an API refused or was unreachable (address, code, remedy)
+    │   ├── PostGone                     (providers) the post to update is gone
+    │   ├── PushOutcomeUnknown           (providers) a push sent, its answer lost
+    │   ├── OutcomeUnknown               (applier) ... and the page cannot be listed
+    │   ├── GraphError                   (providers) the Graph API's error, mapped
+    │   │   └── GraphUnreachable         (providers) no answer from the Graph API
+    │   └── OneAllError                  (providers) a OneAll API error, mapped
+    │       ├── OneAllUnreachable        (providers) no answer from OneAll
+    │       └── PullRefused              (providers) the Pull API may not read
+    ├── ApplyFailed                      (applier) an action failed mid-apply
+    ├── ApplyLockedError                 (safety) another apply holds the project
+    ├── SavedPlanError          a plan file that cannot be read or used
+    │   └── StalePlanError               (savedplan) the world moved since the plan
+    ├── ResolveError            `statesync resolve` named nothing to settle
+    └── InitError                        (scaffold) init would overwrite a file
 
 Messages never contain secrets: providers build them from fields they choose, never from
 an HTTP library's text (its URLs can hold tokens).
@@ -25,10 +45,6 @@ class StatesyncError(Exception):
     """A user-facing error: its text is the whole message, exit code 1."""
 
 
-class ConfigError(StatesyncError):
-    """statesync.yaml or the environment is wrong."""
-
-
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
     """Where in a project file a value came from, for FILE:LINE messages."""
@@ -40,12 +56,73 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
-class ManifestError(StatesyncError):
-    """All problems at once, so one edit fixes them all."""
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing to fix, at its place when it has one: ``FILE:LINE: message``."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    @classmethod
+    def at(cls, location: Location, message: str) -> Problem:
+        return cls(message, location.file, location.line)
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.file or "", self.line or 0, self.message)
+
+    def __str__(self) -> str:
+        if self.file is None:
+            return self.message
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class ProblemsError(StatesyncError):
+    """Every problem at once, so that one edit fixes them all; rendered as lines,
+    GitHub annotations or a JSON error document from ``problem_items``."""
+
+    # One problem with no place reads best as one line, ``Error: <message>``; errors
+    # whose closing line says more than a count keep it.
+    one_line_when_single = True
+
+    def __init__(self, items: Iterable[Problem], text: str | None = None) -> None:
+        self.problem_items = tuple(items)
+        super().__init__(text or "\n".join(str(p) for p in self.problem_items))
+
+    def closing(self) -> str:
+        """The last line, after the problems: how many, and that nothing was sent."""
+        count = len(self.problem_items)
+        noun = "problem" if count == 1 else "problems"
+        return f"Error: {count} {noun} found; nothing was sent."
+
+
+class ConfigError(ProblemsError):
+    """statesync.yaml or the environment is wrong: one message, or the located
+    problems of statesync.yaml."""
+
+    def __init__(self, message: str | Iterable[Problem]) -> None:
+        if isinstance(message, str):
+            super().__init__([Problem(message)])
+        else:
+            super().__init__(sorted(message, key=Problem.sort_key))
+
+
+class ManifestError(ProblemsError):
+    """All problems of all manifests at once, sorted by file and line."""
 
     def __init__(self, problems: Iterable[tuple[Location, str]]) -> None:
         self.problems = tuple(sorted(set(problems)))
-        super().__init__("\n".join(f"{loc}: {msg}" for loc, msg in self.problems))
+        super().__init__(Problem.at(loc, msg) for loc, msg in self.problems)
+
+
+class SavedPlanError(StatesyncError):
+    """A saved plan file is missing, not a plan, corrupted or from another version,
+    or its project cannot be found."""
+
+
+class ResolveError(StatesyncError):
+    """``statesync resolve`` named no pending push, or an id of another page."""
 
 
 class LockfileError(StatesyncError):
@@ -83,19 +160,29 @@ class ProviderError(StatesyncError):
         return f"{head}{self.message}{tail}{remedy}"
 
 
-class PageAccessError(StatesyncError):
+class PageAccessError(ProblemsError):
     """The credentials cannot act on some pages in scope; found before any write."""
+
+    one_line_when_single = False
 
     def __init__(self, problems: Iterable[tuple[str, str]]) -> None:
         self.problems = tuple(problems)  # (where: manifest and page, what is missing)
-        count = len(self.problems)
-        lines = [f"{where}: {why}" for where, why in self.problems]
         super().__init__(
-            "\n".join(lines)
-            + f"\n{count} page{'s' if count != 1 else ''} cannot be acted on with "
+            [Problem(f"{where}: {why}") for where, why in self.problems],
+            "\n".join(f"{where}: {why}" for where, why in self.problems)
+            + "\n"
+            + self.closing().removeprefix("Error: "),
+        )
+
+    def closing(self) -> str:
+        count = len(self.problems)
+        return (
+            f"Error: {count} page{'s' if count != 1 else ''} cannot be acted on with "
             "these credentials; nothing was sent."
         )
 
 
-class UnsafePlanError(StatesyncError):
+class UnsafePlanError(ProblemsError):
     """A safety rail refused the plan."""
+
+    one_line_when_single = False

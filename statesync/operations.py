@@ -19,7 +19,7 @@ from pathlib import Path
 from statesync.applier import ApplyReport, Outcome, apply_plan
 from statesync.config import CONFIG_NAME
 from statesync.connection import Connection, connect
-from statesync.errors import StatesyncError
+from statesync.errors import SavedPlanError
 from statesync.plan import Plan
 from statesync.planning import check_writes, plan_project, read_touched, settle
 from statesync.progress import ProgressFactory, no_progress
@@ -208,7 +208,7 @@ def saved_plan_project(saved: SavedPlan, given: Path | None) -> Path:
         return Path(".")
     if (saved.project / CONFIG_NAME).is_file():
         return saved.project
-    raise StatesyncError(
+    raise SavedPlanError(
         f"{saved.path}: the current directory is not a statesync project and the "
         f"plan's project ({saved.project}) is not here; nothing was sent. Pass "
         "--project DIR."

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from statesync.errors import StatesyncError
+from statesync.errors import ResolveError
 from statesync.lockfile import LockStore
 from statesync.model import Desired, Intent, Record
 from statesync.normalize import field_hashes
@@ -130,7 +130,7 @@ def resolve_intent(
             lock.save()
             return f"{address}: the push published nothing; the next apply pushes it."
         if re.fullmatch(rf"{re.escape(page_id)}_\d+", post_id) is None:
-            raise StatesyncError(
+            raise ResolveError(
                 f"{address}: {post_id!r} is not a post of page {page_id} "
                 f"(ids look like {page_id}_<digits>)"
             )
@@ -139,7 +139,7 @@ def resolve_intent(
         )
         lock.save()
         return f"{address}: recorded post {post_id}; the next plan compares it."
-    raise StatesyncError(
+    raise ResolveError(
         f"{address}: no push with an unknown outcome there; `statesync plan` lists "
         "the ones to resolve"
     )

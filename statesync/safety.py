@@ -25,7 +25,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from statesync.errors import StatesyncError, UnsafePlanError
+from statesync.errors import Problem, StatesyncError, UnsafePlanError
 from statesync.model import Desired, RecordedPage
 from statesync.plan import Action, ActionKind, Plan
 
@@ -51,7 +51,12 @@ class SafetyRailError(UnsafePlanError):
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
-        super().__init__("\n".join(self.problems))
+        super().__init__(Problem(problem) for problem in self.problems)
+
+    def closing(self) -> str:
+        count = len(self.problems)
+        noun = "rail" if count == 1 else "rails"
+        return f"Error: the plan breaks {count} safety {noun}; nothing was sent."
 
 
 class ApplyLockedError(StatesyncError):

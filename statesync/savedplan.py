@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from statesync.atomic import write_atomically
-from statesync.errors import StatesyncError
+from statesync.errors import SavedPlanError
 from statesync.lockfile import LockStore
 from statesync.model import Desired, PostFields, RecordedPage
 from statesync.normalize import field_hashes
@@ -32,7 +32,7 @@ SAVED_PLAN_KIND = "statesync-saved-plan"
 SAVED_PLAN_VERSION = 2  # 2: guards.recorded
 
 
-class StalePlanError(StatesyncError):
+class StalePlanError(SavedPlanError):
     """The world moved since the plan was made: make a new plan and review it."""
 
     def __init__(self, path: Path, reason: str) -> None:
@@ -180,15 +180,15 @@ def load_saved_plan(path: Path) -> SavedPlan:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise StatesyncError(f"{path}: no such plan file") from None
+        raise SavedPlanError(f"{path}: no such plan file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StatesyncError(f"{path}: not a statesync plan file ({exc})") from None
+        raise SavedPlanError(f"{path}: not a statesync plan file ({exc})") from None
     if not isinstance(data, dict) or data.get("kind") != SAVED_PLAN_KIND:
-        raise StatesyncError(
+        raise SavedPlanError(
             f"{path}: not a statesync plan file (make one with `statesync plan --out`)"
         )
     if data.get("version") != SAVED_PLAN_VERSION:
-        raise StatesyncError(
+        raise SavedPlanError(
             f"{path}: plan file version {data.get('version')!r} is not supported by "
             f"this statesync (it reads version {SAVED_PLAN_VERSION}); nothing was "
             "sent. Make a new plan with `statesync plan --out PLANFILE`."
@@ -202,7 +202,7 @@ def load_saved_plan(path: Path) -> SavedPlan:
         if not isinstance(project, str):
             raise ValueError("project: must be a directory")
     except ValueError as exc:
-        raise StatesyncError(f"{path}: the plan file is corrupted ({exc})") from None
+        raise SavedPlanError(f"{path}: the plan file is corrupted ({exc})") from None
     return SavedPlan(
         path=path, plan=plan, guards=guards, only=only, project=Path(project)
     )

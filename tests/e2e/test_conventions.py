@@ -89,3 +89,22 @@ def test_completion_offers_commands_options_and_manifests_for_only(
         "pages/beta.yaml",
     ]
     assert _bash_complete("statesync apply --only pages/b") == ["pages/beta.yaml"]
+
+
+def test_validate_github_turns_config_problems_into_annotations(
+    project: Project,
+) -> None:
+    project.write("pages/acme.yaml", MANIFEST)
+    project.write(
+        "statesync.yaml",
+        "provider: graph\nmanifests: pages/\nsafety:\n  max_destroy_share: 2\nsandbx: true\n",
+    )
+    result = CliRunner().invoke(cli, ["validate", "--format", "github"])
+    assert result.exit_code == 1
+    annotations = result.stdout.splitlines()
+    assert [line.split("::")[1] for line in annotations] == [
+        "error file=statesync.yaml,line=4",
+        "error file=statesync.yaml,line=5",
+    ]
+    assert "did you mean 'sandbox'" in annotations[1]
+    assert result.stderr == "Error: 2 problems found; nothing was sent.\n"
