@@ -238,7 +238,9 @@ def _settle(
             status=cause.status,
             code=cause.code,
         ) from cause
-    wait_for_in_flight(sent_at, clock=run.clock, sleep=run.sleep)
+    wait_for_in_flight(
+        sent_at, run.lister.settle_window_s, clock=run.clock, sleep=run.sleep
+    )
     try:
         listed = run.lister.recent_posts(
             action.page_id, since=intent.since - CLOCK_SKEW_S

@@ -32,9 +32,6 @@ class Planned:
     access_unchecked: bool = False  # the writer cannot check access beforehand
 
 
-READ_CHUNK = 50  # PROTOCOL §5: a batch holds at most 50 requests
-
-
 def read_posts(
     reader: Reader | None,
     wanted: Mapping[str, Sequence[str]],
@@ -44,16 +41,17 @@ def read_posts(
 ) -> Live | None:
     """Live fields of ``{page id: [post ids]}``; None when there is no way to read.
 
-    Reads go in chunks of up to 50 ids (one batch request each), up to
-    ``parallelism`` in flight. A Pull API that refuses to read is not an error: the
+    Reads go in chunks of the reader's ``read_chunk`` ids (for Graph, one batch
+    request each), up to ``parallelism`` in flight. A Pull API that refuses to read is not an error: the
     plan is then made from the recorded hashes, and says that drift cannot be seen.
     """
     if reader is None:
         return None
+    size = reader.read_chunk
     chunks = [
-        (page_id, list(ids[start : start + READ_CHUNK]))
+        (page_id, list(ids[start : start + (size or len(ids))]))
         for page_id, ids in sorted(wanted.items())
-        for start in range(0, len(ids), READ_CHUNK)
+        for start in range(0, len(ids), size or max(1, len(ids)))
     ]
     live: dict[str, PostFields | None] = {}
     total = sum(len(ids) for _, ids in chunks)

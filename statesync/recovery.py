@@ -21,29 +21,26 @@ from statesync.lockfile import LockStore
 from statesync.model import Desired, Intent, Record
 from statesync.normalize import field_hashes
 from statesync.providers.base import ListedPost, Lister
-from statesync.providers.http import DEFAULT_TIMEOUT_S
 
 log = logging.getLogger(__name__)
 
 # The API's clock and ours may disagree; look this far before an intent's time.
 CLOCK_SKEW_S = 300
-# A push sent just before a crash may still be carried out after the crash: the
-# server finishes what it received (PROTOCOL §3). Absence from the listing proves
-# nothing until the longest a request can take (the client's timeout) has passed.
-SETTLE_WINDOW_S = DEFAULT_TIMEOUT_S + 5
 
 
 def wait_for_in_flight(
     sent_at: float,
+    window_s: float,
     *,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Wait until a push sent at ``sent_at`` can no longer be in flight."""
-    wait = sent_at + SETTLE_WINDOW_S - clock()
+    """Wait until a push sent at ``sent_at`` can no longer be in flight: ``window_s``
+    is the lister's settle window (its provider knows how long a request can take)."""
+    wait = sent_at + window_s - clock()
     if wait > 0:
         log.warning("waiting %.0f s for a push that may still be in flight", wait)
-        sleep(min(wait, SETTLE_WINDOW_S + 1))
+        sleep(min(wait, window_s + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +89,7 @@ def recover(
         return []
     # An intent's time is floored to the second: allow for the rest of it.
     youngest = max(i.since for page in pending.values() for i in page.intents.values())
-    wait_for_in_flight(youngest + 1, clock=clock, sleep=sleep)
+    wait_for_in_flight(youngest + 1, lister.settle_window_s, clock=clock, sleep=sleep)
     settled: list[Settled] = []
     for page_id, page in sorted(pending.items()):
         since = min(intent.since for intent in page.intents.values()) - CLOCK_SKEW_S

@@ -17,6 +17,7 @@ from statesync.model import (
     PostFields,
 )
 from statesync.providers.base import Access, ListedPost, PostGone, PushOutcomeUnknown
+from statesync.providers.http import SETTLE_WINDOW_S
 
 
 class FakeProvider:
@@ -30,6 +31,8 @@ class FakeProvider:
         delete: bool = True,
     ):
         self.in_place_fields = in_place
+        self.settle_window_s = SETTLE_WINDOW_S
+        self.read_chunk = 50
         self.can = Capabilities(frozenset(POST_FIELDS), in_place, delete=delete)
         self.capabilities = {Kind.POST: self.can}
         self.posts: dict[str, PostFields] = {}

@@ -11,7 +11,7 @@ import random
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,9 +34,6 @@ class ApiRequest:
     base_url: str  # "http://127.0.0.1:8790", the emulator as the client reached it
     files: Mapping[str, bytes] = field(default_factory=dict)
     in_batch: bool = False
-
-    def with_params(self, params: Mapping[str, Any]) -> ApiRequest:
-        return replace(self, params=params)
 
     @property
     def effective_version(self) -> str:

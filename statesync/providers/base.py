@@ -48,6 +48,10 @@ class Writer(Protocol):
 
 
 class Reader(Protocol):
+    # How many ids one ``read`` call should get: the provider knows what one of its
+    # requests can carry (a Graph batch: 50); None: all of a page's ids at once.
+    read_chunk: int | None
+
     def read(
         self, page_id: str, post_ids: Sequence[str]
     ) -> Mapping[str, PostFields | None]:
@@ -78,6 +82,10 @@ class PushOutcomeUnknown(ProviderError):
 
 
 class Lister(Protocol):
+    # Seconds after a push was sent before a listing without it proves it never
+    # happened: the provider's longest request, and a margin (recovery waits this).
+    settle_window_s: float
+
     def recent_posts(self, page_id: str, *, since: int) -> Sequence[ListedPost]:
         """The page's posts created at or after ``since`` (unix seconds), newest
         first: enough to find a post whose push outcome is unknown."""

@@ -44,7 +44,6 @@ from statesync.providers.graph_errors import (
     failure_of,
 )
 from statesync.providers.graph_wire import (
-    GRAPH_ID,
     LIST_FIELDS,
     READ_FIELDS,
     data_items,
@@ -54,9 +53,12 @@ from statesync.providers.graph_wire import (
     parse_post,
 )
 from statesync.providers.http import (
+    PATH_ID,
+    SETTLE_WINDOW_S,
     check_base_url,
     display_url,
     make_client,
+    path_id,
     redact_http_logs,
 )
 from statesync.providers.pacing import Pacer
@@ -124,6 +126,8 @@ class GraphProvider:
 
     # seed 003: `POST /{page-id}_{post-id}` takes message and attached_media but no
     # link, so a link change is a replace; `DELETE /{post-id}` deletes.
+    read_chunk: int | None = BATCH_MAX  # one batch request per read (PROTOCOL §5)
+    settle_window_s = SETTLE_WINDOW_S  # every request is bounded by DEFAULT_TIMEOUT_S
     capabilities: Mapping[Kind, Capabilities] = {
         Kind.POST: Capabilities(
             fields=frozenset(POST_FIELDS),
@@ -183,10 +187,10 @@ class GraphProvider:
         self, page_id: str, post_ids: Sequence[str]
     ) -> dict[str, PostFields | None]:
         """Live fields per id, one batch request per 50 ids (PROTOCOL §5)."""
-        _check_id(page_id, "page")
+        path_id(page_id, "page")
         ids = list(dict.fromkeys(post_ids))
         for post_id in ids:
-            _check_id(post_id, "post")
+            path_id(post_id, "post")
         if not ids:
             return {}
         token = self.page_access(page_id).token
@@ -304,7 +308,7 @@ class GraphProvider:
         Follows the ``after`` cursor while ``next`` exists, never the ``next`` URL,
         which embeds the token.
         """
-        _check_id(page_id, "page")
+        path_id(page_id, "page")
         token = self.page_access(page_id).token
         params = {"fields": LIST_FIELDS, "limit": str(LIST_PAGE_SIZE)}
         listed: list[ListedPost] = []
@@ -333,7 +337,7 @@ class GraphProvider:
 
     def push(self, page_id: str, fields: PostFields) -> str:
         """``POST /{page-id}/feed`` (PROTOCOL §9); returns ``{page-id}_{post-id}``."""
-        _check_id(page_id, "page")
+        path_id(page_id, "page")
         form: dict[str, str] = {}
         if fields.message is not None:
             form["message"] = fields.message
@@ -359,7 +363,7 @@ class GraphProvider:
         post_id = body.get("id") if isinstance(body, dict) else None
         if isinstance(post_id, int) and not isinstance(post_id, bool):
             post_id = str(post_id)
-        if not isinstance(post_id, str) or not GRAPH_ID.fullmatch(post_id):
+        if not isinstance(post_id, str) or not PATH_ID.fullmatch(post_id):
             raise PushOutcomeUnknown(
                 "the API accepted the post but answered no post id",
                 target=call.target,
@@ -377,8 +381,8 @@ class GraphProvider:
         and an empty list must not touch a link's share attachment. ``link`` is never
         sent: seed 003 has no such parameter (a link change is a replace).
         """
-        _check_id(page_id, "page")
-        _check_id(post_id, "post")
+        path_id(page_id, "page")
+        path_id(post_id, "post")
         form = {"message": fields.message or ""}
         if fields.link is None:
             form["attached_media"] = _attached_media(fields.attachments)
@@ -405,8 +409,8 @@ class GraphProvider:
     def delete(self, page_id: str, post_id: str) -> None:
         """``DELETE /{page-id}_{post-id}``; already gone (100/33) counts as deleted
         (PROTOCOL §10), although 100/33 can also mean the token lost its access."""
-        _check_id(page_id, "page")
-        _check_id(post_id, "post")
+        path_id(page_id, "page")
+        path_id(post_id, "post")
         call = GraphCall(
             "DELETE", f"/{post_id}", self.page_access(page_id).token, page_id=page_id
         )
@@ -593,7 +597,7 @@ def appsecret_proof(token: Secret, app_secret: Secret) -> str:
 def _attached_media(media_ids: Sequence[str]) -> str:
     """PROTOCOL §9: a JSON list of ``{"media_fbid": id}``."""
     for media_id in media_ids:
-        _check_id(media_id, "media")
+        path_id(media_id, "media")
     return json.dumps(
         [{"media_fbid": media_id} for media_id in media_ids], separators=(",", ":")
     )
@@ -602,17 +606,6 @@ def _attached_media(media_ids: Sequence[str]) -> str:
 def _expect_success(call: GraphCall, body: Any) -> None:
     if not (isinstance(body, dict) and body.get("success") is True):
         raise GraphError("the API did not confirm success", target=call.target)
-
-
-def _check_id(value: str, kind: str) -> None:
-    """Ids become URL paths: anything but Graph's digit ids would change the path."""
-    if not isinstance(value, str) or not GRAPH_ID.fullmatch(value):
-        raise GraphError(
-            f"{value!r} is not a Graph {kind} id",
-            target=f"{kind} id",
-            remedy="ids are digits (posts: <page-id>_<post-id>); check the manifest "
-            "and the lockfile",
-        )
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

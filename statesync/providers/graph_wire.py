@@ -6,7 +6,6 @@ provider's HTTP work in statesync/providers/graph.py.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -15,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 from statesync.model import PostFields
 from statesync.providers.base import ListedPost
 from statesync.providers.graph_errors import GraphError
+from statesync.providers.http import PATH_ID
 
-GRAPH_ID = re.compile(r"[0-9]+(_[0-9]+)?")  # page, media and `{page-id}_{post-id}` ids
 # PROTOCOL §8: the Post node has no `link` field (asking for it fails the whole
 # request with code 12); a shared link and media ids are read from the attachments.
 READ_FIELDS = (
@@ -107,7 +106,7 @@ def listed_post(entry: Mapping[str, Any], target: str) -> ListedPost:
     recovery must not miss a post (it would push it again)."""
     post_id = entry.get("id")
     created = parse_graph_time(entry.get("created_time"))
-    if not isinstance(post_id, str) or not GRAPH_ID.fullmatch(post_id):
+    if not isinstance(post_id, str) or not PATH_ID.fullmatch(post_id):
         raise GraphError("the API listed a post without a valid id", target=target)
     if created is None:
         raise GraphError(

@@ -7,19 +7,27 @@ URL, transport and credentials come from the caller.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 
 import httpx
 
 from statesync import __version__
-from statesync.errors import ConfigError
+from statesync.errors import ConfigError, ProviderError
 from statesync.providers.deadline import DeadlineTransport, install_backend
 from statesync.secret import Secret, redact
 
 # The longest one request may take, connect to last body byte (not only one read):
 # no call hangs. A batch of 50 reads fits well within it.
 DEFAULT_TIMEOUT_S = 10.0
+# A push sent just before a crash may still be carried out after it: the server
+# finishes what it received (PROTOCOL §3). Absence from a listing proves nothing until
+# the longest a request can take has passed, plus this margin for the server's work.
+SETTLE_WINDOW_S = DEFAULT_TIMEOUT_S + 5
 USER_AGENT = f"statesync/{__version__}"
+# Page, media and `{page-id}_{post-id}` ids, on both APIs (seeds 000/001/003: OneAll's
+# post_id is the Facebook post id).
+PATH_ID = re.compile(r"[0-9]+(_[0-9]+)?")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 # Where the HTTP libraries log: httpx every URL at INFO (OneAll's URLs hold the
 # identity token), httpcore every reply's headers at DEBUG (a WWW-Authenticate header
@@ -149,3 +157,23 @@ def redact_http_logs(secrets: Callable[[], Iterable[Secret]]) -> Callable[[], No
             http_logger.removeFilter(guard)
 
     return undo
+
+
+class InvalidId(ProviderError):
+    """An id that is not digits would change the URL path it is put into."""
+
+
+def path_id(value: object, kind: str) -> str:
+    """``value`` if it may go into a URL path; else refuse before any request.
+
+    Ids come from manifests (validated) and from the lockfile, which a hand edit or
+    a bad merge can change: "../me" or "123/feed" would make statesync call another
+    endpoint than the one it means to."""
+    if not isinstance(value, str) or not PATH_ID.fullmatch(value):
+        raise InvalidId(
+            f"{value!r} is not a {kind} id",
+            target=f"{kind} id",
+            remedy="ids are digits (posts: <page-id>_<post-id>); check the manifest "
+            "and the lockfile (restore it from git if it was edited by hand)",
+        )
+    return value

@@ -34,9 +34,11 @@ from statesync.providers.base import (
     PushOutcomeUnknown,
 )
 from statesync.providers.http import (
+    SETTLE_WINDOW_S,
     check_base_url,
     display_url,
     make_client,
+    path_id,
     redact_http_logs,
     transport_failure,
 )
@@ -122,6 +124,10 @@ class OneAllProvider:
     """
 
     # seed 000: the Update API edits message, link and attachments, and deletes.
+    read_chunk: int | None = (
+        None  # one pass over the Pull listing serves all of a page's ids
+    )
+    settle_window_s = SETTLE_WINDOW_S  # every request is bounded by DEFAULT_TIMEOUT_S
     capabilities: Mapping[Kind, Capabilities] = {
         Kind.POST: Capabilities(
             fields=frozenset(POST_FIELDS), in_place=frozenset(POST_FIELDS)
@@ -171,7 +177,7 @@ class OneAllProvider:
 
     def push(self, page_id: str, fields: PostFields) -> str:
         # seed 001: request.push.page{id, message, link | attachments}
-        page: dict[str, Any] = {"id": page_id}
+        page: dict[str, Any] = {"id": path_id(page_id, "page")}
         page.update(_content(fields, clearing=False))
         path = f"/push/identities/{self._identity.reveal()}/facebook/page/post.json"
         body = {"request": {"push": {"page": page}}}
@@ -298,7 +304,7 @@ class OneAllProvider:
         """One page of ``/pull/.../page/<id>/posts.json``, newest first; its reply
         shape (PROTOCOL §12: unconfirmed) is ``response.result.data.posts`` of
         ``{post_id, message, link, attachments, created_at}``."""
-        resource = f"facebook/page/{page_id}/posts.json"
+        resource = f"facebook/page/{path_id(page_id, 'page')}/posts.json"
         return self._pull(resource, "posts", number, "&order_direction=desc")
 
     def _pull(
@@ -342,6 +348,8 @@ class OneAllProvider:
         )
 
     def _post_path(self, page_id: str, post_id: str) -> str:
+        path_id(page_id, "page")
+        path_id(post_id, "post")
         identity = self._identity.reveal()
         return (
             f"/update/identities/{identity}/facebook/page/{page_id}/post/{post_id}.json"

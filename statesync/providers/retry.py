@@ -133,10 +133,6 @@ class RetryPolicy:
             raise
 
 
-NO_RETRY = RetryPolicy(attempts=1)  # one attempt: failures are raised (or, for a
-# push that may have happened, turned into PushOutcomeUnknown) at once
-
-
 def outcome_unknown(error: ProviderError) -> PushOutcomeUnknown:
     """The push behind ``error`` may have published the post (PROTOCOL §3)."""
     if isinstance(error, PushOutcomeUnknown):

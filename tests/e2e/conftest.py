@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from statesync.cli import cli
+from statesync.providers.graph import GraphProvider
+from statesync.providers.oneall import OneAllProvider
 
 USER_TOKEN = "test-user-token-canary-5f2a"
 ACME = "104510075301234"
@@ -42,7 +44,8 @@ class Project:
 def _short_settle_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """The in-process emulator answers at once: recovery need not wait the real
     client timeout for a lost push to land before it lists the page."""
-    monkeypatch.setattr("statesync.recovery.SETTLE_WINDOW_S", 0.2)
+    monkeypatch.setattr(GraphProvider, "settle_window_s", 0.2)
+    monkeypatch.setattr(OneAllProvider, "settle_window_s", 0.2)
 
 
 @pytest.fixture

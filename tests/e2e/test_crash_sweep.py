@@ -20,6 +20,8 @@ from collections import Counter
 import httpx
 import pytest
 
+from statesync.providers.graph import GraphProvider
+from statesync.providers.oneall import OneAllProvider
 from tests.e2e.conftest import ACME, BETA
 
 pytestmark = pytest.mark.slow
@@ -117,7 +119,8 @@ def assert_converged(project, run, emulator) -> None:
 def sweep_project(request, project, run, emulator, monkeypatch):
     # The emulator's slowest request (150 ms latency) is far below the real client's
     # 10 s timeout: recovery need not wait that long for a push in flight to land.
-    monkeypatch.setattr("statesync.recovery.SETTLE_WINDOW_S", 0.5)
+    monkeypatch.setattr(GraphProvider, "settle_window_s", 0.5)
+    monkeypatch.setattr(OneAllProvider, "settle_window_s", 0.5)
     if request.param == "oneall":
         project.write("statesync.yaml", ONEALL_CONFIG)
     return project

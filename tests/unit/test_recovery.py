@@ -11,7 +11,8 @@ from statesync.lockfile import Lockfile, load_lockfile
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.planner import make_plan
-from statesync.recovery import SETTLE_WINDOW_S, recover
+from statesync.providers.http import SETTLE_WINDOW_S
+from statesync.recovery import recover
 from tests.fakes import FakeClock, FakeProvider, make_desired
 
 PAGE = "104510075301234"
