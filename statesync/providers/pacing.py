@@ -91,8 +91,11 @@ class Pacer:
     def observe(self, headers: Mapping[str, str], page_id: str | None = None) -> None:
         """Remember what a reply says (replies without usage headers change nothing)."""
         usage = usage_from_headers(headers)
-        if usage is None:
-            return
+        if usage is not None:
+            self.record(usage, page_id)
+
+    def record(self, usage: Usage, page_id: str | None = None) -> None:
+        """Remember usage already decoded (a batch's, once for all its items)."""
         with self._lock:
             if usage.app is not None:
                 self._percent[APP] = usage.app

@@ -17,6 +17,7 @@ from statesync.errors import ConfigError, ProviderError
 from statesync.kinds import Kind
 from statesync.model import PostFields
 from statesync.providers import graph
+from statesync.providers import graph as graph_module
 from statesync.providers.base import PostGone, PushOutcomeUnknown, Reader, Writer
 from statesync.providers.graph import GraphProvider
 from statesync.providers.pacing import Pacer
@@ -434,3 +435,23 @@ def test_a_missing_appsecret_proof_is_refused_with_code_100(secured_emulator) ->
 
     assert error.code == 100
     assert "appsecret_proof" in str(error)
+
+
+def test_pacing_reads_usage_once_per_batch_not_per_item(
+    provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: a 50-item batch decodes one item's usage headers, and the pacer
+    still learns the usage the batch reports."""
+    ids = [provider.push(ACME, PostFields(message=f"Post {n}.")) for n in range(50)]
+    decoded = []
+    real = graph_module.usage_from_headers
+
+    def counting(headers):
+        decoded.append(headers)
+        return real(headers)
+
+    monkeypatch.setattr(graph_module, "usage_from_headers", counting)
+    live = provider.read(ACME, ids)
+    assert len(live) == 50
+    assert len(decoded) == 1
+    assert provider._pacer.usage(ACME) is not None  # the batch's usage was recorded
