@@ -137,12 +137,18 @@ class RateLimiter:
         self._calls: dict[str, deque[float]] = {}
         self._budget: int | None = None
         self._window = float(NOMINAL_WINDOW_S)
+        # X-App-Usage without scanning every page per call: the busiest page's count
+        # is kept as calls are admitted, and rescanned only once a call may have left
+        # the window (the oldest call of any page is older than the window).
+        self._busiest = 0
+        self._oldest = math.inf
 
     def configure(self, budget: int | None, window_s: float) -> None:
         with self._lock:
             self._budget = budget
             self._window = window_s if budget is not None else float(NOMINAL_WINDOW_S)
             self._calls.clear()
+            self._busiest, self._oldest = 0, math.inf
 
     def _recent(self, page_id: str, now: float) -> deque[float]:
         calls = self._calls.setdefault(page_id, deque())
@@ -158,6 +164,8 @@ class RateLimiter:
             if self._budget is not None and len(calls) >= self._budget:
                 return False
             calls.append(now)
+            self._busiest = max(self._busiest, len(calls))
+            self._oldest = min(self._oldest, calls[0])
             return True
 
     def usage(self, page_id: str) -> Usage:
@@ -176,10 +184,11 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             budget = self._budget if self._budget is not None else NOMINAL_PAGE_CALLS
-            busiest = max(
-                (len(self._recent(p, now)) for p in list(self._calls)), default=0
-            )
-            return math.ceil(busiest * 100 / budget) if budget else 100
+            if self._oldest <= now - self._window:  # some call may have expired
+                recent = [self._recent(p, now) for p in list(self._calls)]
+                self._busiest = max((len(calls) for calls in recent), default=0)
+                self._oldest = min((c[0] for c in recent if c), default=math.inf)
+            return math.ceil(self._busiest * 100 / budget) if budget else 100
 
 
 class Stats:

@@ -6,6 +6,7 @@ attachments, the missing `link`). A field that is not set is left out of the rep
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class FieldSpec:
     modifiers: tuple[tuple[str, str], ...] = ()  # `.limit(5)`
 
 
+@functools.lru_cache(maxsize=512)
 def parse_fields(text: str | None) -> tuple[FieldSpec, ...] | None:
     """`a,b{c,d{e}},f.limit(2)` -> specs; None when no `fields` was sent."""
     if text is None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from statesync.emulator.call import Call
 from statesync.emulator.fields import (
     DEFAULT_PAGE_FIELDS,
     PAGE_FIELDS,
@@ -17,10 +18,6 @@ from statesync.emulator.paging import page_of
 from statesync.emulator.params import CONTROL_PARAMS, param_json, param_str
 from statesync.emulator.seed import PAGE_DETAIL_FIELDS
 from statesync.emulator.wire import ApiResponse, GraphError, graph_time, unsupported
-
-if TYPE_CHECKING:
-    from statesync.emulator.graph import Call
-
 
 # -- pages ---------------------------------------------------------------------------
 

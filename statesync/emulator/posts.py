@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+from statesync.emulator.call import Call
 from statesync.emulator.fields import (
     FieldSpec,
     check_post_fields,
@@ -26,9 +27,6 @@ from statesync.emulator.params import (
 )
 from statesync.emulator.store import Post
 from statesync.emulator.wire import ApiResponse, GraphError, unsupported
-
-if TYPE_CHECKING:
-    from statesync.emulator.graph import Call
 
 MAX_MESSAGE = 63206  # PROTOCOL §11
 # PROTOCOL §9: the emulator enforces the Feed reference's window, 10 minutes to 75 days.

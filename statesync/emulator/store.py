@@ -8,6 +8,7 @@ store, as Graph and OneAll share Facebook in the real world.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 import time
@@ -67,6 +68,10 @@ class Store:
     ) -> None:
         self._lock = threading.Lock()
         self._clock = clock
+        # The earliest time an unpublished scheduled post falls due: reads publish
+        # due posts only once it has come (0: unknown, after any write; inf: none),
+        # so a read is one SELECT, not a write transaction.
+        self._next_due: float = 0.0
         self._db = sqlite3.connect(
             str(path) if path else ":memory:",
             check_same_thread=False,
@@ -95,6 +100,23 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._next_due = 0.0  # a write may have scheduled a post
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """Posts as a reader sees them now: due scheduled posts published first (only
+        when one can be due), then plain SELECTs with no transaction of their own."""
+        with self._lock:
+            if self.now() >= self._next_due:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._publish_due(self._db)
+                self._db.execute("COMMIT")
+                (due,) = self._db.execute(
+                    "SELECT MIN(scheduled_publish_time) FROM posts"
+                    " WHERE is_published=0 AND scheduled_publish_time IS NOT NULL"
+                ).fetchone()
+                self._next_due = math.inf if due is None else float(due)
+            yield self._db
 
     # -- seeding -------------------------------------------------------------------
 
@@ -406,15 +428,13 @@ class Store:
         )
 
     def post(self, post_id: str) -> Post | None:
-        with self._tx() as db:
-            self._publish_due(db)
+        with self._read() as db:
             row = db.execute("SELECT * FROM posts WHERE id=?", (post_id,)).fetchone()
         return post_from_row(row) if row else None
 
     def page_posts(self, page_id: str) -> list[Post]:
         """All posts of a page, newest first (created_time, then creation order)."""
-        with self._tx() as db:
-            self._publish_due(db)
+        with self._read() as db:
             rows = db.execute(
                 "SELECT * FROM posts WHERE page_id=? ORDER BY created_time DESC, seq DESC",
                 (page_id,),
