@@ -9,10 +9,19 @@ measured in the same run, on the same in-process emulator (loopback only):
    applied one request at a time (``--parallelism 1``, the reference for 3);
 4. an apply under a rate budget of 200 calls per page per minute: 80001 errors.
 
+Every phase is also set against its floor: its requests, ``--parallelism`` at a time,
+each taking the configured latency (``ceil(requests / 10) x latency``), with the
+statesync child's CPU seconds (its rusage) and the emulator's (this process's CPU
+while the child runs: the emulator serves from threads in it). Issue 20 adds the start
+time of ``statesync --version`` against ``python -c pass``, and ``--growth``: a
+no-change plan of 1k, 5k, 10k and 20k posts (100 per page), to show that time per
+post does not rise with the number of pages.
+
 Run it with the Python that has statesync installed::
 
     python benchmarks/scale.py --quick        # 20 pages x 100 posts, about a minute
     python benchmarks/scale.py                # 100 pages x 100 posts
+    python benchmarks/scale.py --growth       # the growth table only
 
 It ends with one summary line and exits 1 when a target is missed.
 """
@@ -20,6 +29,7 @@ It ends with one summary line and exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -48,11 +58,15 @@ TASKS = ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]
 MEDIA_PER_PAGE = 3
 IN_FLIGHT = 10  # the per-post reference: how per-resource IaC providers read
 RATE_BUDGET = {"page_calls_per_window": 200, "window_s": 60}
-# Targets (issue 8, "Benchmark")
-PLAN_SPEEDUP_MIN = 10.0
+# Targets (issue 8, then issue 20, "Benchmark")
+PLAN_SPEEDUP_MIN = 25.0
+PLAN_FLOOR_RATIO_MAX = 2.0  # the no-change plan within 2x its network floor
 POSTS_PER_REQUEST_MIN = 40  # at most 250 requests for 10,000 posts
-APPLY_SPEEDUP_MIN = 5.0
+APPLY_SPEEDUP_MIN = 8.0
 RSS_MAX_MB = 200.0
+START_OVER_PYTHON_MAX_S = 0.15  # `statesync --version` against `python -c pass`
+GROWTH_POSTS = (1_000, 5_000, 10_000, 20_000)
+GROWTH_PER_POST_MAX = 1.25  # time per post at 20k within 1.25x that at 5k
 
 
 def say(text: str = "") -> None:
@@ -290,6 +304,8 @@ class Run:
     stderr: str
     wall_s: float
     rss_mb: float
+    cpu_s: float = 0.0  # the child's user + system CPU
+    emulator_cpu_s: float = 0.0  # this process's CPU meanwhile: the emulator's work
 
     @property
     def output(self) -> str:
@@ -329,10 +345,11 @@ class Cli:
 def run_child(argv: list[str], env: dict[str, str]) -> Run:
     """Run to completion; peak RSS from the child's own rusage (wait4)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         child = subprocess.Popen(argv, stdout=out, stderr=err, env=env)  # noqa: S603
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
+        emulator_cpu = time.process_time() - cpu
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -342,6 +359,8 @@ def run_child(argv: list[str], env: dict[str, str]) -> Run:
             stderr=err.read().decode(errors="replace"),
             wall_s=wall,
             rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
+            cpu_s=usage.ru_utime + usage.ru_stime,
+            emulator_cpu_s=emulator_cpu,
         )
 
 
@@ -362,6 +381,17 @@ class Row:
     extra: str
     ok: bool = True
     rss_mb: float | None = None
+    floor_s: float | None = None  # requests, in flight at a time, times the latency
+    client_cpu_s: float | None = None
+    emulator_cpu_s: float | None = None
+
+    @property
+    def floor_ratio(self) -> float | None:
+        return self.wall_s / self.floor_s if self.floor_s else None
+
+
+def floor_s(requests: int, in_flight: int, ms: int) -> float:
+    return math.ceil(requests / in_flight) * ms / 1000
 
 
 @contextmanager
@@ -382,12 +412,24 @@ def check_no_changes(cli: Cli, project: Path, what: str) -> str | None:
     return f"{what}: plan exited {result.code} and did not say 'No changes.':\n{tail}"
 
 
-def cli_row(label: str, result: Run, requests: int, *, expect: str = "") -> Row:
+def cli_row(
+    label: str, result: Run, requests: int, ms: int, in_flight: int, *, expect: str = ""
+) -> Row:
     ok = result.code == 0 and expect in result.stdout
     extra = f"peak RSS {result.rss_mb:.0f} MB"
     if not ok:
         extra += f"; exit {result.code}: {_last_line(result)}"
-    return Row(label, result.wall_s, requests, extra, ok, result.rss_mb)
+    return Row(
+        label,
+        result.wall_s,
+        requests,
+        extra,
+        ok,
+        result.rss_mb,
+        floor_s=floor_s(requests, in_flight, ms),
+        client_cpu_s=result.cpu_s,
+        emulator_cpu_s=result.emulator_cpu_s,
+    )
 
 
 def _mentions_rate_limit(result: Run) -> bool:
@@ -404,7 +446,7 @@ def phase_plan(emulator: RunningEmulator, cli: Cli, project: Path, ms: int) -> R
     with latency(emulator, ms):
         result = cli.run("plan", str(project), parallelism=10)
     requests = requests_since_reset(emulator)
-    return cli_row("1 plan, no changes", result, requests, expect="No changes.")
+    return cli_row("1 plan, no changes", result, requests, ms, 10, expect="No changes.")
 
 
 def phase_per_post_reads(
@@ -440,7 +482,10 @@ def phase_per_post_reads(
     if failed:
         extra += f"; {failed} failed"
     requests = requests_since_reset(emulator)
-    return Row("2 per-post reads (ref)", wall, requests, extra, not failed)
+    floor = floor_s(requests, IN_FLIGHT, ms)
+    return Row(
+        "2 per-post reads (ref)", wall, requests, extra, not failed, floor_s=floor
+    )
 
 
 def phase_apply(
@@ -459,18 +504,30 @@ def phase_apply(
             "apply", str(project), "--auto-approve", parallelism=parallelism
         )
     requests = requests_since_reset(emulator) - before
-    return cli_row(label, result, requests), result
+    return cli_row(label, result, requests, ms, parallelism), result
 
 
 # --- the report -------------------------------------------------------------------
 
 
 def print_table(rows: Sequence[Row]) -> None:
-    say(f"{'phase':<34} {'wall s':>8} {'requests':>9}  extra")
-    say("-" * 100)
+    say(
+        f"{'phase':<30} {'wall s':>7} {'requests':>8} {'floor s':>7} {'x floor':>7} "
+        f"{'cli cpu':>7} {'emu cpu':>7}  extra"
+    )
+    say("-" * 110)
     for row in rows:
         mark = "" if row.ok else "  [FAILED]"
-        say(f"{row.phase:<34} {row.wall_s:>8.2f} {row.requests:>9}  {row.extra}{mark}")
+        say(
+            f"{row.phase:<30} {row.wall_s:>7.2f} {row.requests:>8} "
+            f"{_num(row.floor_s):>7} {_num(row.floor_ratio, 'x'):>7} "
+            f"{_num(row.client_cpu_s):>7} {_num(row.emulator_cpu_s):>7}  "
+            f"{row.extra}{mark}"
+        )
+
+
+def _num(value: float | None, suffix: str = "") -> str:
+    return "-" if value is None else f"{value:.2f}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,6 +539,7 @@ class Summary:
     apply: Row
     sequential: Row
     refusals: int
+    start_over_python_s: float
 
     @property
     def plan_speedup(self) -> float:
@@ -500,10 +558,21 @@ class Summary:
         )
 
     def targets(self) -> list[tuple[bool, str]]:
-        """(met, description) for every target of issue 8."""
+        """(met, description) for every target of issues 8 and 20."""
         max_requests = self.posts // POSTS_PER_REQUEST_MIN
         rss = self.plan.rss_mb or 0.0
+        ratio = self.plan.floor_ratio or math.inf
         return [
+            (
+                ratio <= PLAN_FLOOR_RATIO_MAX,
+                f"plan {ratio:.2f}x its network floor of {self.plan.floor_s or 0:.2f} s "
+                f"(target <= {PLAN_FLOOR_RATIO_MAX:.0f}x)",
+            ),
+            (
+                self.start_over_python_s <= START_OVER_PYTHON_MAX_S,
+                f"`statesync --version` starts {self.start_over_python_s:.3f} s after "
+                f"`python -c pass` (target <= {START_OVER_PYTHON_MAX_S} s)",
+            ),
             (
                 self.plan_speedup >= PLAN_SPEEDUP_MIN,
                 f"plan {self.plan_speedup:.1f}x faster than per-post reads "
@@ -539,6 +608,7 @@ class Options:
     posts: int
     latency_ms: int
     log_dir: Path | None
+    growth: bool = False
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -547,6 +617,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--pages", type=int, help="pages (default 100)")
     parser.add_argument("--posts", type=int, help="posts per page (default 100)")
     parser.add_argument("--latency-ms", type=int, default=50, help="per HTTP request")
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="only the growth table: no-change plans of 1k, 5k, 10k, 20k posts",
+    )
     parser.add_argument(
         "--log-dir",
         type=Path,
@@ -557,13 +632,15 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     posts = args.posts or 100
     if pages < 1 or posts < 10:
         parser.error("--pages must be >= 1 and --posts >= 10")
-    return Options(pages, posts, args.latency_ms, args.log_dir)
+    return Options(pages, posts, args.latency_ms, args.log_dir, args.growth)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     if options.log_dir is not None:
         options.log_dir.mkdir(parents=True, exist_ok=True)
+    if options.growth:
+        return run_growth(options)
     pages = initial_pages(options.pages, options.posts)
     say(
         f"statesync scale benchmark: {options.pages} pages x {options.posts} posts, "
@@ -643,6 +720,18 @@ def run_benchmark(
     rows = [plan, per_post, parallel, sequential, budget]
     say()
     print_table(rows)
+    batches = max(1, plan.requests - 1)  # the plan's batch reads (one token lookup)
+    if plan.emulator_cpu_s is not None:
+        per_batch = plan.emulator_cpu_s / batches * 1000
+        say(
+            f"emulator CPU per 50-item batch read: {per_batch:.1f} ms "
+            f"({per_batch / ms:.0%} of the {ms} ms latency)"
+        )
+    python_s, statesync_s = start_times()
+    say(
+        f"start: `python -c pass` {python_s:.3f} s, `statesync --version` "
+        f"{statesync_s:.3f} s (best of 5)"
+    )
     summary = Summary(
         posts=sum(len(p.posts) for p in pages),
         changes=changes,
@@ -651,6 +740,7 @@ def run_benchmark(
         apply=parallel,
         sequential=sequential,
         refusals=refusals.count,
+        start_over_python_s=statesync_s - python_s,
     )
     targets = summary.targets()
     targets += [(row.ok, f"phase '{row.phase}' succeeded") for row in rows]
@@ -661,6 +751,64 @@ def run_benchmark(
     say(f"(the benchmark took {time.perf_counter() - started:.0f} s)")
     say(summary.line())
     return 0 if all(met for met, _ in targets) else 1
+
+
+def start_times(runs: int = 5) -> tuple[float, float]:
+    """Best-of-``runs`` wall time of ``python -c pass`` and of ``statesync --version``
+    (the console script beside this Python, as users run it)."""
+    script = Path(sys.executable).with_name("statesync")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "statesync"]
+
+    def best(argv: list[str]) -> float:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True)  # noqa: S603
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return best([sys.executable, "-c", "pass"]), best([*command, "--version"])
+
+
+def run_growth(options: Options) -> int:
+    """No-change plans of growing projects (100 posts per page): time per post must
+    not rise with the number of pages."""
+    say(
+        f"growth: no-change plans, 100 posts per page, {options.latency_ms} ms per "
+        f"request, parallelism 10; {os.cpu_count()} CPUs"
+    )
+    say(
+        f"{'posts':>7} {'pages':>6} {'wall s':>7} {'requests':>8} {'floor s':>7} "
+        f"{'cli cpu':>7} {'emu cpu':>7} {'RSS MB':>7} {'us/post':>8}"
+    )
+    per_post: dict[int, float] = {}
+    for posts in GROWTH_POSTS:
+        pages = initial_pages(posts // 100, 100)
+        emulator = start_emulator(seed=build_seed(pages), port=0)
+        try:
+            with tempfile.TemporaryDirectory(prefix="statesync-growth-") as tmp:
+                project = Path(tmp)
+                write_project(project, pages)
+                write_lockfile(project, emulator.url, pages)
+                cli = Cli(emulator.url, True)
+                row = phase_plan(emulator, cli, project, options.latency_ms)
+        finally:
+            emulator.stop()
+        per_post[posts] = row.wall_s / posts * 1e6
+        say(
+            f"{posts:>7} {len(pages):>6} {row.wall_s:>7.2f} {row.requests:>8} "
+            f"{_num(row.floor_s):>7} {_num(row.client_cpu_s):>7} "
+            f"{_num(row.emulator_cpu_s):>7} {row.rss_mb or 0:>7.0f} "
+            f"{per_post[posts]:>8.0f}" + ("" if row.ok else "  [FAILED]")
+        )
+    ratio = per_post[GROWTH_POSTS[-1]] / per_post[GROWTH_POSTS[1]]
+    met = ratio <= GROWTH_PER_POST_MAX
+    say(
+        f"{'met   ' if met else 'MISSED'} time per post at {GROWTH_POSTS[-1]:,} posts is "
+        f"{ratio:.2f}x that at {GROWTH_POSTS[1]:,} (target <= {GROWTH_PER_POST_MAX}x: "
+        "linear in posts and pages)"
+    )
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
