@@ -18,7 +18,7 @@ from statesync.planner import Live, make_plan
 from statesync.progress import ProgressFactory, no_progress
 from statesync.project import Project
 from statesync.providers.base import Access, Reader, Writer
-from statesync.providers.oneall import PullRefused
+from statesync.providers.oneall_errors import PullRefused
 from statesync.recovery import Settled, recover
 
 log = logging.getLogger(__name__)

@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from statesync.errors import ConfigError, ProviderError
 from statesync.kinds import Capabilities, Kind
 from statesync.model import POST_FIELDS, PostFields
 from statesync.providers.base import (
@@ -42,78 +39,30 @@ from statesync.providers.http import (
     redact_http_logs,
     transport_failure,
 )
-from statesync.providers.retry import FATAL, REFUSED, CallKind, Failure, RetryPolicy
-from statesync.secret import MASK, Secret, redact
+from statesync.providers.oneall_errors import (
+    OneAllError,
+    OneAllUnreachable,
+    PullRefused,
+    error_from_reply,
+    failure_of,
+)
+from statesync.providers.oneall_wire import (
+    check_identity,
+    dig,
+    parse_oneall_time,
+    post_content,
+    pulled_fields,
+)
+from statesync.providers.retry import CallKind, RetryPolicy
+from statesync.secret import MASK, Secret
 
 log = logging.getLogger(__name__)
 
-_IDENTITY = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986 unreserved: a safe path segment
 PULL_PAGE_SIZE = 500  # PROTOCOL §12: entries_per_page ≤ 500
 _WRITE_TASKS = frozenset({"CREATE_CONTENT", "MANAGE"})
 _MAX_PULL_PAGES = (
     1000  # a bound, so that a server that never stops paging cannot hang us
 )
-
-_REMEDIES = {
-    400: (
-        "OneAll refused the request's content: see its message above (a post carries "
-        "a link or attachments, never both; attachments must be media of the page)"
-    ),
-    401: (
-        "OneAll refused the site's keys: check the public and private key of the "
-        "OneAll site (Settings > API Credentials) in their environment variables"
-    ),
-    403: (
-        "the identity does not administer this page, or lacks the Manage Pages / "
-        "Publish Pages permissions: enable both in the Facebook settings of the OneAll "
-        "site and have the user log in with Facebook again to grant them (seeds 000/001)"
-    ),
-    404: (
-        "OneAll does not know this identity token or post: check the identity token "
-        "(it comes from the user's Facebook login through OneAll) and the post id"
-    ),
-    409: (
-        "OneAll reports a conflict with the post's current state: see its message "
-        "above, then run plan again"
-    ),
-    429: "OneAll's rate limit was reached: wait, then run again",
-}
-
-
-class OneAllError(ProviderError):
-    """OneAll answered with its error envelope, or could not be reached."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        target: str | None = None,
-        status: int | None = None,
-        remedy: str | None = None,
-        regain_s: float | None = None,
-        is_refusal: bool = False,
-    ) -> None:
-        self.regain_s = regain_s  # Retry-After of a 429, if it said
-        # OneAll's error result set with a 4xx status: it refused, nothing was done.
-        self.is_refusal = is_refusal
-        super().__init__(message, target=target, status=status, remedy=remedy)
-
-
-class OneAllUnreachable(OneAllError):
-    """No usable reply. ``maybe_done``: the request was sent, so OneAll may have
-    carried it out (a push must then be reconciled, never blindly repeated)."""
-
-    def __init__(self, message: str, *, target: str, maybe_done: bool) -> None:
-        self.maybe_done = maybe_done
-        super().__init__(
-            message,
-            target=target,
-            remedy="check the network and OneAll's status, then run again",
-        )
-
-
-class PullRefused(OneAllError):
-    """The Pull API refused to read: plan from the recorded hashes instead."""
 
 
 class OneAllProvider:
@@ -148,7 +97,7 @@ class OneAllProvider:
         url = check_base_url(base_url, service="OneAll")
         self._may_pull = may_pull  # False: `read: none`, no Pull API call at all
         self._base = display_url(url)
-        _check_identity(identity_token)
+        check_identity(identity_token)
         self._identity = identity_token
         # The Basic credentials as they travel, in case a reply echoes the header.
         basic = base64.b64encode(
@@ -178,11 +127,11 @@ class OneAllProvider:
     def push(self, page_id: str, fields: PostFields) -> str:
         # seed 001: request.push.page{id, message, link | attachments}
         page: dict[str, Any] = {"id": path_id(page_id, "page")}
-        page.update(_content(fields, clearing=False))
+        page.update(post_content(fields, clearing=False))
         path = f"/push/identities/{self._identity.reveal()}/facebook/page/post.json"
         body = {"request": {"push": {"page": page}}}
         result = self._call("POST", path, body, CallKind.PUSH)
-        post_id = _dig(result, "response", "result", "data", "post_id")
+        post_id = dig(result, "response", "result", "data", "post_id")
         if not isinstance(post_id, str | int) or not str(post_id):
             raise PushOutcomeUnknown(
                 "OneAll answered without response.result.data.post_id",
@@ -194,7 +143,7 @@ class OneAllProvider:
 
     def update(self, page_id: str, post_id: str, fields: PostFields) -> None:
         # seed 000: every field in place; an empty attachments list removes them all.
-        body = {"request": {"update": {"post": _content(fields, clearing=True)}}}
+        body = {"request": {"update": {"post": post_content(fields, clearing=True)}}}
         try:
             self._call("PUT", self._post_path(page_id, post_id), body, CallKind.UPDATE)
         except OneAllError as exc:
@@ -228,7 +177,7 @@ class OneAllProvider:
             posts = self._pull_page(page_id, number)
             for post in posts:
                 if str(post.get("post_id")) in wanted:
-                    found[str(post["post_id"])] = _pulled_fields(post)
+                    found[str(post["post_id"])] = pulled_fields(post)
             if len(posts) < PULL_PAGE_SIZE or wanted <= found.keys():
                 break
         return {post_id: found.get(post_id) for post_id in post_ids}
@@ -322,7 +271,7 @@ class OneAllProvider:
                     exc.message, target=exc.target, status=exc.status
                 ) from exc
             raise
-        entries = _dig(reply, "response", "result", "data", key)
+        entries = dig(reply, "response", "result", "data", key)
         if not isinstance(entries, list):
             raise OneAllError(
                 f"OneAll's Pull API answered without response.result.data.{key}",
@@ -344,7 +293,7 @@ class OneAllProvider:
                 target=target,
             )
         return ListedPost(
-            post_id=str(post_id), fields=_pulled_fields(post), created_time=created
+            post_id=str(post_id), fields=pulled_fields(post), created_time=created
         )
 
     def _post_path(self, page_id: str, post_id: str) -> str:
@@ -409,182 +358,9 @@ class OneAllProvider:
                 target=shown,
                 maybe_done=True,
             )
-        raise self._error(shown, reply.status_code, data, reply.headers)
-
-    def _error(
-        self, shown: str, status: int, data: Any, headers: Mapping[str, str]
-    ) -> OneAllError:
-        info = _dig(data, "response", "request", "status", "info")
-        message = (
-            redact(str(info), self._secrets) if info else "OneAll refused the request"
-        )
-        remedy = _REMEDIES.get(status)
-        if remedy is None and status >= 500:
-            remedy = "a temporary error on OneAll's side: retry later"
-        regain = _retry_after_s(headers.get("retry-after")) if status == 429 else None
-        if regain is not None and remedy is not None:
-            remedy = f"{remedy} (OneAll asks to wait {regain:.0f} s)"
-        flag = _dig(data, "response", "request", "status", "flag")
-        return OneAllError(
-            message,
-            target=shown,
-            status=status,
-            remedy=remedy,
-            regain_s=regain,
-            # Seeds 000/001: the result set's status says "error" when OneAll refuses.
-            is_refusal=400 <= status < 500 and flag == "error",
+        raise error_from_reply(
+            shown, reply.status_code, data, reply.headers, self._secrets
         )
 
     def _shown(self, method: str, path: str) -> str:
         return f"{method} {path.replace(self._identity.reveal(), MASK)}"
-
-
-def failure_of(error: ProviderError) -> Failure:
-    """What a OneAll failure means for retrying it (issues 7 and 19).
-
-    A 429 refused the call before doing anything; a 5xx or a lost reply may come
-    after the write was done; 400, 401, 403, 404 and 409 will not change by
-    retrying, and prove that nothing was done only with OneAll's error result set
-    (``is_refusal``). A redirect or a 4xx without that result set (a proxy's page)
-    is not retried and proves nothing: a push ends as an unknown outcome.
-    """
-    if isinstance(error, OneAllUnreachable):
-        return Failure(is_transient=True, maybe_done=error.maybe_done)
-    if not isinstance(error, OneAllError) or error.status is None:
-        return FATAL
-    if error.status == 429:  # RFC 6585: the server refuses to process the request
-        return Failure(is_transient=True, maybe_done=False, regain_s=error.regain_s)
-    if error.status >= 500:
-        return Failure(is_transient=True, maybe_done=True)
-    return REFUSED if error.is_refusal else FATAL
-
-
-# PROTOCOL §12: `Thu, 21 Sep 2017 15:56:59  0200`, the offset's `+` shown as a space
-# (a form decoder's doing); the emulator sends `Mon, 23 Nov 2026 20:29:44 +0000`.
-_ONEALL_TIME = re.compile(
-    r"(?:[A-Za-z]{3},?\s*)?(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]{3})\s+"
-    r"(?P<year>\d{4})\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
-    r"\s*(?:(?P<sign>[+-])?\s*(?P<offset>\d{4})|(?P<zone>GMT|UTC|Z))?"
-)
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        [
-            "jan",
-            "feb",
-            "mar",
-            "apr",
-            "may",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "oct",
-            "nov",
-            "dec",
-        ],
-        start=1,
-    )
-}
-
-
-def parse_oneall_time(value: object) -> int | None:
-    """Unix seconds from a OneAll date, read leniently (PROTOCOL §12); an ISO 8601
-    time or a number is taken too. No offset means UTC."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return int(text)
-    match = _ONEALL_TIME.fullmatch(text)
-    if match is None:
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return int(moment.timestamp())
-    month = _MONTHS.get(match["month"].lower())
-    if month is None:
-        return None
-    offset = timedelta(0)
-    if match["offset"]:
-        hours, minutes = int(match["offset"][:2]), int(match["offset"][2:])
-        offset = timedelta(hours=hours, minutes=minutes)
-        if match["sign"] == "-":
-            offset = -offset
-    try:
-        moment = datetime(
-            int(match["year"]),
-            month,
-            int(match["day"]),
-            int(match["hour"]),
-            int(match["minute"]),
-            int(match["second"] or 0),
-            tzinfo=timezone(offset),
-        )
-    except ValueError:
-        return None
-    return int(moment.timestamp())
-
-
-def _check_identity(identity_token: Secret) -> None:
-    """The identity token is a path segment of every OneAll URL: a ``/``, ``?``,
-    ``#`` or ``%`` in it would send requests to another resource, and httpx would
-    percent-encode anything else into the URL that logs show. OneAll's are UUIDs."""
-    value = identity_token.reveal()
-    if not _IDENTITY.fullmatch(value) or value in (".", ".."):
-        raise ConfigError(
-            "the OneAll identity token is malformed: it may hold only letters, "
-            "digits and - . _ ~ (OneAll's are UUIDs; the value is not shown)"
-        )
-
-
-def _retry_after_s(raw: str | None) -> float | None:
-    """Retry-After in seconds (its HTTP-date form is not used by OneAll's docs)."""
-    if raw is None or not raw.strip().isdigit():
-        return None
-    return float(raw.strip())
-
-
-def _pulled_fields(post: Mapping[str, Any]) -> PostFields:
-    attachments = post.get("attachments") or []
-    return PostFields(
-        message=post.get("message") or None,
-        link=post.get("link") or None,
-        attachments=tuple(str(a) for a in attachments)
-        if isinstance(attachments, list)
-        else (),
-    )
-
-
-def _content(fields: PostFields, *, clearing: bool) -> dict[str, Any]:
-    """The seeds' post object: a link and attachments never travel together (seeds
-    000/001).
-
-    On update (``clearing``) every field is set, so that a field the manifest dropped
-    is removed live: an empty ``attachments`` list removes them all (seed 000); an
-    empty message and an empty link remove those (not in seed 000, which documents
-    no removal for them: our choice, mirrored by the emulator).
-    """
-    content: dict[str, Any] = {}
-    if fields.message is not None or clearing:
-        content["message"] = fields.message or ""
-    if fields.link is not None:
-        content["link"] = fields.link
-    elif fields.attachments or clearing:
-        content["attachments"] = list(fields.attachments)
-        if clearing and not fields.attachments:
-            content["link"] = ""
-    return content
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data

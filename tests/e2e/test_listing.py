@@ -23,7 +23,8 @@ from statesync.providers import oneall as oneall_module
 from statesync.providers.base import ListedPost, Lister
 from statesync.providers.graph import GraphProvider
 from statesync.providers.graph_wire import parse_graph_time
-from statesync.providers.oneall import OneAllProvider, parse_oneall_time
+from statesync.providers.oneall import OneAllProvider
+from statesync.providers.oneall_wire import parse_oneall_time
 from statesync.providers.pacing import Pacer
 from statesync.providers.retry import RetryPolicy
 from statesync.secret import Secret

@@ -26,7 +26,8 @@ from statesync.model import PostFields
 from statesync.providers.base import PushOutcomeUnknown
 from statesync.providers.graph import GraphProvider
 from statesync.providers.graph_errors import GraphError
-from statesync.providers.oneall import OneAllError, OneAllProvider
+from statesync.providers.oneall import OneAllProvider
+from statesync.providers.oneall_errors import OneAllError
 from statesync.providers.pacing import Pacer
 from statesync.providers.retry import RetryPolicy
 from statesync.secret import Secret

@@ -27,8 +27,8 @@ from statesync.providers.graph_errors import (
     failure_of,
 )
 from statesync.providers.http import transport_failure
-from statesync.providers.oneall import OneAllError, OneAllUnreachable
-from statesync.providers.oneall import failure_of as oneall_failure_of
+from statesync.providers.oneall_errors import OneAllError, OneAllUnreachable
+from statesync.providers.oneall_errors import failure_of as oneall_failure_of
 from statesync.providers.pacing import Pacer, PacingPolicy, usage_from_headers
 from statesync.providers.retry import FATAL, REFUSED, CallKind, Failure, RetryPolicy
 
