@@ -13,14 +13,10 @@ of a POST and the query of a GET or DELETE.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import re
-import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -43,9 +39,12 @@ from statesync.providers.graph_errors import (
     error_redirect,
     failure_of,
 )
+from statesync.providers.graph_pages import PageAccess, PageDirectory
 from statesync.providers.graph_wire import (
     LIST_FIELDS,
     READ_FIELDS,
+    GraphCall,
+    appsecret_proof,
     data_items,
     item_headers,
     listed_post,
@@ -69,51 +68,9 @@ logger = logging.getLogger(__name__)
 
 API_VERSION = re.compile(r"v[0-9]+\.[0-9]+")
 BATCH_MAX = 50  # PROTOCOL §5: more items fail the whole batch
-ACCOUNTS_PAGE_SIZE = 100
 LIST_PAGE_SIZE = 100  # PROTOCOL §7: a limit over 100 is an error
 # A bound, so that a server that never stops paging cannot hang us.
 _MAX_LIST_PAGES = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class GraphCall:
-    """One Graph request, described as data so a policy can replay it."""
-
-    method: str
-    path: str  # without the version prefix: "/104510075301234/feed"
-    token: Secret
-    params: Mapping[str, str] = field(default_factory=dict)  # query (GET, DELETE)
-    form: Mapping[str, str] | None = None  # form body (POST)
-    page_id: str | None = None  # the page acted on, for remedies naming its tasks
-    note: str | None = None  # what a path alone does not say, e.g. for a batch
-
-    @property
-    def target(self) -> str:
-        """What errors name: the method and path, never a query string or token."""
-        note = f" ({self.note})" if self.note else ""
-        return f"{self.method} {self.path}{note}"
-
-
-WRITE_TASKS = frozenset({"CREATE_CONTENT"})  # PROTOCOL §2: publish
-READ_TASKS = frozenset({"CREATE_CONTENT", "MANAGE", "MODERATE"})  # PROTOCOL §2: feed
-
-
-def _missing_page(known: Mapping[str, PageAccess]) -> str:
-    if len(known) == 1 and next(iter(known.values())).tasks is None:
-        return f"the token is a page token for page {next(iter(known))}, not this one"
-    return (
-        "not among the pages this token administers (GET /me/accounts): check the "
-        "page id, and that the token's user has a task on the page"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class PageAccess:
-    """How to act on one page: its page token, and the tasks ``/me/accounts`` listed
-    for the token's user (``None`` when the configured token is itself a page token)."""
-
-    token: Secret
-    tasks: frozenset[str] | None
 
 
 class GraphProvider:
@@ -157,8 +114,7 @@ class GraphProvider:
         self._token = token
         self._app_secret = app_secret
         self._client = make_client(url, transport=transport)
-        self._pages: dict[str, PageAccess] | None = None  # resolved on first use
-        self._pages_lock = threading.Lock()  # parallel reads resolve only once
+        self._directory = PageDirectory(self._call, token)
         self._retry = retry if retry is not None else RetryPolicy()
         self._pacer = pacer if pacer is not None else Pacer()
         self._unredact_logs = redact_http_logs(self._secrets)
@@ -435,99 +391,13 @@ class GraphProvider:
     # Page tokens (seed 004)
 
     def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str]:
-        """One ``/me/accounts`` listing (cached for the run) answers for every page:
-        is it there, and does the user hold the task the work needs (PROTOCOL §2:
-        CREATE_CONTENT to publish and edit; CREATE_CONTENT, MANAGE or MODERATE to
-        read the feed). A page token answers for its own page only, tasks unknown."""
-        known = self._known_pages()
-        problems: dict[str, str] = {}
-        for page_id, access in sorted(pages.items()):
-            found = known.get(page_id)
-            if found is None:
-                problems[page_id] = _missing_page(known)
-                continue
-            needed = WRITE_TASKS if access == "write" else READ_TASKS
-            if found.tasks is not None and not needed & found.tasks:
-                held = ", ".join(sorted(found.tasks)) or "none"
-                problems[page_id] = (
-                    f"the token's user lacks the task to {access} there (needs "
-                    f"{' or '.join(sorted(needed))}; holds {held}; seed 004 tasks)"
-                )
-        return problems
+        return self._directory.check_access(pages)
 
     def page_access(self, page_id: str) -> PageAccess:
-        """The page token for ``page_id``, resolved once from the configured token."""
-        pages = self._known_pages()
-        access = pages.get(page_id)
-        if access is not None:
-            return access
-        if len(pages) == 1 and next(iter(pages.values())).tasks is None:
-            (own,) = pages
-            raise GraphError(
-                f"page {page_id} cannot be reached with this token: it is a page "
-                f"token for page {own}",
-                target="GET /me",
-                remedy="use a user token whose user has a task on every page of the "
-                "project, or that page's own token",
-            )
-        raise GraphError(
-            f"page {page_id} is not among the pages this token administers",
-            target="GET /me/accounts",
-            remedy="check that the token's user has a task on the page (seed 004: "
-            "CREATE_CONTENT to publish and edit), that the token has the "
-            "pages_show_list permission (and business_management for a "
-            "business-owned page), and that the page id is right",
-        )
-
-    def _known_pages(self) -> dict[str, PageAccess]:
-        """The pages the token can act on, listed once per run (one request)."""
-        with self._pages_lock:
-            if self._pages is None:
-                self._pages = self._resolve_pages()
-            return self._pages
-
-    def _resolve_pages(self) -> dict[str, PageAccess]:
-        try:
-            return self._accounts()
-        except GraphError as exc:
-            # A page token has no `accounts` edge: 100 "nonexisting field (accounts)
-            # on node type (Page)". Then the token stands for its own page only.
-            if exc.code != 100 or exc.is_gone:
-                raise
-        me = self._call(GraphCall("GET", "/me", self._token, params={"fields": "id"}))
-        page_id = me.get("id") if isinstance(me, dict) else None
-        if not isinstance(page_id, str) or not page_id:
-            raise GraphError("the API answered no id for the token", target="GET /me")
-        logger.debug("the configured token is a page token for page %s", page_id)
-        return {page_id: PageAccess(token=self._token, tasks=None)}
-
-    def _accounts(self) -> dict[str, PageAccess]:
-        """Every page of ``/me/accounts``, following the ``after`` cursor; never the
-        ``next`` URL, which embeds the token (PROTOCOL §7)."""
-        pages: dict[str, PageAccess] = {}
-        # seed 004: the default fields are id, name, access_token, tasks, category
-        params = {"limit": str(ACCOUNTS_PAGE_SIZE)}
-        seen: set[str] = set()
-        while True:
-            body = self._call(GraphCall("GET", "/me/accounts", self._token, params))
-            for entry in data_items(body):
-                page_id, token = entry.get("id"), entry.get("access_token")
-                if isinstance(page_id, str) and isinstance(token, str) and token:
-                    tasks = entry.get("tasks")
-                    pages[page_id] = PageAccess(
-                        token=Secret(token),
-                        tasks=frozenset(t for t in tasks or () if isinstance(t, str)),
-                    )
-            after = next_cursor(body)
-            if after is None or after in seen:
-                return pages
-            seen.add(after)
-            params = {**params, "after": after}
+        return self._directory.access(page_id)
 
     def _known_tasks(self, page_id: str | None) -> frozenset[str] | None:
-        pages = self._pages
-        access = pages.get(page_id) if pages is not None and page_id else None
-        return access.tasks if access is not None else None
+        return self._directory.known_tasks(page_id)
 
     # The HTTP seam
 
@@ -591,16 +461,8 @@ class GraphProvider:
         secrets = [self._token]
         if self._app_secret is not None:
             secrets.append(self._app_secret)
-        if self._pages is not None:
-            secrets.extend(access.token for access in self._pages.values())
+        secrets.extend(self._directory.tokens())
         return secrets
-
-
-def appsecret_proof(token: Secret, app_secret: Secret) -> str:
-    """PROTOCOL §2: lowercase hex HMAC-SHA256 of the token, keyed by the app secret."""
-    return hmac.new(
-        app_secret.reveal().encode(), token.reveal().encode(), hashlib.sha256
-    ).hexdigest()
 
 
 def _attached_media(media_ids: Sequence[str]) -> str:

@@ -6,7 +6,10 @@ provider's HTTP work in statesync/providers/graph.py.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,6 +18,7 @@ from statesync.model import PostFields
 from statesync.providers.base import ListedPost
 from statesync.providers.graph_errors import GraphError
 from statesync.providers.http import PATH_ID
+from statesync.secret import Secret
 
 # PROTOCOL §8: the Post node has no `link` field (asking for it fails the whole
 # request with code 12); a shared link and media ids are read from the attachments.
@@ -135,3 +139,29 @@ def item_headers(reply: Any) -> dict[str, str]:
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             headers[item["name"].lower()] = str(item.get("value", ""))
     return headers
+
+
+@dataclass(frozen=True, slots=True)
+class GraphCall:
+    """One Graph request, described as data so a policy can replay it."""
+
+    method: str
+    path: str  # without the version prefix: "/104510075301234/feed"
+    token: Secret
+    params: Mapping[str, str] = field(default_factory=dict)  # query (GET, DELETE)
+    form: Mapping[str, str] | None = None  # form body (POST)
+    page_id: str | None = None  # the page acted on, for remedies naming its tasks
+    note: str | None = None  # what a path alone does not say, e.g. for a batch
+
+    @property
+    def target(self) -> str:
+        """What errors name: the method and path, never a query string or token."""
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.method} {self.path}{note}"
+
+
+def appsecret_proof(token: Secret, app_secret: Secret) -> str:
+    """PROTOCOL §2: lowercase hex HMAC-SHA256 of the token, keyed by the app secret."""
+    return hmac.new(
+        app_secret.reveal().encode(), token.reveal().encode(), hashlib.sha256
+    ).hexdigest()

@@ -16,8 +16,7 @@ from statesync.emulator.server import start_emulator
 from statesync.errors import ConfigError, ProviderError
 from statesync.kinds import Kind
 from statesync.model import PostFields
-from statesync.providers import graph
-from statesync.providers import graph as graph_module
+from statesync.providers import graph, graph_pages
 from statesync.providers.base import PostGone, PushOutcomeUnknown, Reader, Writer
 from statesync.providers.graph import GraphProvider
 from statesync.providers.pacing import Pacer
@@ -347,7 +346,9 @@ def test_a_malformed_api_version_is_refused() -> None:
 def test_page_tokens_follow_the_after_cursor_not_the_next_url(
     connect, wire, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(graph, "ACCOUNTS_PAGE_SIZE", 1)  # one page per /me/accounts
+    monkeypatch.setattr(
+        graph_pages, "ACCOUNTS_PAGE_SIZE", 1
+    )  # one page per /me/accounts
     provider = connect()
 
     post_id = provider.push(BETA, PostFields(message="second page of accounts"))
@@ -444,13 +445,13 @@ def test_pacing_reads_usage_once_per_batch_not_per_item(
     still learns the usage the batch reports."""
     ids = [provider.push(ACME, PostFields(message=f"Post {n}.")) for n in range(50)]
     decoded = []
-    real = graph_module.usage_from_headers
+    real = graph.usage_from_headers
 
     def counting(headers):
         decoded.append(headers)
         return real(headers)
 
-    monkeypatch.setattr(graph_module, "usage_from_headers", counting)
+    monkeypatch.setattr(graph, "usage_from_headers", counting)
     live = provider.read(ACME, ids)
     assert len(live) == 50
     assert len(decoded) == 1
