@@ -108,3 +108,15 @@ def test_validate_github_turns_config_problems_into_annotations(
     ]
     assert "did you mean 'sandbox'" in annotations[1]
     assert result.stderr == "Error: 2 problems found; nothing was sent.\n"
+
+
+@pytest.mark.parametrize("document", ["manifest", "config", "plan", "error"])
+def test_schema_prints_each_shipped_schema(document: str) -> None:
+    import json
+
+    result = CliRunner().invoke(cli, ["schema", document], catch_exceptions=False)
+    assert result.exit_code == 0
+    parsed = json.loads(result.stdout)
+    assert parsed["$schema"].startswith("https://json-schema.org/")
+    if document != "error":
+        assert parsed["$id"].endswith(f"{document}-v1.schema.json")
