@@ -14,7 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from statesync import config as config_module
-from statesync import manifest as manifest_module
+from statesync import manifest_check as manifest_module
 from statesync.config import load_config
 from statesync.errors import StatesyncError
 from statesync.manifest import load_desired

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statesync.errors import ConfigError, Location, ManifestError
-from statesync.manifest import MAX_MESSAGE_LENGTH, load_desired
+from statesync.manifest import load_desired
+from statesync.manifest_check import MAX_MESSAGE_LENGTH
 from statesync.model import Address, PostFields
 
 CASES = Path(__file__).parent.parent / "cases" / "invalid"

@@ -1,0 +1,330 @@
+"""One manifest's fields checked: the page, its name, its posts and each post's content.
+
+``check_manifest`` reads the text of one manifest and appends every problem it finds to
+the list shared by all manifests (``statesync.manifest`` raises them at once); a
+manifest with problems yields no ``PageManifest``, but still its page id where it has
+one, so that a page managed twice is found even in broken files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from statesync.errors import Location
+from statesync.model import (
+    POST_FIELDS,
+    Address,
+    DesiredPost,
+    PageManifest,
+    PostFields,
+)
+from statesync.yamlcheck import Checker, secret_message, split_url, suggest
+from statesync.yamlnodes import (
+    Entry,
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    describe,
+)
+
+PAGE_FIELDS = ("page", "name", "posts")
+# A post's content fields, then its options (not content: a post of options only has no
+# content). Unknown-field messages list the content fields only.
+POST_OPTIONS = ("prevent_destroy",)
+POST_KEYS = POST_FIELDS + POST_OPTIONS
+# PROTOCOL §11: the largest message the Graph API accepts (third-party consensus).
+MAX_MESSAGE_LENGTH = 63_206
+# A post key is half of an address (``<stem>/<key>``) and a key of the lockfile: keep it
+# to characters that need no quoting anywhere and can never contain the "/" separator.
+POST_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+DIGITS = re.compile(r"[0-9]+")
+_SPACE = re.compile(r"\s")
+# Names people reach for that difflib cannot connect to ours.
+_SYNONYMS = {
+    "id": "page",
+    "page_id": "page",
+    "title": "name",
+    "text": "message",
+    "body": "message",
+    "url": "link",
+    "href": "link",
+    "media": "attachments",
+    "images": "attachments",
+    "photos": "attachments",
+    "protect": "prevent_destroy",
+    "protected": "prevent_destroy",
+    "lifecycle": "prevent_destroy",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A manifest whose page id is known, so duplicates are found even in broken files."""
+
+    page_id: str
+    location: Location  # the line of ``page:``
+    manifest: PageManifest | None  # None when the file has problems
+
+
+class ManifestChecker(Checker):
+    """Validates one manifest, appending to the problem list all manifests share:
+    ``ManifestChecker(file, problems).manifest(text, stem)``."""
+
+    __slots__ = ()
+
+    def manifest(self, text: str, stem: str) -> Loaded | None:
+        start = len(self.problems)
+        document = self.read(text, secret_message)
+        root = document.root
+        if root is None:
+            if not document.problems:
+                self.at(1, "the file is empty: a manifest needs 'page' and 'posts'")
+            return None
+        if not isinstance(root, Mapping):
+            self.at(
+                root.line,
+                "a manifest must be a mapping with 'page', 'name' and 'posts', "
+                f"got {describe(root)}",
+            )
+            return None
+        entries, guessed = self.fields(root, PAGE_FIELDS, "a manifest")
+        page_id = self.page_id(_value(entries, "page"), root.line, "page" in guessed)
+        name = self.name(_value(entries, "name"))
+        posts = self.posts(
+            _value(entries, "posts"), root.line, "posts" in guessed, stem, page_id
+        )
+        if page_id is None:
+            return None
+        location = Location(self.file, entries["page"].line)
+        if len(self.problems) > start:
+            return Loaded(page_id, location, None)
+        manifest = PageManifest(
+            page_id=page_id, name=name, stem=stem, location=location, posts=posts
+        )
+        return Loaded(page_id, location, manifest)
+
+    def fields(
+        self,
+        mapping: Mapping,
+        known: tuple[str, ...],
+        what: str,
+        *,
+        listed: tuple[str, ...] | None = None,
+    ) -> tuple[dict[str, Entry], set[str]]:
+        """The known fields of ``mapping``, and the names suggested for unknown ones.
+
+        A suggested name is not reported missing too: fixing the typo fixes both.
+        ``listed`` is what a message names when no suggestion fits (default: known).
+        """
+        guessed: set[str] = set()
+
+        def unknown(key: str) -> str:
+            suggestion = suggest(key, known, _SYNONYMS)
+            if suggestion is None:
+                names = ", ".join(repr(name) for name in listed or known)
+                return f"unknown field {key!r}: {what} has {names}"
+            guessed.add(suggestion)
+            return f"unknown field {key!r}: did you mean {suggestion!r}?"
+
+        return self.known_entries(mapping, known, unknown), guessed
+
+    def page_id(self, node: Node | None, line: int, guessed: bool) -> str | None:
+        if node is None:
+            if not guessed:
+                self.at(line, "missing 'page': the numeric id of the Facebook page")
+            return None
+        page_id = _digits(node)
+        if page_id is None:
+            self.at(
+                node.line,
+                "page must be the page's numeric id as a quoted string of digits "
+                f'(page: "104510075301234"), got {self.shown(node)}',
+            )
+        return page_id
+
+    def name(self, node: Node | None) -> str | None:
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            return None
+        if isinstance(node, Scalar) and isinstance(node.value, str):
+            return node.value
+        self.at(node.line, f"name must be a string, got {describe(node)}")
+        return None
+
+    def posts(
+        self,
+        node: Node | None,
+        line: int,
+        guessed: bool,
+        stem: str,
+        page_id: str | None,
+    ) -> dict[str, DesiredPost]:
+        if node is None:
+            if not guessed:
+                self.at(
+                    line, "missing 'posts' (write 'posts: {}' for a page with no posts)"
+                )
+            return {}
+        if not isinstance(node, Mapping):
+            self.at(
+                node.line,
+                "posts must be a mapping from post keys to posts "
+                f"(write 'posts: {{}}' for none), got {describe(node)}",
+            )
+            return {}
+        posts: dict[str, DesiredPost] = {}
+        for entry in node.entries:
+            if not POST_KEY.fullmatch(entry.key):
+                self.at(
+                    entry.line,
+                    f"post key {entry.key!r} must be 1 to 100 letters, digits, '.', "
+                    "'_' or '-', starting with a letter or digit",
+                )
+                continue
+            checked = self.post(entry.key, entry.value, entry.line)
+            if checked is not None and page_id is not None:
+                fields, protected_at = checked
+                posts[entry.key] = DesiredPost(
+                    address=Address(stem, entry.key),
+                    page_id=page_id,
+                    fields=fields,
+                    location=Location(self.file, entry.line),
+                    prevent_destroy=protected_at is not None,
+                    prevent_destroy_at=protected_at,
+                )
+        return posts
+
+    def post(
+        self, key: str, node: Node, line: int
+    ) -> tuple[PostFields, Location | None] | None:
+        """The post's content, and the line of ``prevent_destroy: true`` if set."""
+        if isinstance(node, Scalar) and node.value is None:
+            self.at(
+                line, f"post {key!r} has no content: set message, link or attachments"
+            )
+            return None
+        if not isinstance(node, Mapping):
+            self.at(
+                node.line,
+                f"post {key!r} must be a mapping with message, link or attachments, "
+                f"got {describe(node)}",
+            )
+            return None
+        before = len(self.problems)
+        entries, _ = self.fields(node, POST_KEYS, "a post", listed=POST_FIELDS)
+        protected_at = self.prevent_destroy(_value(entries, "prevent_destroy"))
+        message = self.message(_value(entries, "message"))
+        link = self.link(_value(entries, "link"))
+        attachments = self.attachments(_value(entries, "attachments"))
+        if link is not None and attachments:
+            # seeds 000/001: "either include a link or attachments but not both"
+            self.at(
+                line,
+                f"post {key!r} has both link and attachments: a post carries one or "
+                "the other, never both",
+            )
+        if not (message or link or attachments) and len(self.problems) == before:
+            # an empty attachments list is no content either
+            self.at(
+                line, f"post {key!r} has no content: set message, link or attachments"
+            )
+        if len(self.problems) > before:
+            return None
+        fields = PostFields(message=message, link=link, attachments=attachments)
+        return fields, protected_at
+
+    def prevent_destroy(self, node: Node | None) -> Location | None:
+        """A boolean and nothing else: a safety flag must never be half set."""
+        if node is None or not self.boolean(node, "prevent_destroy"):
+            return None
+        return Location(self.file, node.line)
+
+    def message(self, node: Node | None) -> str | None:
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            return None
+        message = self.string(node, "message")
+        if message is None:
+            return None
+        if not message.strip():
+            self.at(node.line, "message is blank: remove it or write some text")
+            return None
+        if len(message) > MAX_MESSAGE_LENGTH:
+            self.at(
+                node.line,
+                f"message is {len(message):,} characters long, over the "
+                f"{MAX_MESSAGE_LENGTH:,} that Facebook accepts",
+            )
+            return None
+        return message
+
+    def link(self, node: Node | None) -> str | None:
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            return None
+        if not (isinstance(node, Scalar) and isinstance(node.value, str)):
+            self.at(node.line, f"link must be a URL string, got {describe(node)}")
+            return None
+        if not _is_web_url(node.value):
+            self.at(
+                node.line,
+                "link must be an absolute http:// or https:// URL with a host, "
+                f"got {self.shown(node)}",
+            )
+            return None
+        return node.value.strip()
+
+    def attachments(self, node: Node | None) -> tuple[str, ...]:
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            return ()
+        if not isinstance(node, Sequence):
+            self.at(
+                node.line,
+                'attachments must be a list of media ids (attachments: ["123"]), '
+                f"got {describe(node)}",
+            )
+            return ()
+        ids: list[str] = []
+        first: dict[str, int] = {}
+        for index, item in enumerate(node.items):
+            media_id = _digits(item)
+            if media_id is None:
+                self.at(
+                    item.line,
+                    f"attachments[{index}] must be a media id (a string of digits), "
+                    f"got {self.shown(item)}",
+                )
+            elif media_id in first:
+                self.at(
+                    item.line,
+                    f"media {media_id} is attached twice (first at line "
+                    f"{first[media_id]})",
+                )
+            else:
+                first[media_id] = item.line
+                ids.append(media_id)
+        return tuple(ids)
+
+
+def _digits(node: Node | None) -> str | None:
+    """An id written as digits, quoted or not; never a float, hex or octal reading.
+
+    The source text is kept, so an unquoted ``0123`` (octal 83 in YAML 1.1) stays
+    "0123" and an unquoted 15-digit id keeps every digit.
+    """
+    if not isinstance(node, Scalar) or isinstance(node.value, bool):
+        return None
+    if isinstance(node.value, str | int) and DIGITS.fullmatch(node.text):
+        return node.text
+    return None
+
+
+def _value(entries: dict[str, Entry], name: str) -> Node | None:
+    entry = entries.get(name)
+    return None if entry is None else entry.value
+
+
+def _is_web_url(text: str) -> bool:
+    parts = None if _SPACE.search(text) else split_url(text)
+    return (
+        parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+    )
