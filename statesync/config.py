@@ -8,34 +8,23 @@ environment, and it only learns the *names* of variables here.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from statesync.config_values import SettingsChecker, number
 from statesync.errors import ConfigError, Problem
 from statesync.safety import SafetySettings
-from statesync.yamlnodes import (
-    SECRETS_ADVICE,
-    Entry,
-    Mapping,
-    Node,
-    Scalar,
-    describe,
-    find_secrets,
-    is_secret_key,
-    looks_like_token,
-    parse,
-)
+from statesync.yamlcheck import display_path, secret_message, split_url
+from statesync.yamlcheck import shown as quoted  # quotes a wrong word, never a token
+from statesync.yamlnodes import Entry, Mapping, Scalar, describe
 
 CONFIG_NAME = "statesync.yaml"
 PROVIDERS = ("graph", "oneall")
 ONEALL_READS = ("auto", "graph", "pull", "none")
 # PROTOCOL §1: Graph versions are vNN.N; v26.0 is the newest in service.
 API_VERSION = re.compile(r"v\d+\.\d+")
-ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _EXAMPLE = """\
   provider: graph          # graph | oneall
   manifests: pages/        # one YAML file per page
@@ -108,42 +97,28 @@ def load_config(
             f"no {CONFIG_NAME} in {project_dir}{where}: statesync needs one to know "
             f"the project's settings. Create {path} with, for example:\n\n{_EXAMPLE}"
         )
-    display = _display(path, Path.cwd() if display_base is None else display_base)
+    display = display_path(path, Path.cwd() if display_base is None else display_base)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{display}: not UTF-8 text") from exc
     except OSError as exc:
         raise ConfigError(f"{display}: cannot read: {exc.strerror}") from exc
-    checker = _Checker()
+    checker = _ConfigChecker(display)
     config = checker.config(text, root)
     if checker.problems:
         raise ConfigError(
-            Problem(message, display, line) for line, message in set(checker.problems)
+            Problem.at(loc, message) for loc, message in set(checker.problems)
         )
     return config
 
 
-def _display(path: Path, base: Path) -> str:
-    try:
-        return str(path.relative_to(os.path.abspath(base)))
-    except ValueError:
-        return str(path)
-
-
 @dataclass(frozen=True, slots=True)
-class _Checker:
-    problems: list[tuple[int, str]] = field(default_factory=list)
-
-    def at(self, line: int, message: str) -> None:
-        self.problems.append((line, message))
+class _ConfigChecker(SettingsChecker):
+    """statesync.yaml section by section; each value's check is ``SettingsChecker``'s."""
 
     def config(self, text: str, root: Path) -> ProjectConfig:
-        document = parse(text)
-        self.problems.extend(document.problems)
-        for finding in find_secrets(text, document):
-            self.at(finding.line, _secret_message(finding.key))
-        node = document.root
+        node = self.read(text, _secret_message).root
         if node is None or (isinstance(node, Scalar) and node.value is None):
             return ProjectConfig(root=root)
         if not isinstance(node, Mapping):
@@ -163,40 +138,15 @@ class _Checker:
             retries=self.retries(top.get("retries")),
         )
 
-    def fields(
-        self, mapping: Mapping, known: tuple[str, ...], prefix: str
-    ) -> dict[str, Entry]:
-        values: dict[str, Entry] = {}
-        for entry in mapping.entries:
-            if entry.key in known:
-                values[entry.key] = entry
-            elif not is_secret_key(entry.key):  # find_secrets reported it already
-                self.at(
-                    entry.line, _unknown(prefix + entry.key, entry.key, known, prefix)
-                )
-        return values
-
-    def section(self, entry: Entry | None, known: tuple[str, ...]) -> dict[str, Entry]:
-        if entry is None or (
-            isinstance(entry.value, Scalar) and entry.value.value is None
-        ):
-            return {}  # ``graph:`` with everything commented out: the defaults
-        if not isinstance(entry.value, Mapping):
-            self.at(
-                entry.value.line,
-                f"{entry.key} must be a mapping, got {describe(entry.value)}",
-            )
-            return {}
-        return self.fields(entry.value, known, entry.key + ".")
-
     def graph(self, entry: Entry | None) -> GraphSettings:
         values = self.section(entry, _GRAPH_FIELDS)
         defaults = GraphSettings()
-        version = self.string(values, "api_version", defaults.api_version, "graph.")
+        version = self.text(values, "api_version", defaults.api_version, "graph.")
         if "api_version" in values and not API_VERSION.fullmatch(version):
+            node = values["api_version"].value
             self.at(
-                values["api_version"].value.line,
-                f"graph.api_version must look like v26.0, got {version!r}",
+                node.line,
+                f"graph.api_version must look like v26.0, got {quoted(node)}",
             )
             version = defaults.api_version
         return GraphSettings(
@@ -212,12 +162,13 @@ class _Checker:
         defaults = OneAllSettings()
         site: str | None = None
         if "site" in values:
-            site = self.string(values, "site", "", "oneall.") or None
+            site = self.text(values, "site", "", "oneall.") or None
             if site is not None and not _is_site(site):
+                node = values["site"].value
                 self.at(
-                    values["site"].value.line,
+                    node.line,
                     "oneall.site must be the https:// URL of the OneAll site "
-                    f"(https://acme.api.oneall.com), got {site!r}",
+                    f"(https://acme.api.oneall.com), got {quoted(node)}",
                 )
                 site = None
         return OneAllSettings(
@@ -240,7 +191,7 @@ class _Checker:
         share = defaults.max_destroy_share
         if "max_destroy_share" in values:
             node = values["max_destroy_share"].value
-            value = _number(node)
+            value = number(node)
             if value is not None and 0 <= value <= 1:  # NaN fails both comparisons
                 share = float(value)
             else:
@@ -248,19 +199,19 @@ class _Checker:
                     node.line,
                     "safety.max_destroy_share must be a number from 0 to 1, the share "
                     "of a page's managed posts one apply may delete or replace (0.3 "
-                    f"for 30%), got {_shown(node)}",
+                    f"for 30%), got {self.shown(node)}",
                 )
         minimum = defaults.min_managed_posts
         if "min_managed_posts" in values:
             node = values["min_managed_posts"].value
-            value = _number(node)
+            value = number(node)
             if isinstance(value, int) and value >= 1:
                 minimum = value
             else:
                 self.at(
                     node.line,
                     "safety.min_managed_posts must be a whole number of posts, 1 or "
-                    f"more, got {_shown(node)}",
+                    f"more, got {self.shown(node)}",
                 )
         return SafetySettings(max_destroy_share=share, min_managed_posts=minimum)
 
@@ -276,7 +227,7 @@ class _Checker:
             if key not in values:
                 continue
             node = values[key].value
-            value = _number(node)
+            value = number(node)
             low = 1 if whole else 0
             if (
                 value is not None
@@ -285,83 +236,14 @@ class _Checker:
             ):
                 found[key] = value
             else:
-                self.at(node.line, f"retries.{key} must be {what}, got {_shown(node)}")
+                self.at(
+                    node.line, f"retries.{key} must be {what}, got {self.shown(node)}"
+                )
         return RetrySettings(
             attempts=int(found.get("attempts", defaults.attempts)),
             max_total_s=float(found.get("max_total_s", defaults.max_total_s)),
             max_wait_s=float(found.get("max_wait_s", defaults.max_wait_s)),
         )
-
-    def string(
-        self, values: dict[str, Entry], key: str, default: str, prefix: str = ""
-    ) -> str:
-        entry = values.get(key)
-        if entry is None:
-            return default
-        node = entry.value
-        if isinstance(node, Scalar) and isinstance(node.value, str):
-            return node.value
-        self.at(node.line, f"{prefix}{key} must be a string, got {_shown(node)}")
-        return default
-
-    def choice(
-        self,
-        values: dict[str, Entry],
-        key: str,
-        choices: tuple[str, ...],
-        default: str,
-        prefix: str = "",
-    ) -> str:
-        value = self.string(values, key, default, prefix)
-        if value in choices:
-            return value
-        listed = " or ".join(repr(choice) for choice in choices)
-        self.at(
-            values[key].value.line, f"{prefix}{key} must be {listed}, got {value!r}"
-        )
-        return default
-
-    def path(self, values: dict[str, Entry], key: str, default: Path) -> Path:
-        entry = values.get(key)
-        if entry is None:
-            return default
-        value = self.string(values, key, "")
-        if value.strip():
-            return Path(value)
-        if isinstance(entry.value, Scalar) and isinstance(entry.value.value, str):
-            self.at(entry.value.line, f"{key} must be a path, got an empty string")
-        return default
-
-    def flag(self, values: dict[str, Entry], key: str, default: bool) -> bool:
-        entry = values.get(key)
-        if entry is None:
-            return default
-        node = entry.value
-        if isinstance(node, Scalar) and isinstance(node.value, bool):
-            return node.value
-        self.at(node.line, f"{key} must be true or false, got {_shown(node)}")
-        return default
-
-    def env(self, values: dict[str, Entry], key: str, default: str, prefix: str) -> str:
-        """The *name* of an environment variable; the value itself is never shown.
-
-        Someone who pastes the secret here instead of a name must not see it echoed.
-        """
-        entry = values.get(key)
-        if entry is None:
-            return default
-        node = entry.value
-        if isinstance(node, Scalar) and isinstance(node.value, str):
-            if ENV_NAME.fullmatch(node.value):
-                return node.value
-            if looks_like_token(node.value):
-                return default  # find_secrets reported it already
-        self.at(
-            node.line,
-            f"{prefix}{key} must name an environment variable (like {default}), "
-            "not hold a value: secrets come from the environment",
-        )
-        return default
 
 
 _TOP_FIELDS = (
@@ -389,52 +271,23 @@ _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 def _is_site(text: str) -> bool:
     """PROTOCOL §12: OneAll is HTTPS only; plain HTTP only for a local emulator."""
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a port out of range
-    except ValueError:
-        return False
-    if not parts.hostname or any(ch.isspace() for ch in text):
+    parts = split_url(text)
+    if parts is None or not parts.hostname or any(ch.isspace() for ch in text):
         return False
     return parts.scheme == "https" or (
         parts.scheme == "http" and parts.hostname in _LOOPBACK
     )
 
 
-def _number(node: Node) -> int | float | None:
-    """An int or float scalar's value; a boolean is not a number here."""
-    if not isinstance(node, Scalar) or isinstance(node.value, bool):
-        return None
-    return node.value if isinstance(node.value, int | float) else None
-
-
-def _shown(node: Node) -> str:
-    kind = describe(node)
-    if (
-        isinstance(node, Scalar)
-        and isinstance(node.value, int | float)
-        and not isinstance(node.value, bool)
-    ):
-        return f"{node.text} ({kind})"
-    return kind
-
-
-def _unknown(name: str, key: str, known: tuple[str, ...], prefix: str) -> str:
-    matches = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
-    if matches:
-        return f"unknown setting {name!r}: did you mean {prefix + matches[0]!r}?"
-    listed = ", ".join(repr(prefix + name) for name in known)
-    return f"unknown setting {name!r}: expected one of {listed}"
-
-
 def _secret_message(key: str | None) -> str:
+    """As any file says it, plus the setting that names the variable instead."""
     if key is None:
-        return f"this looks like a Graph access token: {SECRETS_ADVICE}"
+        return secret_message(key)
     name = key.strip().lower().replace("-", "_")
     setting = "token_env" if name == "access_token" else f"{name}_env"
     if setting not in _GRAPH_FIELDS + _ONEALL_FIELDS:
         setting = "a *_env setting"
     return (
-        f"{key!r} looks like a secret: {SECRETS_ADVICE}; name the environment "
-        f"variable that holds it with {setting}"
+        f"{secret_message(key)}; name the environment variable that holds it with "
+        f"{setting}"
     )

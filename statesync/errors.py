@@ -32,12 +32,19 @@ annotation outputs all render the same way (``statesync.error_report``).
     ├── ResolveError            `statesync resolve` named nothing to settle
     └── InitError                        (scaffold) init would overwrite a file
 
+Outside the tree, on purpose: ``UserError`` (error_report), the click exception that
+shows any of these; ``Interrupted`` (interrupt), a ``BaseException`` like
+``KeyboardInterrupt`` that no ``except Exception`` may take for an error; and the
+emulator's own errors (it is a separate program).
+
 Messages never contain secrets: providers build them from fields they choose, never from
-an HTTP library's text (its URLs can hold tokens).
+an HTTP library's text (its URLs can hold tokens); the YAML checks name the line of a
+pasted token, never its text (``statesync.yamlcheck``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -57,9 +64,13 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
+@functools.total_ordering
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing to fix, at its place when it has one: ``FILE:LINE: message``."""
+    """One thing to fix, at its place when it has one: ``FILE:LINE: message``.
+
+    Problems sort by file, line and message, those without a place first.
+    """
 
     message: str
     file: str | None = None
@@ -69,8 +80,13 @@ class Problem:
     def at(cls, location: Location, message: str) -> Problem:
         return cls(message, location.file, location.line)
 
-    def sort_key(self) -> tuple[str, int, str]:
+    def _key(self) -> tuple[str, int, str]:
         return (self.file or "", self.line or 0, self.message)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return self._key() < other._key()
 
     def __str__(self) -> str:
         if self.file is None:
@@ -106,7 +122,7 @@ class ConfigError(ProblemsError):
         if isinstance(message, str):
             super().__init__([Problem(message)])
         else:
-            super().__init__(sorted(message, key=Problem.sort_key))
+            super().__init__(sorted(message))
 
 
 class ManifestError(ProblemsError):

@@ -1,7 +1,7 @@
 """One manifest's fields checked: the page, its name, its posts and each post's content.
 
-``check_manifest`` reads the text of one manifest and appends every problem it finds to
-the list shared by all manifests (``statesync.manifest`` raises them at once); a
+``ManifestChecker`` reads the text of one manifest and appends every problem it finds
+to the list shared by all manifests (``statesync.manifest`` raises them at once); a
 manifest with problems yields no ``PageManifest``, but still its page id where it has
 one, so that a page managed twice is found even in broken files.
 """
@@ -27,6 +27,7 @@ from statesync.yamlnodes import (
     Scalar,
     Sequence,
     describe,
+    looks_like_token,
 )
 
 PAGE_FIELDS = ("page", "name", "posts")
@@ -175,6 +176,8 @@ class ManifestChecker(Checker):
             return {}
         posts: dict[str, DesiredPost] = {}
         for entry in node.entries:
+            if looks_like_token(entry.key):
+                continue  # reported as a secret, which no message may repeat
             if not POST_KEY.fullmatch(entry.key):
                 self.at(
                     entry.line,

@@ -229,7 +229,7 @@ class _Builder:
                 self.problems.append(
                     (
                         key_line,
-                        f"duplicate key {key!r}, first at line {first_line[key]}",
+                        f"duplicate key {_quoted(key)}, first at line {first_line[key]}",
                     )
                 )
                 continue
@@ -261,13 +261,29 @@ class _Builder:
             if tag == "float":
                 return Scalar(self._constructor.construct_yaml_float(node), line, text)
         except (ValueError, KeyError, IndexError):
-            self.problems.append((line, f"{text!r} is not a valid !!{tag}"))
+            self.problems.append(
+                (
+                    line,
+                    f"{_quoted(text, 'a value ' + NOT_SHOWN)} is not a valid !!{tag}",
+                )
+            )
             return Scalar(text, line, text)  # as text, so no second error follows
         self.problems.append((line, f"unsupported YAML tag {_short(node.tag)}"))
         return Scalar(text, line, text)
 
 
+NOT_SHOWN = "(not shown: it looks like a secret)"
+
+
+def _quoted(text: str, secret: str = NOT_SHOWN) -> str:
+    """Source text as a message quotes it; a pasted token is never repeated (the
+    secrets scan names its line), ``secret`` stands in its place."""
+    return secret if looks_like_token(text) else repr(text)
+
+
 def _short(tag: str) -> str:
+    if looks_like_token(tag):
+        return NOT_SHOWN
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 

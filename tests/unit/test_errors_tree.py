@@ -30,16 +30,31 @@ def _client_modules() -> list[str]:
     ]
 
 
-def test_the_tree_in_errors_py_names_every_error_class() -> None:
+def _classes_of(base: type[BaseException]) -> set[str]:
+    """The subclasses of ``base`` that statesync's modules define (not the emulator)."""
     classes = set()
     for name in _client_modules():
         module = importlib.import_module(name)
         classes.update(
             cls.__name__
             for _, cls in inspect.getmembers(module, inspect.isclass)
-            if issubclass(cls, StatesyncError) and cls.__module__ == name
+            if issubclass(cls, base) and cls.__module__ == name
         )
+    return classes
+
+
+def test_the_tree_in_errors_py_names_every_error_class() -> None:
+    classes = _classes_of(StatesyncError)
     assert len(classes) > 20
+    tree = errors.__doc__ or ""
+    assert sorted(c for c in classes if c not in tree) == []
+
+
+def test_the_tree_names_the_exceptions_outside_it_too() -> None:
+    """Every exception class, the root's or not (a click exception, a BaseException),
+    is named, so a new one is placed on purpose."""
+    classes = _classes_of(BaseException)
+    assert {"UserError", "Interrupted", "StatesyncError"} <= classes
     tree = errors.__doc__ or ""
     assert sorted(c for c in classes if c not in tree) == []
 
