@@ -38,7 +38,7 @@ def test_a_command_that_needs_them_does_import_them() -> None:
 
 
 def test_the_emulators_lazy_entry_says_what_the_real_command_says() -> None:
-    from statesync.cli import EMULATOR
+    from statesync.cli_options import EMULATOR
     from statesync.emulator.cli import emulator_command
 
     assert EMULATOR.short_help == emulator_command.get_short_help_str(limit=200)
