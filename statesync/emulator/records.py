@@ -97,3 +97,16 @@ def post_from_row(row: sqlite3.Row) -> Post:
         created_time=row["created_time"],
         updated_time=row["updated_time"],
     )
+
+
+def page_from_row(row: sqlite3.Row) -> Page:
+    category_list = json.loads(row["category_list"]) if row["category_list"] else None
+    return Page(
+        row["id"],
+        row["name"],
+        row["category"],
+        tuple((str(cid), str(name)) for cid, name in category_list)
+        if category_list
+        else None,
+        json.loads(row["details"]),
+    )

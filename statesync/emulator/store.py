@@ -1,8 +1,16 @@
 """The emulator's state in SQLite: users, tokens, pages, media and posts.
 
-One connection behind one lock: every method is a short transaction, so concurrent
+One connection behind one lock: every write is a short transaction, so concurrent
 requests can never lose a write or hand out the same id twice. Both APIs share this
 store, as Graph and OneAll share Facebook in the real world.
+
+Reads cost no more than they must, since a 50-item batch read runs through here 50
+times: users, tokens, roles, pages and media (written only by the seed and a few
+routes) are kept in memory until a write that can change them; the posts of a batch
+are read in one SELECT beforehand (`prefetch_posts`) and kept until the next write;
+scheduled posts are published by a write transaction only once one can be due. So
+the store assumes it is the only writer of its database file while it is open (a
+restart on the same state file is fine).
 """
 
 from __future__ import annotations
@@ -25,12 +33,19 @@ from statesync.emulator.records import (
     Role,
     User,
     media_from_row,
+    page_from_row,
     post_from_row,
     role_from_row,
 )
 from statesync.emulator.seed import Seed, SeedPage
 
 __all__ = ["Media", "Page", "Post", "Principal", "Role", "Store", "User"]
+
+# Lookups kept in memory between writes; past this many (unknown ids included), the
+# cache starts over rather than grow without bound.
+_MAX_LOOKUPS = 50_000
+# SQLite's default limit of host parameters in one statement is 999 (older builds).
+_MAX_IN = 900
 
 # Real page post ids have 15-18 digits; new objects get increasing ids from here.
 FIRST_OBJECT_ID = 122100000000000001
@@ -69,9 +84,14 @@ class Store:
         self._lock = threading.Lock()
         self._clock = clock
         # The earliest time an unpublished scheduled post falls due: reads publish
-        # due posts only once it has come (0: unknown, after any write; inf: none),
-        # so a read is one SELECT, not a write transaction.
+        # due posts only once it has come (0: unknown, after a write that may
+        # schedule one; inf: none), so a read is a SELECT, not a write transaction.
         self._next_due: float = 0.0
+        # (kind, key) -> a user, principal, role, page or media (None: not there);
+        # cleared by every write that touches them.
+        self._lookups: dict[tuple[str, str], Any] = {}
+        # Posts read ahead for a batch (None: not there); cleared by every write.
+        self._posts: dict[str, Post | None] = {}
         self._db = sqlite3.connect(
             str(path) if path else ":memory:",
             check_same_thread=False,
@@ -91,8 +111,15 @@ class Store:
             self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(
+        self, *, people: bool = False, schedules: bool = False
+    ) -> Iterator[sqlite3.Connection]:
+        """A write transaction. ``people``: it may change users, tokens, roles, pages
+        or media; ``schedules``: it may leave a scheduled post waiting to go live."""
         with self._lock:
+            self._posts.clear()
+            if people:
+                self._lookups.clear()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -100,7 +127,23 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-            self._next_due = 0.0  # a write may have scheduled a post
+            if schedules:
+                self._next_due = 0.0  # unknown: the next read looks again
+
+    def _lookup(
+        self, kind: str, key: str, load: Callable[[sqlite3.Connection], Any]
+    ) -> Any:
+        """A user, principal, role, page or media, from memory or from ``load``."""
+        with self._lock:
+            try:
+                return self._lookups[(kind, key)]
+            except KeyError:
+                pass
+            value = load(self._db)
+            if len(self._lookups) >= _MAX_LOOKUPS:
+                self._lookups.clear()
+            self._lookups[(kind, key)] = value
+            return value
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -108,6 +151,7 @@ class Store:
         when one can be due), then plain SELECTs with no transaction of their own."""
         with self._lock:
             if self.now() >= self._next_due:
+                self._posts.clear()
                 self._db.execute("BEGIN IMMEDIATE")
                 self._publish_due(self._db)
                 self._db.execute("COMMIT")
@@ -126,7 +170,7 @@ class Store:
         So that restarting on the same state file never duplicates the seed's posts,
         while edits to the seed's users and pages take effect.
         """
-        with self._tx() as db:
+        with self._tx(people=True, schedules=True) as db:
             self._upsert_people(db, seed)
             for page in seed.pages:
                 is_new = (
@@ -139,7 +183,7 @@ class Store:
 
     def reset(self, seed: Seed) -> None:
         """Back to the seed exactly: everything else is gone, ids start over."""
-        with self._tx() as db:
+        with self._tx(people=True, schedules=True) as db:
             for table in ("meta", "users", "pages", "roles", "media", "posts"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("DELETE FROM sqlite_sequence WHERE name='posts'")
@@ -233,30 +277,35 @@ class Store:
     # -- principals, users, pages --------------------------------------------------
 
     def principal(self, token: str) -> Principal | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT id FROM users WHERE token=?", (token,)
-            ).fetchone()
+        def load(db: sqlite3.Connection) -> Principal | None:
+            row = db.execute("SELECT id FROM users WHERE token=?", (token,)).fetchone()
             if row:
                 return Principal(row["id"], None)
-            row = self._db.execute(
+            row = db.execute(
                 "SELECT user_id, page_id FROM roles WHERE page_token=?", (token,)
             ).fetchone()
             return Principal(row["user_id"], row["page_id"]) if row else None
 
+        principal: Principal | None = self._lookup("principal", token, load)
+        return principal
+
     def user(self, user_id: str) -> User | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM users WHERE id=?", (user_id,)
-            ).fetchone()
-        return User(row["id"], row["name"], row["identity_token"]) if row else None
+        def load(db: sqlite3.Connection) -> User | None:
+            row = db.execute("SELECT * FROM users WHERE id=?", (user_id,)).fetchone()
+            return User(row["id"], row["name"], row["identity_token"]) if row else None
+
+        user: User | None = self._lookup("user", user_id, load)
+        return user
 
     def user_by_identity(self, identity_token: str) -> User | None:
-        with self._lock:
-            row = self._db.execute(
+        def load(db: sqlite3.Connection) -> User | None:
+            row = db.execute(
                 "SELECT * FROM users WHERE identity_token=?", (identity_token,)
             ).fetchone()
-        return User(row["id"], row["name"], row["identity_token"]) if row else None
+            return User(row["id"], row["name"], row["identity_token"]) if row else None
+
+        user: User | None = self._lookup("identity", identity_token, load)
+        return user
 
     def roles_of_user(self, user_id: str) -> list[Role]:
         with self._lock:
@@ -281,34 +330,25 @@ class Store:
         ]
 
     def role(self, user_id: str, page_id: str) -> Role | None:
-        with self._lock:
-            row = self._db.execute(
+        def load(db: sqlite3.Connection) -> Role | None:
+            row = db.execute(
                 "SELECT * FROM roles WHERE user_id=? AND page_id=?", (user_id, page_id)
             ).fetchone()
-        return role_from_row(row) if row else None
+            return role_from_row(row) if row else None
+
+        role: Role | None = self._lookup("role", f"{user_id}/{page_id}", load)
+        return role
 
     def page(self, page_id: str) -> Page | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM pages WHERE id=?", (page_id,)
-            ).fetchone()
-        if row is None:
-            return None
-        category_list = (
-            json.loads(row["category_list"]) if row["category_list"] else None
-        )
-        return Page(
-            row["id"],
-            row["name"],
-            row["category"],
-            tuple((str(cid), str(name)) for cid, name in category_list)
-            if category_list
-            else None,
-            json.loads(row["details"]),
-        )
+        def load(db: sqlite3.Connection) -> Page | None:
+            row = db.execute("SELECT * FROM pages WHERE id=?", (page_id,)).fetchone()
+            return page_from_row(row) if row else None
+
+        page: Page | None = self._lookup("page", page_id, load)
+        return page
 
     def update_page_details(self, page_id: str, changes: dict[str, Any]) -> None:
-        with self._tx() as db:
+        with self._tx(people=True) as db:
             row = db.execute(
                 "SELECT details FROM pages WHERE id=?", (page_id,)
             ).fetchone()
@@ -323,11 +363,12 @@ class Store:
     # -- media ---------------------------------------------------------------------
 
     def media(self, media_id: str) -> Media | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM media WHERE id=?", (media_id,)
-            ).fetchone()
-        return media_from_row(row) if row else None
+        def load(db: sqlite3.Connection) -> Media | None:
+            row = db.execute("SELECT * FROM media WHERE id=?", (media_id,)).fetchone()
+            return media_from_row(row) if row else None
+
+        media: Media | None = self._lookup("media", media_id, load)
+        return media
 
     def page_media(self, page_id: str) -> list[Media]:
         with self._lock:
@@ -338,7 +379,7 @@ class Store:
         return [media_from_row(row) for row in rows]
 
     def add_media(self, page_id: str, kind: str, url: str | None) -> Media:
-        with self._tx() as db:
+        with self._tx(people=True) as db:
             media_id = self._next_id(db)
             now = self.now()
             db.execute(
@@ -356,7 +397,7 @@ class Store:
         return any(media_id in json.loads(row["attachments"]) for row in rows)
 
     def delete_media(self, media_id: str) -> bool:
-        with self._tx() as db:
+        with self._tx(people=True) as db:
             return db.execute("DELETE FROM media WHERE id=?", (media_id,)).rowcount > 0
 
     # -- posts ---------------------------------------------------------------------
@@ -371,7 +412,8 @@ class Store:
         is_published: bool,
         scheduled_publish_time: int | None,
     ) -> Post:
-        with self._tx() as db:
+        waits = scheduled_publish_time is not None and not is_published
+        with self._tx(schedules=waits) as db:
             post_id = self._insert_post(
                 db,
                 page_id,
@@ -429,8 +471,25 @@ class Store:
 
     def post(self, post_id: str) -> Post | None:
         with self._read() as db:
+            if post_id in self._posts:
+                return self._posts[post_id]
             row = db.execute("SELECT * FROM posts WHERE id=?", (post_id,)).fetchone()
         return post_from_row(row) if row else None
+
+    def prefetch_posts(self, post_ids: Sequence[str]) -> None:
+        """Read these posts in one SELECT, so that the `post` calls of a batch that
+        follow cost no query; kept until the next write (or the next prefetch)."""
+        wanted = list(dict.fromkeys(post_ids))[:_MAX_IN]
+        if not wanted:
+            return
+        marks = ",".join("?" * len(wanted))
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT * FROM posts WHERE id IN ({marks})",  # noqa: S608 - only ?s
+                wanted,
+            ).fetchall()
+            found = {row["id"]: post_from_row(row) for row in rows}
+            self._posts = {post_id: found.get(post_id) for post_id in wanted}
 
     def page_posts(self, page_id: str) -> list[Post]:
         """All posts of a page, newest first (created_time, then creation order)."""
@@ -452,7 +511,8 @@ class Store:
         }
         values["updated_time"] = self.now()
         assignments = ", ".join(f"{key}=?" for key in values)
-        with self._tx() as db:
+        waits = changes.get("scheduled_publish_time") is not None
+        with self._tx(schedules=waits) as db:
             self._publish_due(db)
             updated = db.execute(
                 f"UPDATE posts SET {assignments} WHERE id=?",  # noqa: S608 - fixed columns

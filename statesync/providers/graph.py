@@ -4,7 +4,10 @@ Wire facts come from seeds 002-004 and PROTOCOL.md (section numbers below). Ever
 request goes through ``GraphProvider._send``, the one seam, wrapped by ``_call`` in
 the retry policy (statesync/providers/retry.py, issue 7) and preceded by the pacer, which
 reads the usage headers of every reply (statesync/providers/pacing.py, issue 8).
-``read`` works chunk by chunk (``_read_chunk``) so that chunks can run in parallel.
+Its parts: graph_read.py (batch reads, paced once per batch), graph_pages.py (the
+token's pages: page tokens and the access preflight), graph_wire.py (wire values) and
+graph_errors.py (error envelopes -> ``GraphError``); statesync/providers/http.py opens
+and closes the HTTP session and maps transport failures for both providers.
 
 Tokens travel only in the ``Authorization`` header (PROTOCOL §2: ``Bearer`` works), never
 in a URL; ``appsecret_proof``, derived and useless without the token, rides in the body
@@ -17,7 +20,6 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -29,38 +31,34 @@ from statesync.providers.base import (
     Access,
     ListedPost,
     PostGone,
-    PushOutcomeUnknown,
 )
 from statesync.providers.graph_errors import (
     GraphError,
+    GraphUnreachable,
     error_from_envelope,
-    error_from_transport,
     error_not_json,
     error_redirect,
     failure_of,
 )
 from statesync.providers.graph_pages import PageAccess, PageDirectory
+from statesync.providers.graph_read import BatchReads
 from statesync.providers.graph_wire import (
     LIST_FIELDS,
-    READ_FIELDS,
     GraphCall,
     appsecret_proof,
     data_items,
-    item_headers,
     listed_post,
     next_cursor,
-    parse_post,
 )
 from statesync.providers.http import (
-    PATH_ID,
     SETTLE_WINDOW_S,
-    check_base_url,
-    display_url,
-    make_client,
+    HttpProvider,
+    HttpSession,
     path_id,
-    redact_http_logs,
+    post_path_id,
 )
-from statesync.providers.pacing import Pacer, usage_from_headers
+from statesync.providers.listing import pushed_post_id
+from statesync.providers.pacing import Pacer
 from statesync.providers.retry import CallKind, RetryPolicy, outcome_unknown
 from statesync.secret import Secret
 
@@ -73,7 +71,7 @@ LIST_PAGE_SIZE = 100  # PROTOCOL §7: a limit over 100 is an error
 _MAX_LIST_PAGES = 1000
 
 
-class GraphProvider:
+class GraphProvider(HttpProvider):
     """Writer, Reader and Lister over the Graph API (seeds 002-004).
 
     ``retry`` bounds how failed calls are tried again (default: ``RetryPolicy()``);
@@ -103,39 +101,35 @@ class GraphProvider:
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
     ) -> None:
-        url = check_base_url(base_url, service="Graph API")
         if not API_VERSION.fullmatch(api_version):
             raise ConfigError(
                 f"Graph API version {api_version!r} must look like v26.0 "
                 "(PROTOCOL.md lists the versions in service)"
             )
-        self._base = display_url(url)
         self._version = api_version
         self._token = token
         self._app_secret = app_secret
-        self._client = make_client(url, transport=transport)
         self._directory = PageDirectory(self._call, token)
         self._retry = retry if retry is not None else RetryPolicy()
         self._pacer = pacer if pacer is not None else Pacer()
-        self._unredact_logs = redact_http_logs(self._secrets)
+        self._reads = BatchReads(
+            send=self._call_once,
+            retry=self._retry,
+            pacer=self._pacer,
+            secrets=self._secrets,
+            known_tasks=self._known_tasks,
+        )
+        self._session = HttpSession(
+            base_url,
+            service="Graph API",
+            secrets=self._secrets,
+            unreachable=GraphUnreachable,
+            transport=transport,
+        )
 
     def __repr__(self) -> str:
-        return f"GraphProvider(base_url={self._base!r}, api_version={self._version!r})"
-
-    def close(self) -> None:
-        self._client.close()
-        self._unredact_logs()
-
-    def __enter__(self) -> GraphProvider:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+        base = self._session.base
+        return f"GraphProvider(base_url={base!r}, api_version={self._version!r})"
 
     # Reader
 
@@ -143,123 +137,18 @@ class GraphProvider:
         self, page_id: str, post_ids: Sequence[str]
     ) -> dict[str, PostFields | None]:
         """Live fields per id, one batch request per 50 ids (PROTOCOL §5)."""
-        path_id(page_id, "page")
+        where = f"POST / (batch read on page {page_id})"
+        path_id(page_id, "page", where=where)
         ids = list(dict.fromkeys(post_ids))
         for post_id in ids:
-            path_id(post_id, "post")
+            post_path_id(post_id, page_id, where=where)
         if not ids:
             return {}
         token = self.page_access(page_id).token
         live: dict[str, PostFields | None] = {}
         for chunk in _chunks(ids, BATCH_MAX):
-            live.update(self._read_chunk(page_id, token, chunk))
+            live.update(self._reads.read_chunk(page_id, token, chunk))
         return live
-
-    def _read_chunk(
-        self, page_id: str, token: Secret, post_ids: Sequence[str]
-    ) -> dict[str, PostFields | None]:
-        """One batch of reads; retried for the posts still unread, never for those
-        already read: items unfinished at the batch timeout (``null``, PROTOCOL §5)
-        and items that failed transiently."""
-        live: dict[str, PostFields | None] = {}
-        pending = list(post_ids)
-
-        def attempt() -> None:
-            nonlocal pending
-            replies = self._batch(page_id, token, pending)
-            self._observe_batch(page_id, replies)
-            unfinished: list[str] = []
-            failed: GraphError | None = None
-            for post_id, reply in zip(pending, replies, strict=True):
-                if reply is None:  # PROTOCOL §5: unfinished at the batch timeout
-                    unfinished.append(post_id)
-                    continue
-                try:
-                    live[post_id] = self._read_reply(page_id, post_id, reply)
-                except GraphError as exc:
-                    if not failure_of(exc).is_transient:
-                        raise
-                    unfinished.append(post_id)
-                    failed = failed or exc
-            pending = unfinished
-            if failed is not None:
-                raise failed
-            if pending:
-                raise GraphError(
-                    f"the batch request timed out for {len(pending)} of "
-                    f"{len(post_ids)} posts",
-                    target=f"POST / (batch read on page {page_id})",
-                    is_transient=True,
-                    remedy="a temporary slowness on Facebook's side: retry later",
-                )
-
-        self._retry.call(
-            attempt,
-            kind=CallKind.READ,
-            classify=failure_of,
-            target=f"POST / (batch of {len(post_ids)} reads on page {page_id})",
-        )
-        return live
-
-    def _batch(self, page_id: str, token: Secret, post_ids: Sequence[str]) -> list[Any]:
-        """One batch request (no retry of its own: ``_read_chunk`` retries)."""
-        items = [
-            {"method": "GET", "relative_url": f"{post_id}?fields={READ_FIELDS}"}
-            for post_id in post_ids
-        ]
-        call = GraphCall(
-            "POST",
-            "/",
-            token,
-            form={
-                "batch": json.dumps(items, separators=(",", ":")),
-                # Each item's usage headers: a batch item spends the page's budget
-                # like a call of its own (PROTOCOL §4), and an item refused for
-                # rate limiting says there when access returns.
-                "include_headers": "true",
-            },
-            page_id=page_id,
-            note=f"batch of {len(items)} reads on page {page_id}",
-        )
-        replies = self._call_once(call)
-        if not isinstance(replies, list) or len(replies) != len(items):
-            raise GraphError(
-                "the batch reply does not hold one answer per request",
-                target=call.target,
-            )
-        return replies
-
-    def _observe_batch(self, page_id: str, replies: Sequence[Any]) -> None:
-        """Pacing is decided once per batch: items are answered in order, so the last
-        one that carries usage headers holds the batch's latest usage (decoding every
-        item's headers cost 0.3 s of CPU on a 10,000-post plan, for the same answer)."""
-        for reply in reversed(replies):
-            usage = usage_from_headers(item_headers(reply)) if reply else None
-            if usage is not None:
-                self._pacer.record(usage, page_id)
-                return
-
-    def _read_reply(self, page_id: str, post_id: str, reply: Any) -> PostFields | None:
-        target = f"GET /{post_id} (in a batch)"
-        status = reply.get("code") if isinstance(reply, dict) else None
-        raw = reply.get("body") if isinstance(reply, dict) else None
-        try:
-            body = json.loads(raw) if isinstance(raw, str) else raw
-        except ValueError:
-            raise error_not_json(target, status or 0) from None
-        if status == 200 and isinstance(body, dict) and "error" not in body:
-            return parse_post(body)
-        error = error_from_envelope(
-            target,
-            status if isinstance(status, int) else None,
-            body,
-            item_headers(reply),
-            self._secrets(),
-            known_tasks=self._known_tasks(page_id),
-        )
-        if error.is_gone:
-            return None
-        raise error
 
     # Lister
 
@@ -273,7 +162,7 @@ class GraphProvider:
         Follows the ``after`` cursor while ``next`` exists, never the ``next`` URL,
         which embeds the token.
         """
-        path_id(page_id, "page")
+        path_id(page_id, "page", where="GET /{page-id}/published_posts")
         token = self.page_access(page_id).token
         params = {"fields": LIST_FIELDS, "limit": str(LIST_PAGE_SIZE)}
         listed: list[ListedPost] = []
@@ -302,14 +191,15 @@ class GraphProvider:
 
     def push(self, page_id: str, fields: PostFields) -> str:
         """``POST /{page-id}/feed`` (PROTOCOL §9); returns ``{page-id}_{post-id}``."""
-        path_id(page_id, "page")
+        where = "POST /{page-id}/feed"
+        path_id(page_id, "page", where=where)
         form: dict[str, str] = {}
         if fields.message is not None:
             form["message"] = fields.message
         if fields.link is not None:
             form["link"] = fields.link
         if fields.attachments:
-            form["attached_media"] = _attached_media(fields.attachments)
+            form["attached_media"] = _attached_media(fields.attachments, where)
         call = GraphCall(
             "POST",
             f"/{page_id}/feed",
@@ -326,16 +216,7 @@ class GraphProvider:
                 raise outcome_unknown(exc) from exc
             raise
         post_id = body.get("id") if isinstance(body, dict) else None
-        if isinstance(post_id, int) and not isinstance(post_id, bool):
-            post_id = str(post_id)
-        if not isinstance(post_id, str) or not PATH_ID.fullmatch(post_id):
-            raise PushOutcomeUnknown(
-                "the API accepted the post but answered no post id",
-                target=call.target,
-                remedy="the post may have been published: statesync looks at the "
-                "page's recent posts before pushing it again",
-            )
-        return post_id
+        return pushed_post_id(post_id, target=call.target)
 
     def update(self, page_id: str, post_id: str, fields: PostFields) -> None:
         """``POST /{page-id}_{post-id}`` with every in-place field (seed 003).
@@ -346,11 +227,11 @@ class GraphProvider:
         and an empty list must not touch a link's share attachment. ``link`` is never
         sent: seed 003 has no such parameter (a link change is a replace).
         """
-        path_id(page_id, "page")
-        path_id(post_id, "post")
+        where = f"POST /{{post-id}} (update on page {page_id})"
+        post_path_id(post_id, page_id, where=where)
         form = {"message": fields.message or ""}
         if fields.link is None:
-            form["attached_media"] = _attached_media(fields.attachments)
+            form["attached_media"] = _attached_media(fields.attachments, where)
         call = GraphCall(
             "POST",
             f"/{post_id}",
@@ -374,8 +255,8 @@ class GraphProvider:
     def delete(self, page_id: str, post_id: str) -> None:
         """``DELETE /{page-id}_{post-id}``; already gone (100/33) counts as deleted
         (PROTOCOL §10), although 100/33 can also mean the token lost its access."""
-        path_id(page_id, "page")
-        path_id(post_id, "post")
+        where = f"DELETE /{{post-id}} (on page {page_id})"
+        post_path_id(post_id, page_id, where=where)
         call = GraphCall(
             "DELETE", f"/{post_id}", self.page_access(page_id).token, page_id=page_id
         )
@@ -443,16 +324,14 @@ class GraphProvider:
             proof = appsecret_proof(call.token, self._app_secret)
             (form if form is not None else params)["appsecret_proof"] = proof
         self._pacer.wait(call.page_id)
-        try:
-            response = self._client.request(
-                call.method,
-                f"/{self._version}{call.path}",
-                params=params or None,
-                data=form,
-                headers={"Authorization": f"Bearer {call.token.reveal()}"},
-            )
-        except httpx.RequestError as exc:
-            raise error_from_transport(call.target, self._base, exc) from None
+        response = self._session.send(
+            call.method,
+            f"/{self._version}{call.path}",
+            target=call.target,
+            params=params or None,
+            data=form,
+            headers={"Authorization": f"Bearer {call.token.reveal()}"},
+        )
         self._pacer.observe(response.headers, call.page_id)
         logger.debug("%s -> HTTP %s", call.target, response.status_code)
         return response
@@ -465,10 +344,10 @@ class GraphProvider:
         return secrets
 
 
-def _attached_media(media_ids: Sequence[str]) -> str:
+def _attached_media(media_ids: Sequence[str], where: str) -> str:
     """PROTOCOL §9: a JSON list of ``{"media_fbid": id}``."""
     for media_id in media_ids:
-        path_id(media_id, "media")
+        path_id(media_id, "media", where=where)
     return json.dumps(
         [{"media_fbid": media_id} for media_id in media_ids], separators=(",", ":")
     )

@@ -23,10 +23,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import httpx
-
 from statesync.errors import ProviderError
-from statesync.providers.http import transport_failure
 from statesync.providers.retry import FATAL, REFUSED, Failure
 from statesync.secret import Secret, redact
 
@@ -80,7 +77,9 @@ class GraphError(ProviderError):
 
 class GraphUnreachable(GraphError):
     """No usable reply. ``maybe_done``: the request may have been carried out anyway
-    (it was sent before the failure), so a create must be reconciled, not retried."""
+    (it was sent before the failure), so a create must be reconciled, not retried.
+    For a transport failure, statesync/providers/http.py (``HttpSession.send``, the
+    one mapping for both providers) decides it and builds the message."""
 
     def __init__(
         self, message: str, *, target: str, maybe_done: bool, status: int | None = None
@@ -245,17 +244,6 @@ def regain_minutes(headers: Mapping[str, str]) -> int | None:
     ]
     minutes = [int(w) for w in waits if isinstance(w, int | float) and w > 0]
     return max(minutes) if minutes else None
-
-
-def error_from_transport(
-    target: str, base: str, exc: httpx.RequestError
-) -> GraphUnreachable:
-    """No complete reply. ``maybe_done`` unless the request certainly never left
-    (statesync/providers/http.py ``transport_failure`` decides, for both providers):
-    a timeout, the total deadline, a dropped connection or a body cut short all may
-    come after the API acted."""
-    message, maybe_done = transport_failure(exc, base)
-    return GraphUnreachable(message, target=target, maybe_done=maybe_done)
 
 
 def error_not_json(target: str, status: int) -> GraphUnreachable:

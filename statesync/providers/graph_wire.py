@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 from statesync.model import PostFields
 from statesync.providers.base import ListedPost
 from statesync.providers.graph_errors import GraphError
-from statesync.providers.http import PATH_ID
+from statesync.providers.listing import iso_time, unix_seconds
+from statesync.providers.listing import listed_post as checked_listed_post
 from statesync.secret import Secret
 
 # PROTOCOL §8: the Post node has no `link` field (asking for it fails the whole
@@ -86,38 +87,27 @@ def data_items(container: Any) -> list[Mapping[str, Any]]:
 def parse_graph_time(value: object) -> int | None:
     """Unix seconds from a Graph time: ``2026-01-01T12:00:00+0000`` as read, though
     the reference says UNIX (PROTOCOL §8), so a number is taken too."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return int(text)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    return unix_seconds(value, _graph_time)
+
+
+def _graph_time(text: str) -> datetime | None:
+    moment = iso_time(text)
+    if moment is None:
         try:
             moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
         except ValueError:
             return None
-    if moment.tzinfo is None:  # Graph times are UTC
-        return int((moment - datetime(1970, 1, 1)).total_seconds())
-    return int(moment.timestamp())
+    return moment
 
 
 def listed_post(entry: Mapping[str, Any], target: str) -> ListedPost:
-    """A listed post; one without a readable id or time fails the listing, since
-    recovery must not miss a post (it would push it again)."""
-    post_id = entry.get("id")
-    created = parse_graph_time(entry.get("created_time"))
-    if not isinstance(post_id, str) or not PATH_ID.fullmatch(post_id):
-        raise GraphError("the API listed a post without a valid id", target=target)
-    if created is None:
-        raise GraphError(
-            f"the API listed post {post_id} without a readable created_time",
-            target=target,
-        )
-    return ListedPost(post_id=post_id, fields=parse_post(entry), created_time=created)
+    """A post of a page listing (``LIST_FIELDS``), checked (``listing.listed_post``)."""
+    return checked_listed_post(
+        entry.get("id"),
+        parse_graph_time(entry.get("created_time")),
+        parse_post(entry),
+        fail=lambda message: GraphError(message, target=target),
+    )
 
 
 def next_cursor(body: Any) -> str | None:

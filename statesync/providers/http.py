@@ -1,7 +1,11 @@
-"""The one way providers make an httpx client: same deadline, User-Agent and URL rules.
+"""What both providers share of HTTP: one way to make the httpx client (same deadline,
+User-Agent and URL rules), one session lifecycle (``HttpSession``: open, send, close,
+with the HTTP libraries' logs redacted meanwhile), one mapping of transport failures
+(``transport_failure``), and one check of every id put into a URL path (``path_id``,
+``post_path_id``).
 
-Shared by the Graph and OneAll providers. No environment reads here: the base
-URL, transport and credentials come from the caller.
+No environment reads here: the base URL, transport and credentials come from the
+caller.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 import httpx
 
@@ -81,6 +87,7 @@ def make_client(
     *,
     transport: httpx.BaseTransport | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    auth: httpx.Auth | None = None,
 ) -> httpx.Client:
     """A client that never follows redirects (a redirect could carry a body elsewhere)
     and gives every request ``timeout_s`` in all, connect to last body byte
@@ -93,8 +100,78 @@ def make_client(
         transport=DeadlineTransport(inner, timeout_s),
         timeout=timeout_s,
         headers={"User-Agent": USER_AGENT},
+        auth=auth,
         follow_redirects=False,
     )
+
+
+class Unreachable(Protocol):
+    """A provider's error for a request that got no complete reply."""
+
+    def __call__(
+        self, message: str, *, target: str, maybe_done: bool
+    ) -> ProviderError: ...
+
+
+class HttpSession:
+    """One provider's way to its API, from opening to ``close``: the checked base URL,
+    the httpx client (``make_client``), the redaction of the HTTP libraries' logs, and
+    the one mapping of transport failures to the provider's error (``send``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        service: str,
+        secrets: Callable[[], Iterable[Secret]],
+        unreachable: Unreachable,
+        transport: httpx.BaseTransport | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> None:
+        url = check_base_url(base_url, service=service)
+        self.base = display_url(url)  # what messages may show of the base URL
+        self._unreachable = unreachable
+        self._client = make_client(url, transport=transport, auth=auth)
+        self._unredact_logs = redact_http_logs(secrets)
+
+    def send(
+        self, method: str, url: str, *, target: str, **kwargs: Any
+    ) -> httpx.Response:
+        """One request (``kwargs`` as ``httpx.Client.request``); a transport failure
+        raises the provider's ``unreachable`` error, named by ``target``, never by
+        httpx's text."""
+        try:
+            return self._client.request(method, url, **kwargs)
+        except httpx.RequestError as exc:
+            message, maybe_done = transport_failure(exc, self.base)
+            raise self._unreachable(
+                message, target=target, maybe_done=maybe_done
+            ) from None
+
+    def close(self) -> None:
+        self._client.close()
+        self._unredact_logs()
+
+
+class HttpProvider:
+    """What both providers share of their lifecycle: a context manager that closes
+    its ``HttpSession``."""
+
+    _session: HttpSession
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 # PROTOCOL §3: a failed write may have happened anyway. Only these failures prove
@@ -163,17 +240,36 @@ class InvalidId(ProviderError):
     """An id that is not digits would change the URL path it is put into."""
 
 
-def path_id(value: object, kind: str) -> str:
-    """``value`` if it may go into a URL path; else refuse before any request.
+_ID_REMEDY = (
+    "ids are digits (posts: <page-id>_<post-id>); check the manifest and the "
+    "lockfile (restore it from git if it was edited by hand)"
+)
+
+
+def path_id(value: object, kind: str, *, where: str) -> str:
+    """``value`` if it may go into a URL path (``where``: the request, for the
+    message); else refuse before any request is sent.
 
     Ids come from manifests (validated) and from the lockfile, which a hand edit or
     a bad merge can change: "../me" or "123/feed" would make statesync call another
     endpoint than the one it means to."""
     if not isinstance(value, str) or not PATH_ID.fullmatch(value):
         raise InvalidId(
-            f"{value!r} is not a {kind} id",
-            target=f"{kind} id",
-            remedy="ids are digits (posts: <page-id>_<post-id>); check the manifest "
-            "and the lockfile (restore it from git if it was edited by hand)",
+            f"{value!r} is not a {kind} id", target=where, remedy=_ID_REMEDY
+        )
+    return value
+
+
+def post_path_id(post_id: object, page_id: str, *, where: str) -> str:
+    """``path_id`` for a post of ``page_id``: ``{page-id}_{post-id}`` (or the bare
+    post id), never a post of another page, which the same token may reach."""
+    path_id(page_id, "page", where=where)
+    value = path_id(post_id, "post", where=where)
+    owner, _, _ = value.rpartition("_")
+    if owner and owner != page_id:
+        raise InvalidId(
+            f"{value!r} is not a post id of page {page_id}",
+            target=where,
+            remedy=_ID_REMEDY,
         )
     return value

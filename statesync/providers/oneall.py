@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -28,17 +27,15 @@ from statesync.providers.base import (
     Access,
     ListedPost,
     PostGone,
-    PushOutcomeUnknown,
 )
 from statesync.providers.http import (
     SETTLE_WINDOW_S,
-    check_base_url,
-    display_url,
-    make_client,
+    HttpProvider,
+    HttpSession,
     path_id,
-    redact_http_logs,
-    transport_failure,
+    post_path_id,
 )
+from statesync.providers.listing import listed_post, pushed_post_id
 from statesync.providers.oneall_errors import (
     OneAllError,
     OneAllUnreachable,
@@ -65,7 +62,7 @@ _MAX_PULL_PAGES = (
 )
 
 
-class OneAllProvider:
+class OneAllProvider(HttpProvider):
     """Writer over the Push and Update APIs; reader and lister over the Pull API.
 
     HTTP Basic auth with the site's public and private keys (PROTOCOL §12).
@@ -94,9 +91,7 @@ class OneAllProvider:
         retry: RetryPolicy | None = None,
         may_pull: bool = True,
     ) -> None:
-        url = check_base_url(base_url, service="OneAll")
         self._may_pull = may_pull  # False: `read: none`, no Pull API call at all
-        self._base = display_url(url)
         check_identity(identity_token)
         self._identity = identity_token
         # The Basic credentials as they travel, in case a reply echoes the header.
@@ -105,47 +100,32 @@ class OneAllProvider:
         ).decode()
         self._secrets = (public_key, private_key, identity_token, Secret(basic))
         self._retry = retry if retry is not None else RetryPolicy()
-        self._client = make_client(url, transport=transport)
-        self._client.auth = httpx.BasicAuth(public_key.reveal(), private_key.reveal())
-        self._unredact_logs = redact_http_logs(lambda: self._secrets)
-
-    def __enter__(self) -> OneAllProvider:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._client.close()
-        self._unredact_logs()
+        self._session = HttpSession(
+            base_url,
+            service="OneAll",
+            secrets=lambda: self._secrets,
+            unreachable=OneAllUnreachable,
+            transport=transport,
+            auth=httpx.BasicAuth(public_key.reveal(), private_key.reveal()),
+        )
 
     def push(self, page_id: str, fields: PostFields) -> str:
         # seed 001: request.push.page{id, message, link | attachments}
-        page: dict[str, Any] = {"id": path_id(page_id, "page")}
+        where = "POST /push/.../facebook/page/post.json"
+        page: dict[str, Any] = {"id": path_id(page_id, "page", where=where)}
         page.update(post_content(fields, clearing=False))
         path = f"/push/identities/{self._identity.reveal()}/facebook/page/post.json"
         body = {"request": {"push": {"page": page}}}
         result = self._call("POST", path, body, CallKind.PUSH)
         post_id = dig(result, "response", "result", "data", "post_id")
-        if not isinstance(post_id, str | int) or not str(post_id):
-            raise PushOutcomeUnknown(
-                "OneAll answered without response.result.data.post_id",
-                target=self._shown("POST", path),
-                remedy="the post may have been published: statesync looks at the "
-                "page's recent posts before pushing it again",
-            )
-        return str(post_id)
+        return pushed_post_id(post_id, target=self._shown("POST", path))
 
     def update(self, page_id: str, post_id: str, fields: PostFields) -> None:
         # seed 000: every field in place; an empty attachments list removes them all.
         body = {"request": {"update": {"post": post_content(fields, clearing=True)}}}
         try:
-            self._call("PUT", self._post_path(page_id, post_id), body, CallKind.UPDATE)
+            path = self._post_path("PUT", page_id, post_id)
+            self._call("PUT", path, body, CallKind.UPDATE)
         except OneAllError as exc:
             if exc.status == 404 and exc.is_refusal:  # OneAll's own 404, not a proxy's
                 raise PostGone(
@@ -155,7 +135,7 @@ class OneAllProvider:
 
     def delete(self, page_id: str, post_id: str) -> None:
         try:
-            path = self._post_path(page_id, post_id)
+            path = self._post_path("DELETE", page_id, post_id)
             self._call("DELETE", path, None, CallKind.DELETE)
         except OneAllError as exc:
             if exc.status != 404 or not exc.is_refusal:  # OneAll's own 404 only
@@ -253,7 +233,8 @@ class OneAllProvider:
         """One page of ``/pull/.../page/<id>/posts.json``, newest first; its reply
         shape (PROTOCOL §12: unconfirmed) is ``response.result.data.posts`` of
         ``{post_id, message, link, attachments, created_at}``."""
-        resource = f"facebook/page/{path_id(page_id, 'page')}/posts.json"
+        where = "GET /pull/.../facebook/page/{page-id}/posts.json"
+        resource = f"facebook/page/{path_id(page_id, 'page', where=where)}/posts.json"
         return self._pull(resource, "posts", number, "&order_direction=desc")
 
     def _pull(
@@ -280,25 +261,18 @@ class OneAllProvider:
         return [entry for entry in entries if isinstance(entry, dict)]
 
     def _listed_post(self, page_id: str, post: Mapping[str, Any]) -> ListedPost:
-        """A pulled post; one without an id or a readable time fails the listing,
-        since recovery must not miss a post (it would push it again)."""
-        post_id = post.get("post_id")
-        created = parse_oneall_time(post.get("created_at"))
+        """A pulled post, checked (``listing.listed_post``)."""
         target = self._shown("GET", f"/pull/.../page/{page_id}/posts.json")
-        if not isinstance(post_id, str | int) or not str(post_id):
-            raise OneAllError("OneAll listed a post without a post_id", target=target)
-        if created is None:
-            raise OneAllError(
-                f"OneAll listed post {post_id} without a readable created_at",
-                target=target,
-            )
-        return ListedPost(
-            post_id=str(post_id), fields=pulled_fields(post), created_time=created
+        return listed_post(
+            post.get("post_id"),
+            parse_oneall_time(post.get("created_at")),
+            pulled_fields(post),
+            fail=lambda message: OneAllError(message, target=target),
         )
 
-    def _post_path(self, page_id: str, post_id: str) -> str:
-        path_id(page_id, "page")
-        path_id(post_id, "post")
+    def _post_path(self, method: str, page_id: str, post_id: str) -> str:
+        where = f"{method} /update/.../facebook/page/{{page-id}}/post/{{post-id}}.json"
+        post_path_id(post_id, page_id, where=where)
         identity = self._identity.reveal()
         return (
             f"/update/identities/{identity}/facebook/page/{page_id}/post/{post_id}.json"
@@ -329,15 +303,13 @@ class OneAllProvider:
         """
         shown = self._shown(method, path)
         log.debug("%s", shown)
-        try:
-            reply = self._client.request(
-                method, path, json=body, headers={"Accept": "application/json"}
-            )
-        except httpx.RequestError as exc:
-            message, maybe_done = transport_failure(exc, self._base)
-            raise OneAllUnreachable(
-                message, target=shown, maybe_done=maybe_done
-            ) from None
+        reply = self._session.send(
+            method,
+            path,
+            target=shown,
+            json=body,
+            headers={"Accept": "application/json"},
+        )
         if 300 <= reply.status_code < 400:
             raise OneAllError(
                 "OneAll answered with a redirect, which statesync does not follow",

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from statesync.errors import ConfigError
 from statesync.model import PostFields
+from statesync.providers.listing import iso_time, unix_seconds
 from statesync.secret import Secret
 
 _IDENTITY = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986 unreserved: a safe path segment
@@ -47,22 +48,13 @@ _MONTHS = {
 def parse_oneall_time(value: object) -> int | None:
     """Unix seconds from a OneAll date, read leniently (PROTOCOL §12); an ISO 8601
     time or a number is taken too. No offset means UTC."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return int(text)
+    return unix_seconds(value, _oneall_time)
+
+
+def _oneall_time(text: str) -> datetime | None:
     match = _ONEALL_TIME.fullmatch(text)
     if match is None:
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return int(moment.timestamp())
+        return iso_time(text)
     month = _MONTHS.get(match["month"].lower())
     if month is None:
         return None
@@ -73,7 +65,7 @@ def parse_oneall_time(value: object) -> int | None:
         if match["sign"] == "-":
             offset = -offset
     try:
-        moment = datetime(
+        return datetime(
             int(match["year"]),
             month,
             int(match["day"]),
@@ -84,7 +76,6 @@ def parse_oneall_time(value: object) -> int | None:
         )
     except ValueError:
         return None
-    return int(moment.timestamp())
 
 
 def check_identity(identity_token: Secret) -> None:

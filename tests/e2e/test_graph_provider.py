@@ -16,7 +16,7 @@ from statesync.emulator.server import start_emulator
 from statesync.errors import ConfigError, ProviderError
 from statesync.kinds import Kind
 from statesync.model import PostFields
-from statesync.providers import graph, graph_pages
+from statesync.providers import graph_pages, graph_read
 from statesync.providers.base import PostGone, PushOutcomeUnknown, Reader, Writer
 from statesync.providers.graph import GraphProvider
 from statesync.providers.pacing import Pacer
@@ -445,13 +445,13 @@ def test_pacing_reads_usage_once_per_batch_not_per_item(
     still learns the usage the batch reports."""
     ids = [provider.push(ACME, PostFields(message=f"Post {n}.")) for n in range(50)]
     decoded = []
-    real = graph.usage_from_headers
+    real = graph_read.usage_from_headers
 
     def counting(headers):
         decoded.append(headers)
         return real(headers)
 
-    monkeypatch.setattr(graph, "usage_from_headers", counting)
+    monkeypatch.setattr(graph_read, "usage_from_headers", counting)
     live = provider.read(ACME, ids)
     assert len(live) == 50
     assert len(decoded) == 1

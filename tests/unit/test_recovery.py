@@ -11,7 +11,6 @@ from statesync.lockfile import Lockfile, load_lockfile
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.planner import make_plan
-from statesync.providers.http import SETTLE_WINDOW_S
 from statesync.recovery import recover
 from tests.fakes import FakeClock, FakeProvider, make_desired
 
@@ -34,7 +33,8 @@ def test_a_lost_push_answer_is_settled_by_listing(tmp_path: Path, lost: str) -> 
     report = apply_plan(
         plan, provider, lock, lister=provider, clock=clock, sleep=clock.sleep
     )
-    assert clock.slept == [SETTLE_WINDOW_S]  # a push in flight could still land
+    # a push in flight could still land: the lister knows how long its requests take
+    assert clock.slept == [provider.settle_window_s]
     assert len(provider.posts) == 2  # adopted, or pushed again once it was not there
     assert {o.post_id for o in report.outcomes} == set(provider.posts)
     first = report.outcomes[0]
@@ -71,13 +71,14 @@ def test_without_a_lister_the_intent_stays_and_nothing_is_pushed_again(
 
 def test_recovery_adopts_a_post_created_before_a_crash(tmp_path: Path) -> None:
     provider = FakeProvider()
+    provider.settle_window_s = 7.0  # the lister's window, not one recovery knows
     lock = Lockfile(path=tmp_path / "statesync.lock")
     post_id = provider.push(PAGE, FIELDS)  # the API created it; then the run died
     lock.intend(PAGE, "acme", "a", Intent(field_hashes(FIELDS), since=provider.now))
     lock.intend(PAGE, "acme", "b", Intent(field_hashes(PostFields("x")), provider.now))
     clock = FakeClock(provider.now + 3)  # the crash was 3 s ago
     settled = recover(lock, provider, clock=clock, sleep=clock.sleep)
-    assert clock.slept == [SETTLE_WINDOW_S - 2]
+    assert clock.slept == [7.0 - 2]
     assert [(s.key, s.post_id) for s in settled] == [("a", post_id), ("b", None)]
     assert lock.pages[PAGE].posts["a"].post_id == post_id
     assert lock.pages[PAGE].intents == {}
