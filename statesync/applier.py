@@ -22,6 +22,7 @@ from statesync.normalize import field_hashes
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
 from statesync.providers.base import Lister, PostGone, PushOutcomeUnknown, Writer
 from statesync.recovery import CLOCK_SKEW_S, find_match, wait_for_in_flight
+from statesync.safety import SafetyRailError, impossible_actions
 
 PAST_TENSE = {
     ActionKind.PUSH: "pushed",
@@ -111,9 +112,14 @@ def apply_plan(
     actions in the plan's order. Once ``stop`` is set (a signal) or an action fails,
     no new action starts; those in flight finish and are recorded, and the report
     lists what did not start. The lockfile is saved after every change.
+
+    A plan with an ``impossible`` action is refused whole (``SafetyRailError``, as
+    the safety rails refuse it first) before anything is sent; a ``forget`` sends
+    nothing and only drops the entry from the lockfile.
     """
-    if plan.impossible:  # the safety rails refuse such a plan before apply is called
-        raise ValueError(f"{plan.impossible[0].address}: an impossible action")
+    refusals = impossible_actions(plan)
+    if refusals:
+        raise SafetyRailError(refusals)
     report = ApplyReport()
     run = _Run(writer=writer, lock=lock, lister=lister, clock=clock, sleep=sleep)
     stop = stop or threading.Event()
@@ -226,7 +232,7 @@ def _settle(
     run: _Run,
 ) -> str | None:
     """The post the lost push created, or None if the page shows it never happened."""
-    if run.lister is None:
+    if run.lister is None or not run.writer.capabilities[action.resource].list:
         raise OutcomeUnknown(
             f"the push was sent but its answer was lost ({cause.message}), and this "
             "project cannot list the page's posts to find out whether it was "

@@ -21,11 +21,19 @@ class Kind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """One writer's abilities for one kind."""
+    """One writer's abilities for one kind.
+
+    ``read`` and ``list`` say what the provider's API offers; a project may still
+    use less (``oneall.read: none`` configures no reader). A kind that cannot be read
+    back is planned from the lockfile's recorded hashes (drift cannot be seen); a kind
+    that cannot be listed leaves a push whose answer was lost to ``statesync resolve``.
+    """
 
     fields: frozenset[str]  # the fields a create (push) can set
     in_place: frozenset[str]  # the fields an update changes on the live object
     delete: bool = True  # False: a removed entry is forgotten and stays live
+    read: bool = True  # its live fields can be read back, to see drift
+    list: bool = True  # a page's recent ones can be listed, to settle a lost push
 
     def __post_init__(self) -> None:
         if not self.in_place <= self.fields:

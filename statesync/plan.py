@@ -35,7 +35,9 @@ class Action:
     after: PostFields | None = None  # desired fields; None for a delete
     # For a delete, ``before`` is the live post being deleted (None: not read).
     changed: tuple[str, ...] = ()  # sorted field names
-    forced_by: str | None = None  # the field that turned an edit into a replace
+    # The field that turned an edit into a replace; for an impossible action, the
+    # first field that makes it so (``note`` says why).
+    forced_by: str | None = None
     drift: bool = False  # live differs from what statesync last applied
     note: str | None = (
         None  # why, when it is not obvious (e.g. deleted outside statesync)

@@ -37,9 +37,12 @@ def make_plan(
 ) -> Plan:
     """Plan every managed post; ``live=None`` means there is no reader.
 
-    Without a reader, changes are found by comparing the desired fields' hashes with the
-    recorded ones, so edits made outside statesync (drift) cannot be seen.
+    Without a reader, or for a kind the writer cannot read back (``can.read``),
+    changes are found by comparing the desired fields' hashes with the recorded ones,
+    so edits made outside statesync (drift) cannot be seen.
     """
+    if not can.read:
+        live = None
     actions: list[Action] = []
     unknown = _unknown_outcomes(desired, recorded)
     pending = {(u.page_id, u.address.key) for u in unknown}
@@ -86,24 +89,28 @@ def _plan_post(
         page_id=post.page_id,
         after=post.fields,
     )
-    unsettable = can.cannot_set(_set_fields(post.fields))
     if record is None:
-        return _impossible(push, unsettable) if unsettable else push
+        return _pushable(push, can)
     if live is None:
         wanted = field_hashes(post.fields)
-        changed = tuple(f for f in POST_FIELDS if wanted[f] != record.hashes[f])
-        return _edit(push, record, None, tuple(sorted(changed)), False, can)
+        hashed = sorted(f for f in POST_FIELDS if wanted[f] != record.hashes[f])
+        return _edit(push, record, None, tuple(hashed), False, can)
     current = live.get(record.post_id)
     if current is None:
         note = f"post {record.post_id} no longer exists (deleted outside statesync)"
-        if unsettable:
-            return _impossible(replace(push, post_id=record.post_id), unsettable)
-        return replace(push, post_id=record.post_id, note=note)
+        return _pushable(replace(push, post_id=record.post_id, note=note), can)
     changed = changed_fields(post.fields, current)
     if not changed:
         return None  # the common case: no hashing, no diffing
+    # Hashed only now that an action results: drift is a fact about that action.
     drift = field_hashes(current) != dict(record.hashes)
     return _edit(push, record, current, changed, drift, can)
+
+
+def _pushable(push: Action, can: Capabilities) -> Action:
+    """The push, or ``impossible`` if it carries a field the writer cannot set."""
+    unsettable = _unsettable(push, can)
+    return _impossible(push, unsettable) if unsettable else push
 
 
 def _edit(
@@ -114,6 +121,9 @@ def _edit(
     drift: bool,
     can: Capabilities,
 ) -> Action | None:
+    """``update`` when every changed field changes in place; else ``replace`` (delete,
+    then push the desired fields), which needs a writer that can delete and can set
+    every field the desired post carries; else ``impossible``, saying which."""
     if not changed:
         return None
     edit = replace(
@@ -124,35 +134,46 @@ def _edit(
         changed=changed,
         drift=drift,
     )
-    unsettable = can.cannot_set(frozenset(changed))
-    if unsettable:
-        return _impossible(edit, unsettable)
     not_in_place = can.not_in_place(changed)
     if not not_in_place:
         return edit
+    culprit = not_in_place[0]
+    why = f"{culprit} cannot be changed in place"
+    unsettable = _unsettable(edit, can)
+    if unsettable:
+        impossible = _impossible(edit, unsettable)
+        if unsettable <= frozenset(changed):
+            return impossible
+        return replace(
+            impossible, forced_by=culprit, note=f"{why}, and {impossible.note}"
+        )
     if not can.delete:
         return replace(
             edit,
             kind=ActionKind.IMPOSSIBLE,
-            forced_by=not_in_place[0],
-            note=f"{not_in_place[0]} cannot be changed in place, and this writer "
-            f"cannot delete a {push.resource} to push it again",
+            forced_by=culprit,
+            note=f"{why}, and this writer cannot delete a {push.resource} to push "
+            "it again",
         )
-    return replace(edit, kind=ActionKind.REPLACE, forced_by=not_in_place[0])
+    return replace(edit, kind=ActionKind.REPLACE, forced_by=culprit)
 
 
 def _impossible(action: Action, unsettable: frozenset[str]) -> Action:
-    names = ", ".join(sorted(unsettable))
+    """``forced_by`` names the first field the writer cannot set; ``note`` all."""
+    names = sorted(unsettable)
     return replace(
         action,
         kind=ActionKind.IMPOSSIBLE,
-        note=f"this writer cannot set {names} on a {action.resource}",
+        forced_by=names[0],
+        note=f"this writer cannot set {', '.join(names)} on a {action.resource}",
     )
 
 
-def _set_fields(fields: PostFields) -> frozenset[str]:
-    return frozenset(
-        name for name, value in fields.as_dict().items() if value not in (None, [])
+def _unsettable(action: Action, can: Capabilities) -> frozenset[str]:
+    """The fields the action's desired post sets that no push of the writer can."""
+    values = (action.after or PostFields()).as_dict()
+    return can.cannot_set(
+        frozenset(name for name, value in values.items() if value not in (None, []))
     )
 
 
@@ -214,6 +235,8 @@ def _deletion(
 def _forget(deletion: Action) -> Action:
     """A writer that cannot delete: statesync stops managing the entry, which stays
     live, and says so (Terraform's ``removed`` with ``destroy = false``)."""
+    if deletion.note:  # already gone: forgetting it is all a delete would do
+        return replace(deletion, kind=ActionKind.FORGET)
     return replace(
         deletion,
         kind=ActionKind.FORGET,

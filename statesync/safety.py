@@ -1,6 +1,10 @@
 """Safety rails: what an apply refuses to do even when the manifests ask for it.
 
-Two rails, after octoDNS's ``raise_if_unsafe`` and Terraform's ``prevent_destroy``:
+Three rails, after octoDNS's ``raise_if_unsafe`` and Terraform's ``prevent_destroy``:
+
+- a plan with an ``impossible`` action (a change the writer's capability table allows
+  no way to make, statesync.kinds) fails whole, plan and apply alike: applying the
+  rest would leave the project half-converged with no way to finish;
 
 - a post marked ``prevent_destroy: true`` may not be replaced; any plan that would
   replace it fails (plan and apply alike). Deleting a post means taking it out of its
@@ -118,11 +122,7 @@ def check_plan(
     apply is where the flag is needed). ``api`` names the writer's API in messages.
     """
     problems = protected_replaces(plan, desired, api=api)
-    problems.extend(
-        f"{action.address}: impossible: {action.note}. Change the manifest back, or "
-        "use a provider that can (statesync.yaml: provider)."
-        for action in plan.impossible
-    )
+    problems.extend(impossible_actions(plan, desired))
     warnings: list[str] = []
     for mass in mass_destroys(plan, desired, recorded, settings):
         text = mass.describe(settings)
@@ -138,6 +138,22 @@ def check_plan(
     if problems:
         raise SafetyRailError(problems)
     return warnings
+
+
+def impossible_actions(plan: Plan, desired: Desired | None = None) -> list[str]:
+    """One refusal per ``impossible`` action, naming its address and why (and its
+    manifest line, given ``desired``): no writer call reaches what the manifest asks,
+    so no part of such a plan is applied."""
+    refusals = []
+    for action in plan.impossible:
+        text = (
+            f"{action.address}: impossible: {action.note}. Change the manifest back, "
+            "or use a provider that can (statesync.yaml: provider)."
+        )
+        page = desired.pages.get(action.page_id) if desired else None
+        post = page.posts.get(action.address.key) if page else None
+        refusals.append(f"{post.location}: {text}" if post else text)
+    return refusals
 
 
 def protected_replaces(plan: Plan, desired: Desired, *, api: str) -> list[str]:

@@ -87,6 +87,9 @@ class GraphProvider(HttpProvider):
         Kind.POST: Capabilities(
             fields=frozenset(POST_FIELDS),
             in_place=frozenset({"message", "attachments"}),
+            delete=True,
+            read=True,  # seeds 002/003: GET /{page-id}_{post-id}
+            list=True,  # PROTOCOL §7: /{page-id}/published_posts
         ),
     }
 

@@ -76,7 +76,11 @@ class OneAllProvider(HttpProvider):
     settle_window_s = SETTLE_WINDOW_S  # every request is bounded by DEFAULT_TIMEOUT_S
     capabilities: Mapping[Kind, Capabilities] = {
         Kind.POST: Capabilities(
-            fields=frozenset(POST_FIELDS), in_place=frozenset(POST_FIELDS)
+            fields=frozenset(POST_FIELDS),
+            in_place=frozenset(POST_FIELDS),
+            delete=True,  # seed 000: DELETE of a page post
+            read=True,  # seed 001 names the Pull API; PROTOCOL §12 (shape unconfirmed)
+            list=True,  # the same Pull listing of the page's posts
         ),
     }
 

@@ -29,6 +29,25 @@ REPLACE_WARNING = (
     "the post is deleted and pushed again: its likes, comments and shares are lost"
 )
 DRIFT_SUFFIX = "changed outside statesync"  # how one action's drift is named
+# What the field named by ``forced_by`` did to the action, by the action's kind.
+_FIELD_MARKS = {
+    ActionKind.REPLACE: "forces replacement",
+    ActionKind.IMPOSSIBLE: "makes this impossible",
+}
+# Actions whose ``before`` is the live post they leave (deleted, or left as it is).
+SHOWS_LIVE_POST = frozenset({ActionKind.DELETE, ActionKind.FORGET})
+
+
+def field_mark(name: str, action: Action) -> str | None:
+    """Terraform's ``# forces replacement``: why this field decides the action."""
+    return _FIELD_MARKS.get(action.kind) if name == action.forced_by else None
+
+
+def shown_fields(action: Action) -> list[str]:
+    """The fields a table row lists: those a push sets, else those that change."""
+    if not action.changed and action.after is not None:
+        return present_fields(action.after)
+    return list(action.changed)
 
 
 def drift_sentence(drifted: int) -> str:

@@ -26,7 +26,8 @@ Format version 1, published as ``statesync/schemas/plan-v1.schema.json``::
                                      # desired fields; null for a delete
           "changed": ["message"],    # sorted field names; for a push, the fields it
                                      # sets (as the markdown table lists them)
-          "forced_by": null,         # the field that turned an edit into a replace
+          "forced_by": null,         # the field that turned an edit into a replace,
+                                     # or the first that makes it impossible
           "drift": false,            # live differs from what statesync last applied
           "note": null               # why, when it is not obvious
         }

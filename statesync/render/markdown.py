@@ -30,17 +30,20 @@ from statesync.render._common import (
     DRIFT_SUFFIX,
     NO_READER_NOTE,
     REPLACE_WARNING,
+    SHOWS_LIVE_POST,
     SYMBOLS,
     UNKNOWN_OUTCOME,
     count_drifted,
     deleted_lines,
     drift_sentence,
+    field_mark,
     field_value,
     message_diff,
     message_lines,
     present_fields,
     scope_sentence,
     show,
+    shown_fields,
 )
 
 __all__ = ["GITHUB_COMMENT_LIMIT", "render_markdown"]
@@ -171,11 +174,9 @@ def _row(action: Action) -> str:
         kind = f"**{kind}**"
     if action.drift:
         kind += ", drift"
-    post = "(new)" if action.kind is ActionKind.PUSH else _escape(action.post_id or "")
-    if action.kind is ActionKind.PUSH and action.after is not None:
-        fields = [_escape(name) for name in present_fields(action.after)]
-    else:
-        fields = [_field_label(name, action) for name in action.changed]
+    is_new = action.kind is ActionKind.PUSH or action.post_id is None
+    post = "(new)" if is_new else _escape(action.post_id or "")
+    fields = [_field_label(name, action) for name in shown_fields(action)]
     cells = [
         f"`{SYMBOLS[action.kind]}` {kind}",
         _escape(str(action.address)),
@@ -187,8 +188,8 @@ def _row(action: Action) -> str:
 
 
 def _field_label(name: str, action: Action) -> str:
-    label = _escape(name)
-    return f"{label} (forces replacement)" if name == action.forced_by else label
+    mark = field_mark(name, action)
+    return f"{_escape(name)} ({mark})" if mark else _escape(name)
 
 
 def _details(action: Action) -> str:
@@ -196,11 +197,11 @@ def _details(action: Action) -> str:
     body: list[str] = []
     if action.note:
         body.append(f"Note: {_escape(action.note)}")
-    if action.kind is ActionKind.PUSH and action.after is not None:
-        body.extend(_new_post(action.after))
-    elif action.kind in (ActionKind.UPDATE, ActionKind.REPLACE):
+    if action.changed:  # an update or a replace, or an edit that is impossible
         body.extend(_changes(action))
-    elif action.kind is ActionKind.DELETE and action.before is not None:
+    elif action.after is not None:  # a push, or one that is impossible
+        body.extend(_new_post(action.after))
+    elif action.kind in SHOWS_LIVE_POST and action.before is not None:
         body.extend(_deleted_post(action.before))
     if not body:
         return ""
@@ -269,8 +270,9 @@ def _changes(action: Action) -> list[str]:
 
 
 def _change_label(name: str, action: Action) -> str:
+    mark = field_mark(name, action)
     label = f"**{_escape(name)}**"
-    return f"{label} (forces replacement)" if name == action.forced_by else label
+    return f"{label} ({mark})" if mark else label
 
 
 def _code_section(label: str, lines: list[str], language: str) -> list[str]:

@@ -1,8 +1,10 @@
 """The terminal rendering of a plan, in Terraform's visual vocabulary.
 
-``+`` push, ``~`` update, ``-/+`` replace, ``-`` delete; the field that forces a replace
-is marked; drift is named; a delete shows the live post it removes (when it was read);
-exactly one summary line ends the plan, preceded by the scope of a plan under ``--only``.
+``+`` push, ``~`` update, ``-/+`` replace, ``-`` delete, and where a writer cannot
+(statesync.kinds) ``=`` forget and ``!`` impossible; the field that forces a replace, or
+makes an action impossible, is marked; drift is named; a delete or a forget shows the
+live post it removes or leaves (when it was read); exactly one summary line ends the
+plan, preceded by the scope of a plan under ``--only``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from statesync.render._common import (
     DRIFT_SUFFIX,
     NO_READER_NOTE,
     REPLACE_WARNING,
+    SHOWS_LIVE_POST,
     SYMBOLS,
     UNKNOWN_OUTCOME,
     count_drifted,
     deleted_lines,
     drift_sentence,
+    field_mark,
     field_value,
     message_diff,
     present_fields,
@@ -84,37 +88,43 @@ def _render_action(action: Action) -> list[str]:
     lines = [head]
     if action.note:
         lines.append(f"{_INDENT}# {action.note}")
-    if action.kind is ActionKind.PUSH and action.after is not None:
-        lines.extend(_render_new(action.after))
-    elif action.kind in (ActionKind.UPDATE, ActionKind.REPLACE):
+    if action.changed:  # an update or a replace, or an edit that is impossible
         for name in action.changed:
             lines.extend(_render_change(name, action))
         if action.kind is ActionKind.REPLACE:
             lines.append(f"{_INDENT}! {REPLACE_WARNING}")
-    elif action.kind is ActionKind.DELETE and action.before is not None:
+    elif action.after is not None:  # a push, or one that is impossible
+        lines.extend(_render_new(action.after, action))
+    elif action.kind in SHOWS_LIVE_POST and action.before is not None:
         lines.extend(f"{_INDENT}{line}" for line in deleted_lines(action.before))
     return lines
 
 
-def _render_new(fields: PostFields) -> list[str]:
+def _render_new(fields: PostFields, action: Action) -> list[str]:
     values = fields.as_dict()
     present = present_fields(fields)
     width = max(len(name) for name in present) if present else 0
     lines = []
     for name in present:
         value = values[name]
+        suffix = _suffix(name, action)
         if name == "message" and _is_long(value):
-            lines.append(f"{_INDENT}message:")
+            lines.append(f"{_INDENT}message:{suffix}")
             lines.extend(f"{_INDENT}  | {line}" for line in str(value).splitlines())
         else:
-            lines.append(f"{_INDENT}{name + ':':<{width + 1}} {show(value)}")
+            lines.append(f"{_INDENT}{name + ':':<{width + 1}} {show(value)}{suffix}")
     return lines
+
+
+def _suffix(name: str, action: Action) -> str:
+    mark = field_mark(name, action)
+    return f"  # {mark}" if mark else ""
 
 
 def _render_change(name: str, action: Action) -> list[str]:
     old = field_value(action.before, name)
     new = field_value(action.after, name)
-    suffix = "  # forces replacement" if name == action.forced_by else ""
+    suffix = _suffix(name, action)
     old_text = "(not read)" if action.before is None else show(old)
     if name == "message" and (_is_long(old) or _is_long(new)) and action.before:
         diff = message_diff(old, new)

@@ -112,9 +112,11 @@ def test_a_field_the_writer_cannot_set_is_impossible_and_apply_refuses(
     assert plan.summary().endswith("1 impossible.")
     with pytest.raises(UnsafePlanError, match=r"p104510075301234/a: impossible"):
         check_plan(plan, desired, {}, SafetySettings(), allow_mass_delete=True)
-    with pytest.raises(ValueError, match="impossible"):
-        apply_plan(plan, FakeProvider(), lock)  # a bug if the rails were skipped
+    provider = FakeProvider()
+    with pytest.raises(UnsafePlanError, match=r"p104510075301234/a: impossible: this"):
+        apply_plan(plan, provider, lock)  # refused whole, even without the rails
     assert not lock.pages
+    assert provider.calls == []  # not even the possible push was sent
 
 
 def test_new_kinds_render_and_round_trip_through_json_and_the_schema(
