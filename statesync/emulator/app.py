@@ -7,6 +7,7 @@ connection without any response, which only the outermost layer can do.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -166,9 +167,7 @@ async def parse_request(scope: Scope, receive: Receive) -> ApiRequest | ApiRespo
             )
             return envelope(request, error.status, error.info)
     elif content_type == "application/x-www-form-urlencoded":
-        params.update(
-            parse_qsl(raw_body.decode("utf-8", "replace"), keep_blank_values=True)
-        )
+        params.update(form_pairs(raw_body))
     elif content_type == "multipart/form-data":
         form = await http.form()
         for key, value in form.multi_items():
@@ -196,6 +195,29 @@ async def parse_request(scope: Scope, receive: Receive) -> ApiRequest | ApiRespo
         base_url=base_url,
         files=files,
     )
+
+
+def form_pairs(raw: bytes) -> list[tuple[str, str]]:
+    """A urlencoded body's pairs, as `parse_qsl(..., keep_blank_values=True)` gives
+    them: a batch's JSON arrives percent-encoded, and urllib's unquoting costs about
+    a millisecond per 50 items, codecs' escape decoder a twentieth of that."""
+    try:
+        return [
+            (_unquote_plus(name), _unquote_plus(value))
+            for name, _, value in (
+                pair.partition(b"=") for pair in raw.split(b"&") if pair
+            )
+        ]
+    except ValueError:  # a malformed escape: urllib leaves it as it is
+        return parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def _unquote_plus(raw: bytes) -> str:
+    raw = raw.replace(b"+", b" ")
+    if b"%" in raw:
+        escaped = raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x")
+        raw = codecs.escape_decode(escaped)[0]
+    return raw.decode("utf-8", "replace")
 
 
 async def _send(send: Send, response: ApiResponse, content_type: str) -> None:

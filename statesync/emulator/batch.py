@@ -6,7 +6,7 @@ limits, handlers), so a fault rule can hit the third item of a batch alone.
 
 from __future__ import annotations
 
-import json
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,7 +15,13 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from statesync.emulator.context import Context
 from statesync.emulator.graph import NODE_ID, POST_ID, authenticate
 from statesync.emulator.params import param_bool, param_json, param_str
-from statesync.emulator.wire import ApiRequest, ApiResponse, GraphError, split_version
+from statesync.emulator.wire import (
+    ApiRequest,
+    ApiResponse,
+    GraphError,
+    encode_json,
+    split_version,
+)
 
 MAX_BATCH = 50
 _REFERENCE = re.compile(r"\{result=(?P<name>[^:}]+):(?P<path>\$[^}]*)\}")
@@ -48,6 +54,7 @@ def run_batch(ctx: Context, request: ApiRequest, run_item: ItemRunner) -> ApiRes
         value = param_str(request.params, key)
         if value is not None:
             inherited[key] = value
+    ctx.store.prefetch_posts(_posts_read(items))
     results: list[Any] = []
     named: dict[str, Any] = {}
     for index, item in enumerate(items):
@@ -61,9 +68,7 @@ def run_batch(ctx: Context, request: ApiRequest, run_item: ItemRunner) -> ApiRes
                 for name, value in response.headers.items()
             ]
         assert entry is not None  # noqa: S101
-        entry["body"] = json.dumps(
-            response.body, ensure_ascii=False, separators=(",", ":")
-        )
+        entry["body"] = encode_json(response.body)
         name = item.get("name") if isinstance(item, Mapping) else None
         if name:
             named[str(name)] = response.body
@@ -74,6 +79,26 @@ def run_batch(ctx: Context, request: ApiRequest, run_item: ItemRunner) -> ApiRes
             entry = None
         results.append(entry)
     return ApiResponse(200, results)
+
+
+def _posts_read(items: list[Any]) -> list[str]:
+    """The post ids the batch's GET items read, so that the store reads them in one
+    query; items with references to earlier results are left to read on their own."""
+    ids: list[str] = []
+    for item in items:
+        if (
+            not isinstance(item, Mapping)
+            or str(item.get("method") or "GET").upper() != "GET"
+        ):
+            continue
+        url = item.get("relative_url")
+        if not isinstance(url, str) or "result=" in url:
+            continue
+        _, path = split_version("/" + url.partition("?")[0].lstrip("/"))
+        node = path[1:].partition("/")[0]
+        if POST_ID.match(node):
+            ids.append(node)
+    return ids
 
 
 def _item_request(
@@ -88,12 +113,11 @@ def _item_request(
             100, f"(#100) batch[{index}] must be an object with method and relative_url"
         )
     method = str(item.get("method") or "GET").upper()
-    url = urlsplit(_resolve(item["relative_url"], named, unquote_first=True))
-    version, path = split_version("/" + url.path.lstrip("/"))
-    query = tuple(
-        (key, _resolve(value, named))
-        for key, value in parse_qsl(url.query, keep_blank_values=True)
+    url_path, url_query = _split_url(
+        _resolve(item["relative_url"], named, unquote_first=True)
     )
+    version, path = split_version("/" + url_path.lstrip("/"))
+    query = tuple((key, _resolve(value, named)) for key, value in _query(url_query))
     params: dict[str, Any] = dict(inherited)
     params.update(query)
     body = item.get("body")
@@ -104,13 +128,15 @@ def _item_request(
         )
     elif isinstance(body, Mapping):
         params.update(body)
-    headers = dict(parent.headers)
-    for header in item.get("headers") or []:
-        if isinstance(header, Mapping) and "name" in header:
-            headers[str(header["name"]).lower()] = str(header.get("value", ""))
-        elif isinstance(header, str) and ":" in header:
-            name, _, value = header.partition(":")
-            headers[name.strip().lower()] = value.strip()
+    headers = parent.headers  # shared, read only, unless the item adds its own
+    if item.get("headers"):
+        headers = dict(headers)
+        for header in item["headers"]:
+            if isinstance(header, Mapping) and "name" in header:
+                headers[str(header["name"]).lower()] = str(header.get("value", ""))
+            elif isinstance(header, str) and ":" in header:
+                name, _, value = header.partition(":")
+                headers[name.strip().lower()] = value.strip()
     return ApiRequest(
         method=method,
         path=path,
@@ -121,6 +147,23 @@ def _item_request(
         base_url=parent.base_url,
         in_batch=True,
     )
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    """A relative URL's path and query, as `urlsplit` has them; the common
+    `{id}?fields=...` without urlsplit's cost (it is called once per item)."""
+    path, _, query = url.partition("?")
+    plain = url.isprintable() and url == url.strip() and not url.startswith("//")
+    if not plain or ":" in path or "#" in url:
+        parts = urlsplit(url)
+        return parts.path, parts.query
+    return path, query
+
+
+@functools.lru_cache(maxsize=256)
+def _query(text: str) -> tuple[tuple[str, str], ...]:
+    """A query string's pairs; a batch's items mostly share one (`fields=...`)."""
+    return tuple(parse_qsl(text, keep_blank_values=True))
 
 
 def _resolve(

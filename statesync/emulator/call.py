@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from statesync.emulator.context import Context
 from statesync.emulator.fields import FieldSpec, parse_fields
 from statesync.emulator.params import param_str
-from statesync.emulator.store import Principal, Role
+from statesync.emulator.records import Principal, Role
 from statesync.emulator.wire import ApiRequest, GraphError
 
 _READ_TASKS = frozenset(

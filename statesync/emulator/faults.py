@@ -129,66 +129,91 @@ class Usage:
 
 
 class RateLimiter:
-    """A per-page call budget over a rolling window (PROTOCOL §4)."""
+    """A per-page call budget over a rolling window (PROTOCOL §4).
+
+    Work per call does not grow with the number of pages: every admitted call is
+    also queued in one window-wide deque, so expiry is the front of that queue, and
+    X-App-Usage (the busiest page) comes from a count of pages per call count, which
+    moves by one as a call is admitted or expires.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
         self._clock = clock
-        self._calls: dict[str, deque[float]] = {}
+        self._calls: dict[str, deque[float]] = {}  # per page, oldest first
+        self._window_calls: deque[tuple[float, str]] = deque()  # every page's
+        self._pages_with: dict[int, int] = {}  # call count -> pages with it
+        self._busiest = 0
         self._budget: int | None = None
         self._window = float(NOMINAL_WINDOW_S)
-        # X-App-Usage without scanning every page per call: the busiest page's count
-        # is kept as calls are admitted, and rescanned only once a call may have left
-        # the window (the oldest call of any page is older than the window).
-        self._busiest = 0
-        self._oldest = math.inf
 
     def configure(self, budget: int | None, window_s: float) -> None:
         with self._lock:
             self._budget = budget
             self._window = window_s if budget is not None else float(NOMINAL_WINDOW_S)
             self._calls.clear()
-            self._busiest, self._oldest = 0, math.inf
+            self._window_calls.clear()
+            self._pages_with.clear()
+            self._busiest = 0
 
-    def _recent(self, page_id: str, now: float) -> deque[float]:
-        calls = self._calls.setdefault(page_id, deque())
-        while calls and calls[0] <= now - self._window:
+    def _expire(self, now: float) -> None:
+        """Forget the calls that have left the window, oldest first."""
+        horizon = now - self._window
+        queue = self._window_calls
+        while queue and queue[0][0] <= horizon:
+            _, page_id = queue.popleft()
+            calls = self._calls[page_id]
             calls.popleft()
-        return calls
+            self._move(len(calls) + 1, len(calls))
+
+    def _move(self, before: int, after: int) -> None:
+        """One page's call count went from ``before`` to ``after`` (one apart)."""
+        pages_with = self._pages_with
+        if before:
+            pages_with[before] -= 1
+        if after:
+            pages_with[after] = pages_with.get(after, 0) + 1
+        if after > self._busiest:
+            self._busiest = after
+        elif before == self._busiest and not pages_with[before]:
+            self._busiest = after  # no page is left at the old maximum
 
     def admit(self, page_id: str) -> bool:
         """Count one call on the page; False (and not counted) when over budget."""
         with self._lock:
             now = self._clock()
-            calls = self._recent(page_id, now)
+            self._expire(now)
+            calls = self._calls.setdefault(page_id, deque())
             if self._budget is not None and len(calls) >= self._budget:
                 return False
             calls.append(now)
-            self._busiest = max(self._busiest, len(calls))
-            self._oldest = min(self._oldest, calls[0])
+            self._window_calls.append((now, page_id))
+            self._move(len(calls) - 1, len(calls))
             return True
 
     def usage(self, page_id: str) -> Usage:
-        with self._lock:
-            now = self._clock()
-            calls = self._recent(page_id, now)
-            budget = self._budget if self._budget is not None else NOMINAL_PAGE_CALLS
-            percent = math.ceil(len(calls) * 100 / budget) if budget else 100
-            regain = 0
-            if self._budget is not None and len(calls) >= self._budget and calls:
-                regain = max(1, math.ceil((calls[0] + self._window - now) / 60))
-            return Usage(percent, regain)
+        return self.usages((page_id,))[1][0]
 
     def app_usage(self) -> int:
         """X-App-Usage: the busiest page's share, so the two headers agree."""
+        return self.usages(())[0]
+
+    def usages(self, page_ids: Sequence[str]) -> tuple[int, tuple[Usage, ...]]:
+        """The app's usage and each page's, at one instant (one reply's headers)."""
         with self._lock:
             now = self._clock()
+            self._expire(now)
             budget = self._budget if self._budget is not None else NOMINAL_PAGE_CALLS
-            if self._oldest <= now - self._window:  # some call may have expired
-                recent = [self._recent(p, now) for p in list(self._calls)]
-                self._busiest = max((len(calls) for calls in recent), default=0)
-                self._oldest = min((c[0] for c in recent if c), default=math.inf)
-            return math.ceil(self._busiest * 100 / budget) if budget else 100
+            app = math.ceil(self._busiest * 100 / budget) if budget else 100
+            return app, tuple(self._usage(page_id, now, budget) for page_id in page_ids)
+
+    def _usage(self, page_id: str, now: float, budget: int) -> Usage:
+        calls = self._calls.get(page_id) or ()
+        percent = math.ceil(len(calls) * 100 / budget) if budget else 100
+        regain = 0
+        if self._budget is not None and len(calls) >= self._budget and calls:
+            regain = max(1, math.ceil((calls[0] + self._window - now) / 60))
+        return Usage(percent, regain)
 
 
 class Stats:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from statesync.emulator.store import Media, Page, Post
+from statesync.emulator.records import Media, Page, Post
 from statesync.emulator.wire import GraphError, graph_time
 
 

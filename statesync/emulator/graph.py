@@ -6,6 +6,7 @@ once here into PROTOCOL §3's envelope with the headers every reply carries.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -16,9 +17,8 @@ from typing import Any
 from statesync.emulator import nodes, posts
 from statesync.emulator.call import Call
 from statesync.emulator.context import Context
-from statesync.emulator.fields import (
-    FieldSpec,
-)
+from statesync.emulator.faults import Usage
+from statesync.emulator.fields import FieldSpec
 from statesync.emulator.params import param_str
 from statesync.emulator.wire import (
     ApiRequest,
@@ -56,11 +56,20 @@ def handle_graph(ctx: Context, request: ApiRequest) -> ApiResponse:
 
 
 def usage_headers(ctx: Context, pages: list[str]) -> dict[str, str]:
-    """PROTOCOL §4: X-App-Usage and X-Business-Use-Case-Usage on every reply."""
-    app = ctx.limiter.app_usage()
+    """PROTOCOL §4: X-App-Usage and X-Business-Use-Case-Usage on every reply.
+
+    Worked out once per reply (a batch item is a reply) from the limiter's counts;
+    the JSON text is kept for counts already seen, since they move slowly."""
+    app, usages = ctx.limiter.usages(pages)
+    return dict(_usage_headers(app, tuple(zip(pages, usages, strict=True))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _usage_headers(
+    app: int, usages: tuple[tuple[str, Usage], ...]
+) -> tuple[tuple[str, str], ...]:
     buc: dict[str, Any] = {}
-    for page_id in pages:
-        usage = ctx.limiter.usage(page_id)
+    for page_id, usage in usages:
         buc[page_id] = [
             {
                 "type": "pages",
@@ -71,10 +80,10 @@ def usage_headers(ctx: Context, pages: list[str]) -> dict[str, str]:
             }
         ]
     app_usage = {"call_count": app, "total_time": app // 4, "total_cputime": app // 4}
-    return {
-        "x-app-usage": json.dumps(app_usage, separators=(",", ":")),
-        "x-business-use-case-usage": json.dumps(buc, separators=(",", ":")),
-    }
+    return (
+        ("x-app-usage", json.dumps(app_usage, separators=(",", ":"))),
+        ("x-business-use-case-usage", json.dumps(buc, separators=(",", ":"))),
+    )
 
 
 def request_token(request: ApiRequest) -> str | None:
@@ -232,6 +241,7 @@ def multi_read(call: Call) -> dict[str, Any]:
     specs = call.fields
     if specs is not None:
         posts.check_legacy(specs)
+    call.ctx.store.prefetch_posts([i for i in ids if POST_ID.match(i)])
     result = {}
     for object_id in ids:
         page_id = _node_page(call, object_id)

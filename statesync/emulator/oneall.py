@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from statesync.emulator.context import Context
-from statesync.emulator.store import Post, User
+from statesync.emulator.records import Post, User
 from statesync.emulator.wire import ApiRequest, ApiResponse, OneAllError, oneall_time
 
 _PUSH = re.compile(r"^/push/identities/(?P<identity>[^/]+)/facebook/page/post\.json$")

@@ -25,7 +25,7 @@ from statesync.emulator.params import (
     param_str,
     param_unix_time,
 )
-from statesync.emulator.store import Post
+from statesync.emulator.records import Post
 from statesync.emulator.wire import ApiResponse, GraphError, unsupported
 
 MAX_MESSAGE = 63206  # PROTOCOL §11

@@ -6,6 +6,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,14 @@ class RunningEmulator:
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = self._control("GET", "stats")
         return stats
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the thread that serves every request: the
+        emulator's own work, apart from whatever else runs in this process."""
+        ident = self._thread.ident
+        if ident is None or not hasattr(time, "pthread_getcpuclockid"):
+            return time.process_time()  # pragma: no cover - not Linux or macOS
+        return time.clock_gettime(time.pthread_getcpuclockid(ident))
 
     def stop(self) -> None:
         self._server.should_exit = True

@@ -470,6 +470,9 @@ class Store:
         )
 
     def post(self, post_id: str) -> Post | None:
+        with self._lock:  # read ahead, and no scheduled post can be due meanwhile
+            if post_id in self._posts and self.now() < self._next_due:
+                return self._posts[post_id]
         with self._read() as db:
             if post_id in self._posts:
                 return self._posts[post_id]
