@@ -21,7 +21,13 @@ from statesync.config import CONFIG_NAME
 from statesync.connection import Connection, connect
 from statesync.errors import SavedPlanError
 from statesync.plan import Plan
-from statesync.planning import check_writes, plan_project, read_touched, settle
+from statesync.planning import (
+    Planned,
+    check_writes,
+    plan_project,
+    read_touched,
+    settle,
+)
 from statesync.progress import ProgressFactory, no_progress
 from statesync.project import Project, open_project
 from statesync.recovery import Settled, resolve_intent
@@ -95,12 +101,7 @@ def plan(
         if loaded.busy:
             hooks.notice(BUSY_NOTE)
         with connect(loaded, sandbox=sandbox, environ=environ) as connection:
-            _announce(connection, hooks)
-            planned = plan_project(
-                loaded, connection, parallelism=parallelism, progress=hooks.progress
-            )
-            _tell_settled(planned.settled, loaded, hooks)
-            _tell_unchecked(planned.access_unchecked, hooks)
+            planned = _plan_connected(loaded, connection, hooks, parallelism)
         # What a saved plan checks before it is applied; a plan only shown needs none
         # (hashing 10,000 posts for nothing is a third of a large plan's CPU).
         guards = (
@@ -144,16 +145,9 @@ def apply(
         open_project(root, only=only) as loaded,
         connect(loaded, sandbox=sandbox, environ=environ) as connection,
     ):
-        _announce(connection, hooks)
-        planned = plan_project(
-            loaded,
-            connection,
-            save_recovery=True,
-            parallelism=parallelism,
-            progress=hooks.progress,
+        planned = _plan_connected(
+            loaded, connection, hooks, parallelism, save_recovery=True
         )
-        _tell_settled(planned.settled, loaded, hooks)
-        _tell_unchecked(planned.access_unchecked, hooks)
         return _show_check_run(
             planned.plan,
             loaded,
@@ -219,6 +213,29 @@ def resolve(root: Path, address: str, post_id: str | None) -> str:
     """Settle an unknown push by hand: ``post_id`` it published, or None for none."""
     with open_project(root) as loaded:
         return resolve_intent(loaded.lock, address, loaded.desired, post_id)
+
+
+def _plan_connected(
+    loaded: Project,
+    connection: Connection,
+    hooks: Hooks,
+    parallelism: int,
+    *,
+    save_recovery: bool = False,
+) -> Planned:
+    """The banner, the plan (recovery first), and what recovery and the access
+    preflight had to say: the same for a plan that is shown and one that is applied."""
+    _announce(connection, hooks)
+    planned = plan_project(
+        loaded,
+        connection,
+        save_recovery=save_recovery,
+        parallelism=parallelism,
+        progress=hooks.progress,
+    )
+    _tell_settled(planned.settled, loaded, hooks)
+    _tell_unchecked(planned.access_unchecked, hooks)
+    return planned
 
 
 def _show_check_run(

@@ -16,6 +16,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from statesync import __version__
+from statesync.atomic import os_reason
 from statesync.errors import StatesyncError
 
 SANDBOX_PAGE = "104510075301234"  # any digits do on the sandbox: it creates the page
@@ -63,12 +64,16 @@ def init_project(
             f"{names}: already there; init writes a new project and overwrites "
             "nothing. Pick an empty directory, or move these files away."
         )
-    for path, text in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("x", encoding="utf-8") as out:  # "x": never overwrite
-            out.write(text)
-    extended = _ignore_local_files(root / ".gitignore")
+    try:
+        for path, text in files.items():
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("x", encoding="utf-8") as out:  # "x": never overwrite
+                out.write(text)
+        extended = _ignore_local_files(root / ".gitignore")
+    except OSError as exc:  # a read-only or full disk, a file where a folder goes
+        where = exc.filename or root
+        raise InitError(f"{where}: cannot write ({os_reason(exc)})") from None
     written = (*files, Path(".gitignore")) if not extended else tuple(files)
     return Scaffold(root, tuple(written), extended)
 

@@ -118,3 +118,11 @@ def test_without_a_known_commit_init_asks_for_ref(monkeypatch, tmp_path: Path) -
     monkeypatch.setattr(scaffold.metadata, "distribution", lambda name: _Dist(not_git))
     with pytest.raises(scaffold.InitError, match="pass --ref"):
         scaffold.release_commit()
+
+
+def test_a_directory_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder\n")
+    result = run("init", str(tmp_path / "a-file" / "new"))
+    assert result.exit_code == 1
+    assert "cannot write" in result.output
+    assert "Traceback" not in result.output
