@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from statesync.emulator import seeding, tables
 from statesync.emulator.records import (
     Media,
     Page,
@@ -37,7 +38,7 @@ from statesync.emulator.records import (
     post_from_row,
     role_from_row,
 )
-from statesync.emulator.seed import Seed, SeedPage
+from statesync.emulator.seed import Seed
 
 __all__ = ["Media", "Page", "Post", "Principal", "Role", "Store", "User"]
 
@@ -46,35 +47,6 @@ __all__ = ["Media", "Page", "Post", "Principal", "Role", "Store", "User"]
 _MAX_LOOKUPS = 50_000
 # SQLite's default limit of host parameters in one statement is 999 (older builds).
 _MAX_IN = 900
-
-# Real page post ids have 15-18 digits; new objects get increasing ids from here.
-FIRST_OBJECT_ID = 122100000000000001
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, token TEXT NOT NULL UNIQUE,
-    identity_token TEXT UNIQUE, ord INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS pages (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT, category_list TEXT,
-    details TEXT NOT NULL DEFAULT '{}');
-CREATE TABLE IF NOT EXISTS roles (
-    user_id TEXT NOT NULL, page_id TEXT NOT NULL, page_token TEXT NOT NULL UNIQUE,
-    tasks TEXT NOT NULL, ord INTEGER NOT NULL, PRIMARY KEY (user_id, page_id));
-CREATE TABLE IF NOT EXISTS media (
-    id TEXT PRIMARY KEY, page_id TEXT NOT NULL, kind TEXT NOT NULL, url TEXT,
-    created_time INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS posts (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
-    page_id TEXT NOT NULL, message TEXT, link TEXT, attachments TEXT NOT NULL,
-    is_published INTEGER NOT NULL, is_hidden INTEGER NOT NULL,
-    scheduled_publish_time INTEGER, created_time INTEGER NOT NULL,
-    updated_time INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS posts_by_page ON posts (page_id, created_time, seq);
--- Scheduled posts waiting to go live: every read checks them, so it must not scan.
-CREATE INDEX IF NOT EXISTS posts_scheduled ON posts (scheduled_publish_time)
-    WHERE is_published=0;
-"""
 
 
 class Store:
@@ -101,7 +73,7 @@ class Store:
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(tables.SCHEMA)
 
     def now(self) -> int:
         return int(self._clock())
@@ -153,7 +125,7 @@ class Store:
             if self.now() >= self._next_due:
                 self._posts.clear()
                 self._db.execute("BEGIN IMMEDIATE")
-                self._publish_due(self._db)
+                tables.publish_due(self._db, self.now())
                 self._db.execute("COMMIT")
                 (due,) = self._db.execute(
                     "SELECT MIN(scheduled_publish_time) FROM posts"
@@ -171,108 +143,12 @@ class Store:
         while edits to the seed's users and pages take effect.
         """
         with self._tx(people=True, schedules=True) as db:
-            self._upsert_people(db, seed)
-            for page in seed.pages:
-                is_new = (
-                    db.execute("SELECT 1 FROM pages WHERE id=?", (page.id,)).fetchone()
-                    is None
-                )
-                self._upsert_page(db, page)
-                if is_new:
-                    self._insert_seed_posts(db, page)
+            seeding.apply_seed(db, seed, self.now())
 
     def reset(self, seed: Seed) -> None:
         """Back to the seed exactly: everything else is gone, ids start over."""
         with self._tx(people=True, schedules=True) as db:
-            for table in ("meta", "users", "pages", "roles", "media", "posts"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-            db.execute("DELETE FROM sqlite_sequence WHERE name='posts'")
-            self._upsert_people(db, seed)
-            for page in seed.pages:
-                self._upsert_page(db, page)
-                self._insert_seed_posts(db, page)
-
-    def _upsert_people(self, db: sqlite3.Connection, seed: Seed) -> None:
-        for order, user in enumerate(seed.users):
-            # A token or identity may move between users across seed edits.
-            db.execute(
-                "DELETE FROM users WHERE (token=? OR identity_token=?) AND id<>?",
-                (user.token, user.oneall_identity_token, user.id),
-            )
-            db.execute(
-                "INSERT INTO users (id, name, token, identity_token, ord) VALUES (?,?,?,?,?)"
-                " ON CONFLICT(id) DO UPDATE SET name=excluded.name, token=excluded.token,"
-                " identity_token=excluded.identity_token, ord=excluded.ord",
-                (user.id, user.name, user.token, user.oneall_identity_token, order),
-            )
-            for role_order, role in enumerate(user.roles):
-                db.execute(
-                    "DELETE FROM roles WHERE page_token=? AND NOT (user_id=? AND page_id=?)",
-                    (role.token, user.id, role.page_id),
-                )
-                db.execute(
-                    "INSERT INTO roles (user_id, page_id, page_token, tasks, ord)"
-                    " VALUES (?,?,?,?,?) ON CONFLICT(user_id, page_id) DO UPDATE SET"
-                    " page_token=excluded.page_token, tasks=excluded.tasks, ord=excluded.ord",
-                    (
-                        user.id,
-                        role.page_id,
-                        role.token,
-                        json.dumps(role.tasks),
-                        role_order,
-                    ),
-                )
-
-    def _upsert_page(self, db: sqlite3.Connection, page: SeedPage) -> None:
-        category_list = json.dumps(page.category_list) if page.category_list else None
-        db.execute(
-            "INSERT INTO pages (id, name, category, category_list, details) VALUES (?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET name=excluded.name, category=excluded.category,"
-            " category_list=excluded.category_list, details=excluded.details",
-            (
-                page.id,
-                page.name,
-                page.category,
-                category_list,
-                json.dumps(dict(page.details)),
-            ),
-        )
-        now = self.now()
-        for media in page.media:
-            db.execute(
-                "INSERT INTO media (id, page_id, kind, url, created_time) VALUES (?,?,?,?,?)"
-                " ON CONFLICT(id) DO UPDATE SET page_id=excluded.page_id, kind=excluded.kind,"
-                " url=excluded.url",
-                (media.id, page.id, media.kind, media.url, now),
-            )
-
-    def _insert_seed_posts(self, db: sqlite3.Connection, page: SeedPage) -> None:
-        for post in page.posts:
-            published = post.published and post.scheduled_publish_time is None
-            self._insert_post(
-                db,
-                page.id,
-                message=post.message,
-                link=post.link,
-                attachments=post.attachments,
-                is_published=published,
-                scheduled_publish_time=post.scheduled_publish_time,
-                is_hidden=post.is_hidden,
-            )
-
-    # -- ids -----------------------------------------------------------------------
-
-    def _next_id(self, db: sqlite3.Connection) -> str:
-        row = db.execute("SELECT value FROM meta WHERE key='next_object_id'").fetchone()
-        value = int(row["value"]) if row else FIRST_OBJECT_ID
-        while db.execute("SELECT 1 FROM media WHERE id=?", (str(value),)).fetchone():
-            value += 1  # pragma: no cover - only when a seed picked an id in our range
-        db.execute(
-            "INSERT INTO meta (key, value) VALUES ('next_object_id', ?)"
-            " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            (str(value + 1),),
-        )
-        return str(value)
+            seeding.reset(db, seed, self.now())
 
     # -- principals, users, pages --------------------------------------------------
 
@@ -380,7 +256,7 @@ class Store:
 
     def add_media(self, page_id: str, kind: str, url: str | None) -> Media:
         with self._tx(people=True) as db:
-            media_id = self._next_id(db)
+            media_id = tables.next_id(db)
             now = self.now()
             db.execute(
                 "INSERT INTO media (id, page_id, kind, url, created_time) VALUES (?,?,?,?,?)",
@@ -414,9 +290,10 @@ class Store:
     ) -> Post:
         waits = scheduled_publish_time is not None and not is_published
         with self._tx(schedules=waits) as db:
-            post_id = self._insert_post(
+            post_id = tables.insert_post(
                 db,
                 page_id,
+                self.now(),
                 message=message,
                 link=link,
                 attachments=attachments,
@@ -427,47 +304,6 @@ class Store:
             return post_from_row(
                 db.execute("SELECT * FROM posts WHERE id=?", (post_id,)).fetchone()
             )
-
-    def _insert_post(
-        self,
-        db: sqlite3.Connection,
-        page_id: str,
-        *,
-        message: str | None,
-        link: str | None,
-        attachments: Sequence[str],
-        is_published: bool,
-        scheduled_publish_time: int | None,
-        is_hidden: bool,
-    ) -> str:
-        post_id = f"{page_id}_{self._next_id(db)}"
-        now = self.now()
-        db.execute(
-            "INSERT INTO posts (id, page_id, message, link, attachments, is_published,"
-            " is_hidden, scheduled_publish_time, created_time, updated_time)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                post_id,
-                page_id,
-                message,
-                link,
-                json.dumps(list(attachments)),
-                int(is_published),
-                int(is_hidden),
-                scheduled_publish_time,
-                now,
-                now,
-            ),
-        )
-        return post_id
-
-    def _publish_due(self, db: sqlite3.Connection) -> None:
-        """A scheduled post goes live once its time has come, as on Facebook."""
-        db.execute(
-            "UPDATE posts SET is_published=1 WHERE is_published=0"
-            " AND scheduled_publish_time IS NOT NULL AND scheduled_publish_time<=?",
-            (self.now(),),
-        )
 
     def post(self, post_id: str) -> Post | None:
         with self._lock:  # read ahead, and no scheduled post can be due meanwhile
@@ -516,7 +352,7 @@ class Store:
         assignments = ", ".join(f"{key}=?" for key in values)
         waits = changes.get("scheduled_publish_time") is not None
         with self._tx(schedules=waits) as db:
-            self._publish_due(db)
+            tables.publish_due(db, self.now())
             updated = db.execute(
                 f"UPDATE posts SET {assignments} WHERE id=?",  # noqa: S608 - fixed columns
                 (*values.values(), post_id),

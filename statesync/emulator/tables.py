@@ -1,0 +1,100 @@
+"""The emulator's SQLite tables and the row writes that more than one caller needs.
+
+The store wraps these in its transactions and caches; seeding writes through them too,
+so a seeded post and a post created over HTTP are the same rows with the same ids.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+# Real page post ids have 15-18 digits; new objects get increasing ids from here.
+FIRST_OBJECT_ID = 122100000000000001
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, token TEXT NOT NULL UNIQUE,
+    identity_token TEXT UNIQUE, ord INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT, category_list TEXT,
+    details TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS roles (
+    user_id TEXT NOT NULL, page_id TEXT NOT NULL, page_token TEXT NOT NULL UNIQUE,
+    tasks TEXT NOT NULL, ord INTEGER NOT NULL, PRIMARY KEY (user_id, page_id));
+CREATE TABLE IF NOT EXISTS media (
+    id TEXT PRIMARY KEY, page_id TEXT NOT NULL, kind TEXT NOT NULL, url TEXT,
+    created_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS posts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    page_id TEXT NOT NULL, message TEXT, link TEXT, attachments TEXT NOT NULL,
+    is_published INTEGER NOT NULL, is_hidden INTEGER NOT NULL,
+    scheduled_publish_time INTEGER, created_time INTEGER NOT NULL,
+    updated_time INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS posts_by_page ON posts (page_id, created_time, seq);
+-- Scheduled posts waiting to go live: every read checks them, so it must not scan.
+CREATE INDEX IF NOT EXISTS posts_scheduled ON posts (scheduled_publish_time)
+    WHERE is_published=0;
+"""
+
+# Every table, for a reset back to the seed.
+TABLES = ("meta", "users", "pages", "roles", "media", "posts")
+
+
+def next_id(db: sqlite3.Connection) -> str:
+    """The next object id, shared by posts and media as Facebook's ids are."""
+    row = db.execute("SELECT value FROM meta WHERE key='next_object_id'").fetchone()
+    value = int(row["value"]) if row else FIRST_OBJECT_ID
+    while db.execute("SELECT 1 FROM media WHERE id=?", (str(value),)).fetchone():
+        value += 1  # pragma: no cover - only when a seed picked an id in our range
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('next_object_id', ?)"
+        " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        (str(value + 1),),
+    )
+    return str(value)
+
+
+def insert_post(
+    db: sqlite3.Connection,
+    page_id: str,
+    now: int,
+    *,
+    message: str | None,
+    link: str | None,
+    attachments: Sequence[str],
+    is_published: bool,
+    scheduled_publish_time: int | None,
+    is_hidden: bool,
+) -> str:
+    """Insert one post and return its id (`{page-id}_{object-id}`, as on Facebook)."""
+    post_id = f"{page_id}_{next_id(db)}"
+    db.execute(
+        "INSERT INTO posts (id, page_id, message, link, attachments, is_published,"
+        " is_hidden, scheduled_publish_time, created_time, updated_time)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            post_id,
+            page_id,
+            message,
+            link,
+            json.dumps(list(attachments)),
+            int(is_published),
+            int(is_hidden),
+            scheduled_publish_time,
+            now,
+            now,
+        ),
+    )
+    return post_id
+
+
+def publish_due(db: sqlite3.Connection, now: int) -> None:
+    """A scheduled post goes live once its time has come, as on Facebook."""
+    db.execute(
+        "UPDATE posts SET is_published=1 WHERE is_published=0"
+        " AND scheduled_publish_time IS NOT NULL AND scheduled_publish_time<=?",
+        (now,),
+    )
