@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from statesync.errors import ProviderError, StatesyncError
 from statesync.lockfile import LockStore
+from statesync.media_apply import apply_media, resolve_files, use_media
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
@@ -30,6 +31,7 @@ PAST_TENSE = {
     ActionKind.REPLACE: "replaced",
     ActionKind.DELETE: "deleted",
     ActionKind.FORGET: "forgotten",
+    ActionKind.UPLOAD: "uploaded",
 }
 
 
@@ -40,7 +42,7 @@ class Outcome:
     note: str | None = None
 
     def describe(self) -> str:
-        text = f"{self.action.address}: {PAST_TENSE[self.action.kind]}"
+        text = f"{self.action.name}: {PAST_TENSE[self.action.kind]}"
         if self.post_id:
             text += f" ({self.post_id})"
         if self.note:
@@ -58,11 +60,19 @@ class ApplyReport:
 
     def counts(self) -> str:
         counts = dict.fromkeys(KIND_ORDER, 0)
+        media: dict[ActionKind, int] = {}
         for outcome in self.outcomes:
-            counts[outcome.action.kind] = counts.get(outcome.action.kind, 0) + 1
-        return ", ".join(
+            kind = outcome.action.kind
+            tally = media if outcome.action.on_media else counts
+            tally[kind] = tally.get(kind, 0) + 1
+        text = ", ".join(
             f"{count} {PAST_TENSE[kind]}" for kind, count in counts.items()
         )
+        if media:
+            text += "; media: " + ", ".join(
+                f"{count} {PAST_TENSE[kind]}" for kind, count in media.items()
+            )
+        return text
 
 
 class OutcomeUnknown(ProviderError):
@@ -79,7 +89,7 @@ class ApplyFailed(StatesyncError):
         self.report = report
         done = len(report.outcomes)
         super().__init__(
-            f"{action.address}: {action.kind.value} failed: {cause}\n"
+            f"{action.name}: {action.kind.value} failed: {cause}\n"
             f"Apply stopped after {done} completed action{'s' if done != 1 else ''}; "
             "the lockfile records every one of them. Fix the cause and run apply again."
         )
@@ -108,8 +118,10 @@ def apply_plan(
 ) -> ApplyReport:
     """Run the plan's actions; ``lister`` settles pushes whose answer was lost.
 
-    With ``parallelism`` above 1, pages are worked on concurrently, each page's
-    actions in the plan's order. Once ``stop`` is set (a signal) or an action fails,
+    Media uploads run first (concurrently), then the posts (with ``parallelism``
+    above 1, pages concurrently, each page's actions in the plan's order), then media
+    deletions: a post is sent only once its files have ids, and a media is deleted
+    only once no post carries it. Once ``stop`` is set (a signal) or an action fails,
     no new action starts; those in flight finish and are recorded, and the report
     lists what did not start. The lockfile is saved after every change.
 
@@ -144,14 +156,16 @@ def apply_plan(
                 report.outcomes.append(outcome)
                 on_outcome(outcome)
 
-    if parallelism <= 1:
-        work(list(plan.actions))
-    else:
-        by_page: dict[str, list[Action]] = {}
-        for action in plan.actions:
-            by_page.setdefault(action.page_id, []).append(action)
+    for phase in _phases(plan.actions):
+        if stop.is_set():
+            report.not_started.extend(a for lane in phase for a in lane)
+            continue
+        if parallelism <= 1 or len(phase) == 1:
+            for lane in phase:
+                work(lane)
+            continue
         with ThreadPoolExecutor(max_workers=parallelism) as pool:
-            for _ in pool.map(work, by_page.values()):
+            for _ in pool.map(work, phase):
                 pass
     order = {id(action): index for index, action in enumerate(plan.actions)}
     report.not_started.sort(key=lambda action: order[id(action)])
@@ -163,19 +177,44 @@ def apply_plan(
     return report
 
 
+Lanes = list[list[Action]]
+
+
+def _phases(actions: tuple[Action, ...]) -> list[Lanes]:
+    """Uploads, each its own lane; the posts, one lane per page; media deletions."""
+    uploads = [[a] for a in actions if a.kind is ActionKind.UPLOAD]
+    posts = _by_page([a for a in actions if not a.on_media])
+    removals = _by_page(
+        [a for a in actions if a.on_media and a.kind is not ActionKind.UPLOAD]
+    )
+    return [phase for phase in (uploads, posts, removals) if phase]
+
+
+def _by_page(actions: list[Action]) -> Lanes:
+    by_page: dict[str, list[Action]] = {}
+    for action in actions:
+        by_page.setdefault(action.page_id, []).append(action)
+    return list(by_page.values())
+
+
 def _apply_action(action: Action, run: _Run) -> Outcome:
+    if action.on_media:
+        media_id = apply_media(action, run.writer, run.lock, clock=run.clock)
+        return Outcome(action, media_id, note=action.note if media_id is None else None)
     page, key, lock = action.page_id, action.address.key, run.lock
     if action.kind is ActionKind.FORGET:  # nothing to send: the post stays live
         lock.forget(page, key)
+        use_media(lock, action, ())
         lock.save()
         return Outcome(action, None, note="it stays on the page")
     if action.kind is ActionKind.DELETE or action.kind is ActionKind.REPLACE:
         run.writer.delete(page, _recorded_id(action))
         lock.forget(page, key)
+        use_media(lock, action, ())
         lock.save()
         if action.kind is ActionKind.DELETE:
             return Outcome(action, None)
-    after = _desired(action)
+    after = resolve_files(action, _desired(action), lock)
     if action.kind is ActionKind.UPDATE:
         post_id = _recorded_id(action)
         try:
@@ -269,6 +308,7 @@ def _settle(
 def _record(action: Action, post_id: str, after: PostFields, lock: LockStore) -> None:
     record = Record(post_id=post_id, hashes=field_hashes(after))
     lock.record(action.page_id, action.address.manifest, action.address.key, record)
+    use_media(lock, action, _desired(action).attachments)
     lock.save()
 
 

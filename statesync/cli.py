@@ -186,6 +186,12 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes."
 )
+@click.option(
+    "--media-url",
+    metavar="URL",
+    help="Markdown: the URL of the project's files (URL/<path> is a file), to show "
+    "each image to upload; the GitHub workflow passes the pull request's head.",
+)
 @parallelism_option
 @click.pass_context
 def plan(
@@ -196,12 +202,15 @@ def plan(
     output_format: str,
     out: Path | None,
     detailed_exitcode: bool,
+    media_url: str | None,
     parallelism: int,
 ) -> None:
     """Show what apply would do."""
     from statesync import operations
 
-    hooks = _terminal_hooks(output_format)
+    if media_url is not None and not media_url.startswith(("https://", "http://")):
+        raise click.BadParameter("must be an http(s) URL", param_hint="--media-url")
+    hooks = _terminal_hooks(output_format, media_url=media_url)
     with (
         reported(
             json_document=lambda: output_format == "json" and not hooks.plan_shown
@@ -331,14 +340,20 @@ def resolve(
 
 
 def _terminal_hooks(
-    output_format: str, stop: StopSignal | None = None
+    output_format: str, stop: StopSignal | None = None, *, media_url: str | None = None
 ) -> TerminalHooks:
     from statesync.cli_hooks import TerminalHooks
     from statesync.progress import wants_color
 
     no_color = _no_color()
     color = wants_color(sys.stdout, os.environ, no_color=no_color)
-    return TerminalHooks(output_format, stop, progress=_progress(no_color), color=color)
+    return TerminalHooks(
+        output_format,
+        stop,
+        progress=_progress(no_color),
+        color=color,
+        media_url=media_url,
+    )
 
 
 def _no_color() -> bool:

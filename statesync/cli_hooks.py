@@ -28,9 +28,11 @@ class TerminalHooks(Hooks):
         *,
         progress: ProgressFactory = no_progress,
         color: bool = False,
+        media_url: str | None = None,
     ) -> None:
         self.output_format = output_format
         self.color = color
+        self.media_url = media_url  # markdown: where the project's files are served
         self.stop = stop
         self.progress = progress
         self.plan_shown = (
@@ -48,7 +50,9 @@ class TerminalHooks(Hooks):
 
     def show_plan(self, plan: Plan) -> None:
         # color=: click would strip the colours FORCE_COLOR asked for from a pipe
-        text = render(plan, self.output_format, color=self.color)
+        text = render(
+            plan, self.output_format, color=self.color, media_url=self.media_url
+        )
         click.echo(text, nl=False, color=self.color)
         self.plan_shown = True
 
@@ -105,12 +109,15 @@ class TerminalHooks(Hooks):
                 printer.flush()
 
 
-def render(plan: Plan, output_format: str, *, color: bool = False) -> str:
-    """text (``color``: with ANSI colours), markdown for a PR comment, or json."""
+def render(
+    plan: Plan, output_format: str, *, color: bool = False, media_url: str | None = None
+) -> str:
+    """text (``color``: with ANSI colours), markdown for a PR comment (``media_url``:
+    where the project's files are, to show images), or json."""
     if output_format == "markdown":
         from statesync.render.markdown import render_markdown
 
-        return render_markdown(plan)
+        return render_markdown(plan, media_url=media_url)
     if output_format == "json":
         from statesync.render.json import render_json
 

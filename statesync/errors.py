@@ -34,8 +34,10 @@ annotation outputs all render the same way (``statesync.error_report``).
 
 Outside the tree, on purpose: ``UserError`` (error_report), the click exception that
 shows any of these; ``Interrupted`` (interrupt), a ``BaseException`` like
-``KeyboardInterrupt`` that no ``except Exception`` may take for an error; and the
-emulator's own errors (it is a separate program).
+``KeyboardInterrupt`` that no ``except Exception`` may take for an error;
+``MediaProblem`` (media_files), one sentence about an attached file that the manifest check
+turns into a ``FILE:LINE`` problem; and the emulator's own errors (it is a separate
+program).
 
 Messages never contain secrets: providers build them from fields they choose, never from
 an HTTP library's text (its URLs can hold tokens); the YAML checks name the line of a

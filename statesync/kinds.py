@@ -17,6 +17,9 @@ class Kind(enum.StrEnum):
     """What a manifest entry manages on the network."""
 
     POST = "post"  # a page post: message, link, attachments (seeds 000, 001, 003)
+    # A photo or video uploaded to a page, attached to posts by id. Its "fields" are
+    # what a writer can upload ("image", "video"); a changed file is a new upload.
+    MEDIA = "media"
 
 
 @dataclass(frozen=True, slots=True)

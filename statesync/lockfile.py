@@ -11,6 +11,10 @@ Layout (JSON, sorted, one post per line so a git diff is one line per changed po
           "manifest": "acme-coffee",
           "posts": {
             "spring-menu": {"id": "104510075301234_100001", "hashes": {...}}
+          },
+          "media": {
+            "<sha256>": {"id": "1021...", "file": "media/latte.jpg",
+                         "type": "image/jpeg", "size": 862143, "used_by": ["latte-art"]}
           }
         }
       }
@@ -34,10 +38,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from statesync import lockfile_entries as codec
 from statesync.atomic import os_reason, remove_stray_temps, write_atomically
 from statesync.errors import LockfileError
 from statesync.legacy_journal import replay_legacy_journal
-from statesync.model import POST_FIELDS, Intent, Record, RecordedPage
+from statesync.model import (
+    Intent,
+    MediaRecord,
+    Record,
+    RecordedPage,
+    Upload,
+)
 
 FORMAT_VERSION = 1
 
@@ -59,6 +70,12 @@ class LockStore(Protocol):
     def forget(self, page_id: str, key: str) -> None: ...
     def intend(self, page_id: str, manifest: str, key: str, intent: Intent) -> None: ...
     def clear_intent(self, page_id: str, key: str) -> None: ...
+    def record_media(
+        self, page_id: str, manifest: str, key: str, media: MediaRecord | None
+    ) -> None: ...
+    def intend_upload(
+        self, page_id: str, manifest: str, key: str, upload: Upload | None
+    ) -> None: ...
     def save(self) -> None: ...
     def fold(self) -> None: ...
 
@@ -164,12 +181,41 @@ class Lockfile:
             if page is not None and page.intents.pop(key, None) is not None:
                 self._changed(page_id)
 
+    def record_media(
+        self, page_id: str, manifest: str, key: str, media: MediaRecord | None
+    ) -> None:
+        """Record an uploaded media (fulfilling its pending upload), or forget it."""
+        with self._mutex:
+            page = self.pages.get(page_id)
+            if media is None:
+                if page is not None and page.media.pop(key, None) is not None:
+                    self._changed(page_id)
+                return
+            page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
+            page.media[key] = media
+            page.uploads.pop(key, None)
+            self._changed(page_id)
+
+    def intend_upload(
+        self, page_id: str, manifest: str, key: str, upload: Upload | None
+    ) -> None:
+        """Record an upload about to be sent, or clear it (None)."""
+        with self._mutex:
+            page = self.pages.get(page_id)
+            if upload is None:
+                if page is not None and page.uploads.pop(key, None) is not None:
+                    self._changed(page_id)
+                return
+            page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
+            page.uploads[key] = upload
+            self._changed(page_id)
+
     def _changed(self, page_id: str) -> None:
         if not self._bumped:
             self.serial += 1
             self._bumped = True
         page = self.pages.get(page_id)
-        if page is not None and not page.posts and not page.intents:
+        if page is not None and page.is_empty():
             del self.pages[page_id]
             self._entries.pop(page_id, None)
         self._blocks.pop(page_id, None)
@@ -205,7 +251,9 @@ class Lockfile:
         for page_id, page in self.pages.items():
             if page_id not in self._blocks:
                 entries = self._entries.setdefault(page_id, {})
-                self._blocks[page_id] = _page_block(page_id, page, entries).encode()
+                self._blocks[page_id] = codec.page_block(
+                    page_id, page, entries
+                ).encode()
         return dict(self._blocks)
 
     def save(self) -> None:
@@ -261,33 +309,6 @@ def load_lockfile(path: Path) -> Lockfile:
     lock = _read_file(path)
     replay_legacy_journal(lock)
     return lock
-
-
-def _page_block(page_id: str, page: RecordedPage, entries: dict[str, str]) -> str:
-    """One page; ``intents`` appears only while a push is pending, so a settled
-    lockfile's diff stays one line per post. ``entries`` caches each post's text."""
-    for key in page.posts.keys() - entries.keys():
-        entries[key] = _entry_json(page.posts[key])
-    sections = [("posts", {key: entries[key] for key in sorted(page.posts)})]
-    if page.intents:
-        intents = {key: _intent_json(page.intents[key]) for key in sorted(page.intents)}
-        sections.append(("intents", intents))
-    blocks = [f'      "manifest": {json.dumps(page.manifest)}']
-    for name, texts in sections:
-        lines = [f"        {json.dumps(key)}: {text}" for key, text in texts.items()]
-        body = "\n" + ",\n".join(lines) + "\n      " if lines else ""
-        blocks.append(f"      {json.dumps(name)}: {{{body}}}")
-    return f"    {json.dumps(page_id)}: {{\n" + ",\n".join(blocks) + "\n    }"
-
-
-def _intent_json(intent: Intent) -> str:
-    hashes = {name: intent.hashes[name] for name in sorted(intent.hashes)}
-    return json.dumps({"hashes": hashes, "since": intent.since}, ensure_ascii=False)
-
-
-def _entry_json(record: Record) -> str:
-    hashes = {name: record.hashes[name] for name in sorted(record.hashes)}
-    return json.dumps({"id": record.post_id, "hashes": hashes}, ensure_ascii=False)
 
 
 def _read_file(path: Path) -> Lockfile:
@@ -360,43 +381,31 @@ def _parse(path: Path, data: Any) -> Lockfile:
     for page_id, page in pages.items():
         if not isinstance(page, dict) or not isinstance(page.get("manifest"), str):
             raise corrupt(f"page {page_id} has no manifest name")
-        posts, intents = page.get("posts"), page.get("intents", {})
+        posts = page.get("posts")
         if not isinstance(posts, dict):
             raise corrupt(f"page {page_id} has no posts object")
-        if not isinstance(intents, dict):
-            raise corrupt(f"page {page_id} has a malformed intents object")
+        intents, media, uploads = (
+            codec.section(page, name, page_id, corrupt)
+            for name in ("intents", "media", "uploads")
+        )
         recorded = RecordedPage(
             manifest=page["manifest"],
-            posts={key: _parse_entry(entry, corrupt) for key, entry in posts.items()},
+            posts={
+                key: codec.parse_entry(entry, corrupt) for key, entry in posts.items()
+            },
             intents={
-                key: _parse_intent(entry, corrupt) for key, entry in intents.items()
+                key: codec.parse_intent(entry, corrupt)
+                for key, entry in intents.items()
+            },
+            media={
+                key: codec.parse_media(entry, corrupt) for key, entry in media.items()
+            },
+            uploads={
+                key: codec.parse_upload(entry, corrupt)
+                for key, entry in uploads.items()
             },
         )
-        if recorded.posts or recorded.intents:
+        if not recorded.is_empty():
             lock.pages[page_id] = recorded
     lock.rebase()
     return lock
-
-
-def _parse_intent(entry: Any, corrupt: Any) -> Intent:
-    if not isinstance(entry, dict):
-        raise corrupt("an intent is not an object")
-    hashes, since = entry.get("hashes"), entry.get("since")
-    if not isinstance(hashes, dict) or set(hashes) != set(POST_FIELDS):
-        raise corrupt("an intent has no field hashes")
-    if not all(isinstance(value, str) for value in hashes.values()):
-        raise corrupt("an intent has a malformed hash")
-    if not isinstance(since, int) or isinstance(since, bool):
-        raise corrupt("an intent has no time")
-    return Intent(hashes=dict(hashes), since=since)
-
-
-def _parse_entry(entry: Any, corrupt: Any) -> Record:
-    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-        raise corrupt("a post entry has no id")
-    hashes = entry.get("hashes")
-    if not isinstance(hashes, dict) or set(hashes) != set(POST_FIELDS):
-        raise corrupt(f"post {entry['id']} has no field hashes")
-    if not all(isinstance(value, str) for value in hashes.values()):
-        raise corrupt(f"post {entry['id']} has a malformed hash")
-    return Record(post_id=entry["id"], hashes=dict(hashes))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from statesync.errors import ConfigError
 from statesync.lockfile import Lockfile, load_lockfile
-from statesync.model import Intent, Record, RecordedPage
+from statesync.model import Intent, MediaRecord, Record, RecordedPage, Upload
 
 PLACEHOLDER = "{manifest}"
 
@@ -94,6 +94,26 @@ class LockSet:
         owner = self._owner(page_id)
         if owner is not None:
             owner.clear_intent(page_id, key)
+
+    def record_media(
+        self, page_id: str, manifest: str, key: str, media: MediaRecord | None
+    ) -> None:
+        if media is None:
+            owner = self._owner(page_id)
+            if owner is not None:
+                owner.record_media(page_id, manifest, key, None)
+            return
+        self._for(page_id, manifest).record_media(page_id, manifest, key, media)
+
+    def intend_upload(
+        self, page_id: str, manifest: str, key: str, upload: Upload | None
+    ) -> None:
+        if upload is None:
+            owner = self._owner(page_id)
+            if owner is not None:
+                owner.intend_upload(page_id, manifest, key, None)
+            return
+        self._for(page_id, manifest).intend_upload(page_id, manifest, key, upload)
 
     def save(self) -> None:
         """Write the files that changed; the others stay byte for byte as they were."""

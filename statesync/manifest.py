@@ -32,8 +32,15 @@ __all__ = ["MANIFEST_SUFFIXES", "MAX_MESSAGE_LENGTH", "load_desired"]
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 
 
-def load_desired(manifests_dir: Path, *, display_base: Path | None = None) -> Desired:
+def load_desired(
+    manifests_dir: Path,
+    *,
+    display_base: Path | None = None,
+    media_root: Path | None = None,
+) -> Desired:
     """Every manifest in ``manifests_dir``, validated; one in a subfolder is a problem.
+    Attached files are relative to ``media_root`` (the project's directory; default:
+    the manifests directory's parent).
 
     Raises ``ConfigError`` when the directory is missing or holds no manifest (an
     empty desired state would plan the deletion of every recorded post), and one
@@ -47,14 +54,15 @@ def load_desired(manifests_dir: Path, *, display_base: Path | None = None) -> De
         for path in nested
     ]
     with gc_paused():
-        pages = _load_pages(files, base, problems)
+        root = manifests_dir.parent if media_root is None else media_root
+        pages = _load_pages(files, base, root, problems)
     if problems:
         raise ManifestError(problems)
     return Desired(pages=pages)
 
 
 def _load_pages(
-    files: list[Path], base: Path, problems: Problems
+    files: list[Path], base: Path, media_root: Path, problems: Problems
 ) -> dict[str, PageManifest]:
     pages: dict[str, PageManifest] = {}
     seen: dict[str, Location] = {}  # page id -> its first ``page:``, valid or not
@@ -71,7 +79,7 @@ def _load_pages(
             )
             continue
         stems[path.stem] = display
-        loaded = _load_manifest(path, display, problems)
+        loaded = _load_manifest(path, display, media_root, problems)
         if loaded is None:
             continue
         first = seen.get(loaded.page_id)
@@ -151,7 +159,9 @@ def _nested_message(folder: str) -> str:
     )
 
 
-def _load_manifest(path: Path, display: str, problems: Problems) -> Loaded | None:
+def _load_manifest(
+    path: Path, display: str, media_root: Path, problems: Problems
+) -> Loaded | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -163,4 +173,5 @@ def _load_manifest(path: Path, display: str, problems: Problems) -> Loaded | Non
         line = data.count(b"\n", 0, exc.start) + 1
         problems.append((Location(display, line), "not UTF-8 text"))
         return None
-    return ManifestChecker(display, problems).manifest(text, path.stem)
+    checker = ManifestChecker(display, problems, media_root=media_root)
+    return checker.manifest(text, path.stem)

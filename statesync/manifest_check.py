@@ -9,9 +9,12 @@ one, so that a page managed twice is found even in broken files.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from statesync.errors import Location
+from statesync.media import MediaFile
+from statesync.media_files import MediaProblem, load_media_file
 from statesync.model import (
     POST_FIELDS,
     Address,
@@ -69,11 +72,15 @@ class Loaded:
     manifest: PageManifest | None  # None when the file has problems
 
 
+@dataclass(frozen=True, slots=True)
 class ManifestChecker(Checker):
     """Validates one manifest, appending to the problem list all manifests share:
-    ``ManifestChecker(file, problems).manifest(text, stem)``."""
+    ``ManifestChecker(file, problems).manifest(text, stem)``. File attachments are
+    relative to ``media_root``, the project's directory."""
 
-    __slots__ = ()
+    media_root: Path = Path()
+    # key -> the file, for every file attachment of the manifest's posts
+    media: dict[str, MediaFile] = field(default_factory=dict)
 
     def manifest(self, text: str, stem: str) -> Loaded | None:
         start = len(self.problems)
@@ -102,7 +109,12 @@ class ManifestChecker(Checker):
         if len(self.problems) > start:
             return Loaded(page_id, location, None)
         manifest = PageManifest(
-            page_id=page_id, name=name, stem=stem, location=location, posts=posts
+            page_id=page_id,
+            name=name,
+            stem=stem,
+            location=location,
+            posts=posts,
+            media=dict(self.media),
         )
         return Loaded(page_id, location, manifest)
 
@@ -277,35 +289,95 @@ class ManifestChecker(Checker):
         return node.value.strip()
 
     def attachments(self, node: Node | None) -> tuple[str, ...]:
+        """Media ids and files, in order; a file becomes its ref (statesync.media)."""
         if node is None or (isinstance(node, Scalar) and node.value is None):
             return ()
         if not isinstance(node, Sequence):
             self.at(
                 node.line,
-                'attachments must be a list of media ids (attachments: ["123"]), '
-                f"got {describe(node)}",
+                "attachments must be a list of files or media ids "
+                f"(attachments: [media/photo.jpg]), got {describe(node)}",
             )
             return ()
-        ids: list[str] = []
+        items: list[str] = []
         first: dict[str, int] = {}
+        videos: list[int] = []
         for index, item in enumerate(node.items):
-            media_id = _digits(item)
-            if media_id is None:
+            attachment = self.attachment(index, item)
+            if attachment is None:
+                continue
+            value, shown, is_video = attachment
+            if value in first:
                 self.at(
                     item.line,
-                    f"attachments[{index}] must be a media id (a string of digits), "
-                    f"got {self.shown(item)}",
+                    f"{shown} is attached twice (first at line {first[value]})",
                 )
-            elif media_id in first:
-                self.at(
-                    item.line,
-                    f"media {media_id} is attached twice (first at line "
-                    f"{first[media_id]})",
-                )
-            else:
-                first[media_id] = item.line
-                ids.append(media_id)
-        return tuple(ids)
+                continue
+            first[value] = item.line
+            items.append(value)
+            if is_video:
+                videos.append(item.line)
+        if videos and len(node.items) > 1:
+            # Facebook posts a video alone: no album mixes videos with photos
+            self.at(
+                videos[0],
+                "a video is posted alone: attach one video, or only images",
+            )
+        return tuple(items)
+
+    def attachment(self, index: int, item: Node) -> tuple[str, str, bool] | None:
+        """(media id or file ref, how to name it, whether it is a video)."""
+        media_id = _digits(item)
+        if media_id is not None:
+            return media_id, f"media {media_id}", False
+        written, alt = self.file_entry(index, item)
+        if written is None:
+            return None
+        if looks_like_token(written):  # a pasted secret: never repeated, never read
+            self.at(
+                item.line,
+                f"attachments[{index}] must be a file path or a media id, got a "
+                "string (not shown: it looks like a secret)",
+            )
+            return None
+        try:
+            media = load_media_file(self.media_root, written, alt)
+        except MediaProblem as problem:
+            self.at(item.line, f"attachments[{index}]: {problem}")
+            return None
+        self.media[media.key] = media
+        return media.ref, media.shown, media.is_video
+
+    def file_entry(self, index: int, item: Node) -> tuple[str | None, str | None]:
+        """A path (``media/a.jpg``) or ``{file: media/a.jpg, alt: ...}``."""
+        if isinstance(item, Scalar) and isinstance(item.value, str):
+            return item.value, None
+        if isinstance(item, Mapping):
+            entries = self.known_entries(
+                item,
+                ("file", "alt"),
+                lambda key: (
+                    f"unknown field {key!r} in attachments[{index}]: "
+                    "an attachment has 'file' and 'alt'"
+                ),
+            )
+            file_node = _value(entries, "file")
+            if file_node is None:
+                self.at(item.line, f"attachments[{index}] needs 'file: <path>'")
+                return None, None
+            written = self.string(file_node, "file")
+            alt_node = _value(entries, "alt")
+            alt = None if alt_node is None else self.string(alt_node, "alt")
+            if alt is not None and not alt.strip():
+                self.at(alt_node.line if alt_node else item.line, "alt is blank")
+                return None, None
+            return written, alt
+        self.at(
+            item.line,
+            f"attachments[{index}] must be a file path, {{file: ..., alt: ...}} or a "
+            f"media id (a string of digits), got {self.shown(item)}",
+        )
+        return None, None
 
 
 def _digits(node: Node | None) -> str | None:

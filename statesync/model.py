@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from statesync.errors import Location
+from statesync.media import MediaFile
 
 # seeds 000/001: the fields a page post carries in the OneAll Push and Update APIs,
 # which are also the fields a manifest may set.
@@ -64,6 +65,9 @@ class PageManifest:
     stem: str  # the manifest's file stem, the first half of every address
     location: Location  # the line of ``page:``
     posts: Mapping[str, DesiredPost] = field(default_factory=dict)
+    # The files the posts attach, by media key (statesync.media): each is uploaded
+    # once per page, however many posts attach it.
+    media: Mapping[str, MediaFile] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,27 @@ class Intent:
     since: int  # unix seconds just before the push was sent
 
 
+@dataclass(frozen=True, slots=True)
+class MediaRecord:
+    """A media file uploaded to a page: what the API called it, and who attaches it."""
+
+    media_id: str
+    mime: str
+    size: int
+    shown: str  # the file's path when it was uploaded (renaming it changes nothing)
+    used_by: tuple[str, ...] = ()  # the keys of the posts that attach it, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """An upload about to be sent. If the run dies before its id is recorded, an
+    unpublished, invisible photo or video may be left on the page; the next run
+    says so and uploads again (nothing visible is ever duplicated)."""
+
+    shown: str
+    since: int  # unix seconds just before the upload was sent
+
+
 @dataclass(slots=True)
 class RecordedPage:
     """The lockfile's entries for one page."""
@@ -103,3 +128,8 @@ class RecordedPage:
     manifest: str  # the stem of the manifest that owned the page, to address deletions
     posts: dict[str, Record] = field(default_factory=dict)
     intents: dict[str, Intent] = field(default_factory=dict)  # post key -> pending push
+    media: dict[str, MediaRecord] = field(default_factory=dict)  # media key -> upload
+    uploads: dict[str, Upload] = field(default_factory=dict)  # media key -> pending
+
+    def is_empty(self) -> bool:
+        return not (self.posts or self.intents or self.media or self.uploads)

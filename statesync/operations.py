@@ -183,7 +183,7 @@ def apply_saved(
         saved.check(loaded.lock, loaded.recorded(), loaded.desired, live)
         _tell_unchecked(check_writes(loaded, connection, saved.plan), hooks)
         return _show_check_run(
-            saved.plan,
+            saved.with_files(loaded.desired),
             loaded,
             connection,
             hooks,

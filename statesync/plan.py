@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from statesync.kinds import Kind
+from statesync.media import MediaFile
 from statesync.model import Address, PostFields
 
 
@@ -17,12 +18,15 @@ class ActionKind(enum.StrEnum):
     DELETE = "delete"
     FORGET = "forget"  # the writer cannot delete: the entry is dropped, the post stays
     IMPOSSIBLE = "impossible"  # no action of the writer reaches the manifest's state
+    UPLOAD = "upload"  # a media file sent to the page, before the posts that attach it
 
 
 # The order a summary line and an apply report use; the last two are counted only when
 # a plan has them, so a plan of today's writers reads as it always has.
 KIND_ORDER = (ActionKind.PUSH, ActionKind.UPDATE, ActionKind.REPLACE, ActionKind.DELETE)
 RARE_KINDS = (ActionKind.FORGET, ActionKind.IMPOSSIBLE)
+# Media work, counted in its own words after the posts' ("2 media to upload").
+MEDIA_KINDS = (ActionKind.UPLOAD, ActionKind.DELETE, ActionKind.FORGET)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,18 @@ class Action:
         None  # why, when it is not obvious (e.g. deleted outside statesync)
     )
     resource: Kind = Kind.POST  # what the action acts on
+    # For media (``resource`` MEDIA, address key = the media key): the file uploaded,
+    # or, for a delete, the file as recorded (``post_id`` is then the media id).
+    media: MediaFile | None = None
+
+    @property
+    def on_media(self) -> bool:
+        return self.resource is Kind.MEDIA
+
+    @property
+    def name(self) -> str:
+        """How messages name what it acts on: a post's address, a media's file."""
+        return self.media.shown if self.media is not None else str(self.address)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -71,8 +87,8 @@ class Plan:
     scope: tuple[str, ...] | None = None
 
     def counts(self) -> dict[ActionKind, int]:
-        """Every kind of KIND_ORDER, and the rare kinds the plan has."""
-        counter = Counter(action.kind for action in self.actions)
+        """Every kind of KIND_ORDER, and the rare kinds the plan has (posts only)."""
+        counter = Counter(action.kind for action in self.actions if not action.on_media)
         counts = {kind: counter.get(kind, 0) for kind in KIND_ORDER}
         counts.update({kind: counter[kind] for kind in RARE_KINDS if counter[kind]})
         return counts
@@ -80,6 +96,11 @@ class Plan:
     @property
     def impossible(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind is ActionKind.IMPOSSIBLE)
+
+    def media_counts(self) -> dict[ActionKind, int]:
+        """Uploads and media deletions, those the plan has."""
+        counter = Counter(action.kind for action in self.actions if action.on_media)
+        return {kind: counter[kind] for kind in MEDIA_KINDS if counter[kind]}
 
     @property
     def has_changes(self) -> bool:
@@ -99,6 +120,18 @@ class Plan:
             line += f" {counts[ActionKind.FORGET]} to forget."
         if ActionKind.IMPOSSIBLE in counts:
             line += f" {counts[ActionKind.IMPOSSIBLE]} impossible."
+        media = self.media_counts()
+        if media:
+            words = {
+                ActionKind.UPLOAD: "to upload",
+                ActionKind.DELETE: "to delete",
+                ActionKind.FORGET: "to forget",
+            }
+            line += (
+                " Media: "
+                + ", ".join(f"{count} {words[kind]}" for kind, count in media.items())
+                + "."
+            )
         if self.unknown:
             count = len(self.unknown)
             line += f" {count} push{'es' if count != 1 else ''} to resolve."

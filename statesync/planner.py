@@ -13,6 +13,7 @@ from dataclasses import replace
 from deepdiff import DeepDiff
 
 from statesync.kinds import Capabilities
+from statesync.media_plan import plan_media
 from statesync.model import (
     POST_FIELDS,
     Address,
@@ -34,16 +35,21 @@ def make_plan(
     recorded: Recorded,
     live: Live | None,
     can: Capabilities,
+    *,
+    media: Capabilities | None = None,
 ) -> Plan:
-    """Plan every managed post; ``live=None`` means there is no reader.
+    """Plan every managed post and media file; ``live=None`` means there is no reader.
 
     Without a reader, or for a kind the writer cannot read back (``can.read``),
     changes are found by comparing the desired fields' hashes with the recorded ones,
-    so edits made outside statesync (drift) cannot be seen.
+    so edits made outside statesync (drift) cannot be seen. ``media`` is what the
+    writer can upload (None: nothing); uploads come first, media deletions last.
     """
     if not can.read:
         live = None
-    actions: list[Action] = []
+    files = plan_media(desired, recorded, media)
+    desired = files.desired
+    actions: list[Action] = list(files.uploads)
     unknown = _unknown_outcomes(desired, recorded)
     pending = {(u.page_id, u.address.key) for u in unknown}
     for post in sorted(desired.posts(), key=lambda p: p.address):
@@ -52,6 +58,11 @@ def make_plan(
         page = recorded.get(post.page_id)
         record = page.posts.get(post.address.key) if page else None
         action = _plan_post(post, record, live, can)
+        why = files.unsupported.get(post.address)
+        if action is not None and why:
+            action = replace(
+                action, kind=ActionKind.IMPOSSIBLE, forced_by="attachments", note=why
+            )
         if action is not None:
             actions.append(action)
     actions.extend(
@@ -59,6 +70,7 @@ def make_plan(
         for a in _deletions(desired, recorded, live, can)
         if (a.page_id, a.address.key) not in pending
     )
+    actions.extend(files.deletions)
     return Plan(actions=tuple(actions), reads_live=live is not None, unknown=unknown)
 
 

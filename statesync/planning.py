@@ -98,8 +98,14 @@ def plan_project(
     live = read_posts(
         connection.reader, wanted, parallelism=parallelism, progress=progress
     )
-    can = connection.writer.capabilities[Kind.POST]
-    plan = make_plan(project.desired, recorded, live, can)
+    capabilities = connection.writer.capabilities
+    plan = make_plan(
+        project.desired,
+        recorded,
+        live,
+        capabilities[Kind.POST],
+        media=capabilities.get(Kind.MEDIA),
+    )
     unchecked = check_writes(project, connection, plan)
     return Planned(
         plan=replace(plan, scope=project.scope_names),

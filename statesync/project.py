@@ -79,7 +79,7 @@ def load_project(
     lockfile is not written (``open_project`` is for commands that act).
     """
     config = config or load_config(root)
-    desired = load_desired(config.manifests)
+    desired = load_desired(config.manifests, media_root=config.root)
     lock = load_lockstore(config.lockfile)
     if only is None:
         return Project(config=config, desired=desired, lock=lock)

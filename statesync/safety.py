@@ -201,7 +201,8 @@ def mass_destroys(
     """
     destroyed: dict[str, int] = {}
     for action in plan.actions:
-        if action.kind in DESTROYING:
+        # A media deleted is one no post uses any more: the posts decide the share.
+        if action.kind in DESTROYING and not action.on_media:
             destroyed[action.page_id] = destroyed.get(action.page_id, 0) + 1
     found = []
     for page_id, count in sorted(destroyed.items()):

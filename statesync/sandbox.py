@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from statesync.emulator.server import run_emulator
+from statesync.media import is_ref
 from statesync.model import Desired
 from statesync.secret import Secret
 
@@ -75,6 +76,7 @@ def sandbox_seed(desired: Desired) -> dict[str, Any]:
                         media
                         for post in page.posts.values()
                         for media in post.fields.attachments
+                        if not is_ref(media)  # a file: the sandbox takes its upload
                     }
                 ),
             }

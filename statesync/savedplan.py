@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from statesync.errors import SavedPlanError
 from statesync.lockfile import LockStore
 from statesync.model import Desired, PostFields, RecordedPage
 from statesync.normalize import field_hashes
-from statesync.plan import Plan
+from statesync.plan import ActionKind, Plan
 from statesync.planner import Live
 from statesync.render.json import plan_from_data, plan_to_data
 
@@ -71,14 +71,19 @@ def desired_digest(desired: Desired) -> str:
 
 def recorded_digest(recorded: Mapping[str, RecordedPage]) -> str:
     """Every recorded post and pending push of the pages in scope, canonically."""
-    canonical = {
-        page_id: {
+    canonical = {}
+    for page_id, page in recorded.items():
+        entry: dict[str, Any] = {
             "manifest": page.manifest,
             "posts": {k: [r.post_id, dict(r.hashes)] for k, r in page.posts.items()},
             "intents": {k: [i.since, dict(i.hashes)] for k, i in page.intents.items()},
         }
-        for page_id, page in recorded.items()
-    }
+        # Only where there are some, so that plans saved before media stay valid.
+        if page.media:
+            entry["media"] = {k: [m.media_id, m.size] for k, m in page.media.items()}
+        if page.uploads:
+            entry["uploads"] = {k: u.since for k, u in page.uploads.items()}
+        canonical[page_id] = entry
     return _sha256(canonical)
 
 
@@ -137,6 +142,21 @@ class SavedPlan:
     guards: Guards
     only: str | None
     project: Path  # the project directory it was made in
+
+    def with_files(self, desired: Desired) -> Plan:
+        """The plan with each upload's file found in the project again (a saved plan
+        names it by path from the project; ``check`` proved the manifests unchanged,
+        so each key is still the file the plan was made with)."""
+        actions = []
+        for action in self.plan.actions:
+            manifest = desired.pages.get(action.page_id)
+            if action.kind is ActionKind.UPLOAD and manifest is not None:
+                media = manifest.media.get(action.address.key)
+                if media is None:  # pragma: no cover - the desired digest has it
+                    raise StalePlanError(self.path, f"{action.address} is not attached")
+                action = replace(action, media=media)
+            actions.append(action)
+        return replace(self.plan, actions=tuple(actions))
 
     def check(
         self,

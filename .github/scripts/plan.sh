@@ -118,6 +118,12 @@ if [ "${STATESYNC_VALIDATE_OUTCOME:-success}" = "failure" ]; then
 else
   args=(plan "$dir" --format markdown --detailed-exitcode --out "$plan_file")
   if [ -n "$only" ]; then args+=(--only "$only"); fi
+  # Images to upload are shown from the pull request's head commit, where they are.
+  if [ -n "${GITHUB_REPOSITORY:-}" ] && [ -n "${STATESYNC_HEAD_SHA:-}" ]; then
+    media_url="${GITHUB_SERVER_URL:-https://github.com}/$GITHUB_REPOSITORY/raw/$STATESYNC_HEAD_SHA"
+    if [ "$dir" != "." ]; then media_url+="/${dir#./}"; fi
+    args+=(--media-url "$media_url")
+  fi
   echo "+ statesync ${args[*]}"
   statesync "${args[@]}" >"$plan_md" || rc=$?
   case $rc in

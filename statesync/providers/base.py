@@ -13,6 +13,7 @@ from typing import Literal, Protocol
 
 from statesync.errors import ProviderError
 from statesync.kinds import Capabilities, Kind
+from statesync.media import MediaFile
 from statesync.model import PostFields
 
 # What a run will do on a page, for the access preflight: read its posts, or write.
@@ -38,6 +39,15 @@ class Writer(Protocol):
 
     def delete(self, page_id: str, post_id: str) -> None:
         """Delete the post; a post that is already gone counts as deleted."""
+        ...
+
+    def upload(self, page_id: str, media: MediaFile) -> str:
+        """Upload a file to the page, unpublished (seen only where a post attaches
+        it); return its media id. Only for what ``capabilities[Kind.MEDIA]`` lists."""
+        ...
+
+    def delete_media(self, page_id: str, media_id: str, mime: str) -> None:
+        """Delete an uploaded media no post uses; already gone counts as deleted."""
         ...
 
     def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:

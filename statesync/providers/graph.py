@@ -20,12 +20,15 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import PurePath
 from typing import Any
 
 import httpx
 
 from statesync.errors import ConfigError
 from statesync.kinds import Capabilities, Kind
+from statesync.media import MediaFile
 from statesync.model import POST_FIELDS, PostFields
 from statesync.providers.base import (
     Access,
@@ -54,6 +57,7 @@ from statesync.providers.http import (
     SETTLE_WINDOW_S,
     HttpProvider,
     HttpSession,
+    open_media,
     path_id,
     post_path_id,
 )
@@ -90,6 +94,17 @@ class GraphProvider(HttpProvider):
             delete=True,
             read=True,  # seeds 002/003: GET /{page-id}_{post-id}
             list=True,  # PROTOCOL §7: /{page-id}/published_posts
+        ),
+        # PROTOCOL §9: photos upload unpublished through /{page-id}/photos and are
+        # attached by id. A video cannot be attached to a feed post: it is its own
+        # post through /{page-id}/videos, which statesync does not manage yet
+        # (docs/media.md), so a video attachment plans as impossible here.
+        Kind.MEDIA: Capabilities(
+            fields=frozenset({"image"}),
+            in_place=frozenset(),
+            delete=True,  # DELETE /{photo-id}, once no post attaches it
+            read=False,
+            list=False,
         ),
     }
 
@@ -272,6 +287,46 @@ class GraphProvider(HttpProvider):
             raise
         _expect_success(call, body)
 
+    def upload(self, page_id: str, media: MediaFile) -> str:
+        """``POST /{page-id}/photos`` with ``published=false`` and the file as the
+        multipart ``source`` (PROTOCOL §9): an unpublished photo, seen only once a
+        post attaches it; alt text as ``alt_text_custom`` (Photo reference)."""
+        where = "POST /{page-id}/photos"
+        path_id(page_id, "page", where=where)
+        form = {"published": "false"}
+        if media.alt:
+            form["alt_text_custom"] = media.alt
+        call = GraphCall(
+            "POST",
+            f"/{page_id}/photos",
+            self.page_access(page_id).token,
+            form=form,
+            page_id=page_id,
+            upload=media,
+            note=media.shown,
+        )
+        body = self._call(call, CallKind.UPLOAD)
+        media_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(media_id, str | int) or isinstance(media_id, bool):
+            raise GraphError("the API returned no photo id", target=call.target)
+        return path_id(str(media_id), "media", where=where)
+
+    def delete_media(self, page_id: str, media_id: str, mime: str) -> None:
+        """``DELETE /{photo-id}``; already gone (100/33) counts as deleted."""
+        where = f"DELETE /{{media-id}} (on page {page_id})"
+        path_id(media_id, "media", where=where)
+        call = GraphCall(
+            "DELETE", f"/{media_id}", self.page_access(page_id).token, page_id=page_id
+        )
+        try:
+            body = self._call(call, CallKind.DELETE)
+        except GraphError as exc:
+            if exc.is_gone:
+                logger.info("%s: already gone", call.target)
+                return
+            raise
+        _expect_success(call, body)
+
     # Page tokens (seed 004)
 
     def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str]:
@@ -327,14 +382,21 @@ class GraphProvider(HttpProvider):
             proof = appsecret_proof(call.token, self._app_secret)
             (form if form is not None else params)["appsecret_proof"] = proof
         self._pacer.wait(call.page_id)
-        response = self._session.send(
-            call.method,
-            f"/{self._version}{call.path}",
-            target=call.target,
-            params=params or None,
-            data=form,
-            headers={"Authorization": f"Bearer {call.token.reveal()}"},
-        )
+        with ExitStack() as stack:
+            files = None
+            if call.upload is not None:  # streamed from disk, opened per attempt
+                media = call.upload
+                handle = stack.enter_context(open_media(media, call.target))
+                files = {"source": (PurePath(media.shown).name, handle, media.mime)}
+            response = self._session.send(
+                call.method,
+                f"/{self._version}{call.path}",
+                target=call.target,
+                params=params or None,
+                data=form,
+                files=files,
+                headers={"Authorization": f"Bearer {call.token.reveal()}"},
+            )
         self._pacer.observe(response.headers, call.page_id)
         logger.debug("%s -> HTTP %s", call.target, response.status_code)
         return response

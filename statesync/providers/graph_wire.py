@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from statesync.media import MediaFile
 from statesync.model import PostFields
 from statesync.providers.base import ListedPost
 from statesync.providers.graph_errors import GraphError
@@ -141,6 +142,7 @@ class GraphCall:
     params: Mapping[str, str] = field(default_factory=dict)  # query (GET, DELETE)
     form: Mapping[str, str] | None = None  # form body (POST)
     page_id: str | None = None  # the page acted on, for remedies naming its tasks
+    upload: MediaFile | None = None  # a file sent as the multipart ``source`` part
     note: str | None = None  # what a path alone does not say, e.g. for a batch
 
     @property

@@ -14,12 +14,13 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, BinaryIO, Protocol, Self
 
 import httpx
 
 from statesync import __version__
 from statesync.errors import ConfigError, ProviderError
+from statesync.media import MediaFile
 from statesync.providers.deadline import DeadlineTransport, install_backend
 from statesync.secret import Secret, redact
 
@@ -273,3 +274,14 @@ def post_path_id(post_id: object, page_id: str, *, where: str) -> str:
             remedy=_ID_REMEDY,
         )
     return value
+
+
+def open_media(media: MediaFile, target: str) -> BinaryIO:
+    """The file to upload, opened for httpx to stream; a file gone or unreadable since
+    the plan is the provider's refusal, named by path (nothing was sent)."""
+    try:
+        return open(media.path, "rb")  # the caller closes it
+    except OSError as exc:
+        raise ProviderError(
+            f"cannot read {media.shown} to upload it ({exc.strerror})", target=target
+        ) from None

@@ -17,11 +17,13 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from typing import Any
 
 import httpx
 
 from statesync.kinds import Capabilities, Kind
+from statesync.media import VIDEO_TYPES, MediaFile
 from statesync.model import POST_FIELDS, PostFields
 from statesync.providers.base import (
     Access,
@@ -32,6 +34,7 @@ from statesync.providers.http import (
     SETTLE_WINDOW_S,
     HttpProvider,
     HttpSession,
+    open_media,
     path_id,
     post_path_id,
 )
@@ -49,6 +52,8 @@ from statesync.providers.oneall_wire import (
     parse_oneall_time,
     post_content,
     pulled_fields,
+    upload_body,
+    uploaded_id,
 )
 from statesync.providers.retry import CallKind, RetryPolicy
 from statesync.secret import MASK, Secret
@@ -81,6 +86,15 @@ class OneAllProvider(HttpProvider):
             delete=True,  # seed 000: DELETE of a page post
             read=True,  # seed 001 names the Pull API; PROTOCOL §12 (shape unconfirmed)
             list=True,  # the same Pull listing of the page's posts
+        ),
+        # seed 001: Upload Page Picture / Video, attached to a post by id; seed 000:
+        # Delete Page Picture / Video.
+        Kind.MEDIA: Capabilities(
+            fields=frozenset({"image", "video"}),
+            in_place=frozenset(),
+            delete=True,
+            read=False,
+            list=False,
         ),
     }
 
@@ -145,6 +159,37 @@ class OneAllProvider(HttpProvider):
             if exc.status != 404 or not exc.is_refusal:  # OneAll's own 404 only
                 raise
             log.info("post %s was already gone", post_id)
+
+    def upload(self, page_id: str, media: MediaFile) -> str:
+        """seed 001: Upload Page Picture or Video (request body unconfirmed)."""
+        what = "video" if media.is_video else "picture"
+        where = f"POST /push/.../facebook/page/{what}.json"
+        path_id(page_id, "page", where=where)
+        path = f"/push/identities/{self._identity.reveal()}/facebook/page/{what}.json"
+        result = self._call(
+            "POST", path, None, CallKind.UPLOAD, upload=(page_id, media)
+        )
+        media_id = uploaded_id(result, media)
+        if not isinstance(media_id, str | int) or isinstance(media_id, bool):
+            raise OneAllError(
+                f"OneAll returned no {what} id", target=self._shown("POST", path)
+            )
+        return path_id(str(media_id), "media", where=where)
+
+    def delete_media(self, page_id: str, media_id: str, mime: str) -> None:
+        """seed 000: Delete Page Picture or Video; OneAll's own 404: already gone."""
+        what = "video" if mime in VIDEO_TYPES else "picture"
+        where = f"DELETE /update/.../facebook/page/{{page-id}}/{what}/{{id}}.json"
+        path_id(page_id, "page", where=where)
+        path_id(media_id, "media", where=where)
+        identity = self._identity.reveal()
+        path = f"/update/identities/{identity}/facebook/page/{page_id}/{what}/{media_id}.json"
+        try:
+            self._call("DELETE", path, None, CallKind.DELETE)
+        except OneAllError as exc:
+            if exc.status != 404 or not exc.is_refusal:
+                raise
+            log.info("%s %s was already gone", what, media_id)
 
     def read(
         self, page_id: str, post_ids: Sequence[str]
@@ -288,16 +333,25 @@ class OneAllProvider(HttpProvider):
         path: str,
         body: Mapping[str, Any] | None,
         kind: CallKind,
+        *,
+        upload: tuple[str, MediaFile] | None = None,
     ) -> Any:
-        """``_call_once`` under the retry policy for this kind of call."""
+        """``_call_once`` under the retry policy for this kind of call; ``upload``: a
+        file streamed as the body (``upload_body``), read again for each attempt."""
         return self._retry.call(
-            lambda: self._call_once(method, path, body),
+            lambda: self._call_once(method, path, body, upload),
             kind=kind,
             classify=failure_of,
             target=self._shown(method, path),
         )
 
-    def _call_once(self, method: str, path: str, body: Mapping[str, Any] | None) -> Any:
+    def _call_once(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        upload: tuple[str, MediaFile] | None = None,
+    ) -> Any:
         """Send once; the reply's JSON object, or one ``OneAllError``.
 
         What proves that nothing was done (``failure_of``): OneAll's error result set
@@ -307,13 +361,22 @@ class OneAllProvider(HttpProvider):
         """
         shown = self._shown(method, path)
         log.debug("%s", shown)
-        reply = self._session.send(
-            method,
-            path,
-            target=shown,
-            json=body,
-            headers={"Accept": "application/json"},
-        )
+        with ExitStack() as stack:
+            content: dict[str, Any] = {"json": body}
+            if upload is not None:  # (page id, file)
+                page_id, media = upload
+                handle = stack.enter_context(open_media(media, shown))
+                content = {"content": upload_body(page_id, media, handle)}
+            reply = self._session.send(
+                method,
+                path,
+                target=shown,
+                headers={
+                    "Accept": "application/json",
+                    "Content-Type": "application/json",
+                },
+                **content,
+            )
         if 300 <= reply.status_code < 400:
             raise OneAllError(
                 "OneAll answered with a redirect, which statesync does not follow",

@@ -3,12 +3,16 @@ the identity token as a path segment, and reading into its nested replies."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from pathlib import PurePath
+from typing import Any, BinaryIO
 
 from statesync.errors import ConfigError
+from statesync.media import MediaFile
 from statesync.model import PostFields
 from statesync.providers.listing import iso_time, unix_seconds
 from statesync.secret import Secret
@@ -128,3 +132,36 @@ def dig(data: Any, *keys: str) -> Any:
             return None
         data = data.get(key)
     return data
+
+
+# Base64 turns each 3 bytes into 4 characters: chunks of a multiple of 3 bytes encode
+# independently, so a file is sent without ever being held whole in memory.
+_UPLOAD_CHUNK = 3 * 256 * 1024
+
+
+def upload_body(page_id: str, media: MediaFile, handle: BinaryIO) -> Iterator[bytes]:
+    """The JSON body of an Upload Page Picture or Video request, streamed.
+
+    unconfirmed: seed 001 names the endpoints but not their body. Assumed, after the
+    page post's shape: ``{"request":{"push":{"page":{"id":..., "picture":{"data":
+    <base64>, "name": <file name>, "alt_text": ...}}}}}`` ("video" for a video).
+    """
+    what = "video" if media.is_video else "picture"
+    item: dict[str, str] = {"name": PurePath(media.shown).name}
+    if media.alt:
+        item["alt_text"] = media.alt
+    head = json.dumps({"request": {"push": {"page": {"id": page_id, what: item}}}})
+    # The item is the innermost object, so the text ends with the five braces that
+    # close it and its four parents: its "data" goes right before them.
+    cut = len(head) - len("}}}}}")
+    yield (head[:cut] + ', "data": "').encode()
+    while chunk := handle.read(_UPLOAD_CHUNK):
+        yield base64.b64encode(chunk)
+    yield ('"' + head[cut:]).encode()
+
+
+def uploaded_id(result: Any, media: MediaFile) -> Any:
+    """unconfirmed: the reply is assumed to mirror a post push's,
+    ``result.data.{picture_id | video_id}``."""
+    what = "video" if media.is_video else "picture"
+    return dig(result, "response", "result", "data", f"{what}_id")

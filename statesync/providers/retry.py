@@ -55,6 +55,9 @@ class CallKind(enum.Enum):
     UPDATE = "update"  # idempotent: it sets every in-place field
     DELETE = "delete"  # a retry after a lost success finds the post gone: done
     PUSH = "push"  # creates a post: never repeated if it may have happened
+    # Creates an unpublished media: repeated after a lost answer, since a copy left
+    # behind is seen by nobody (Facebook shows only what a post attaches).
+    UPLOAD = "upload"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 
+from statesync.media import human_size, shown_attachment
 from statesync.model import POST_FIELDS, PostFields
 from statesync.plan import Action, ActionKind
 
@@ -19,6 +20,7 @@ SYMBOLS = {
     ActionKind.DELETE: "-",
     ActionKind.FORGET: "=",  # the lockfile forgets it; the network keeps it
     ActionKind.IMPOSSIBLE: "!",
+    ActionKind.UPLOAD: "+",
 }
 
 NO_READER_NOTE = (
@@ -36,6 +38,20 @@ _FIELD_MARKS = {
 }
 # Actions whose ``before`` is the live post they leave (deleted, or left as it is).
 SHOWS_LIVE_POST = frozenset({ActionKind.DELETE, ActionKind.FORGET})
+
+
+def media_head(action: Action) -> tuple[str, str]:
+    """A media action's name and facts: ``media/a.jpg`` and ``842 KB, image/jpeg``
+    for an upload, ``media 1021..., image/jpeg`` for a delete or a forget."""
+    media = action.media
+    if media is None:  # pragma: no cover - the planner always sets it
+        return str(action.address), ""
+    facts = [human_size(media.size), media.mime]
+    if action.post_id:
+        facts.insert(0, f"media {action.post_id}")
+    if media.alt:
+        facts.append("with alt text")
+    return media.shown, ", ".join(facts)
 
 
 def field_mark(name: str, action: Action) -> str | None:
@@ -65,7 +81,12 @@ def count_drifted(actions: tuple[Action, ...]) -> int:
 
 
 def field_value(fields: PostFields | None, name: str) -> object:
-    return fields.as_dict()[name] if fields is not None else None
+    """A field as people read it: a file attachment by its path, not its ref."""
+    if fields is None:
+        return None
+    if name == "attachments":
+        return [shown_attachment(a) for a in fields.attachments]
+    return fields.as_dict()[name]
 
 
 def present_fields(fields: PostFields) -> list[str]:
@@ -95,7 +116,7 @@ def deleted_lines(fields: PostFields) -> list[str]:
     """What a delete removes, one aligned ``name: value`` line per field set: the
     reviewer must recognise the post, not read it, so a message is cut to its first
     line."""
-    values = fields.as_dict()
+    values = {name: field_value(fields, name) for name in POST_FIELDS}
     shown = {name: show(values[name]) for name in present_fields(fields)}
     if "message" in shown:
         shown["message"] = message_excerpt(str(fields.message))

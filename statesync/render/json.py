@@ -66,6 +66,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from statesync.kinds import Kind
+from statesync.media import MediaFile
 from statesync.model import POST_FIELDS, Address, PostFields
 from statesync.plan import (
     KIND_ORDER,
@@ -107,10 +108,20 @@ _ACTION_KEYS = frozenset(
     }
 )
 _PLAN_KEYS = frozenset(
-    {"actions", "format_version", "reads_live", "scope", "summary", "unknown_outcomes"}
+    {
+        "actions",
+        "format_version",
+        "media_summary",
+        "reads_live",
+        "scope",
+        "summary",
+        "unknown_outcomes",
+    }
 )
-_OPTIONAL_PLAN_KEYS = frozenset({"scope"})  # added to version 1
-_OPTIONAL_ACTION_KEYS = frozenset({"resource"})  # added to version 1: "post" if absent
+_OPTIONAL_PLAN_KEYS = frozenset({"scope", "media_summary"})  # added to version 1
+# added to version 1: "post" if absent; "media" on media actions only
+_OPTIONAL_ACTION_KEYS = frozenset({"resource", "media"})
+_MEDIA_KEYS = frozenset({"file", "sha256", "type", "size", "alt"})
 _UNKNOWN_KEYS = frozenset({"address", "manifest", "page_id", "post_key", "since"})
 
 
@@ -153,6 +164,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "reads_live": plan.reads_live,
         "scope": None if plan.scope is None else list(plan.scope),
         "summary": {kind.value: count for kind, count in plan.counts().items()},
+        **_media_summary(plan),
         "actions": [_action_to_data(action) for action in plan.actions],
         "unknown_outcomes": [
             {
@@ -165,6 +177,46 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
             for unknown in plan.unknown
         ],
     }
+
+
+def _media_summary(plan: Plan) -> dict[str, Any]:
+    counts = plan.media_counts()
+    if not counts:
+        return {}
+    return {"media_summary": {kind.value: count for kind, count in counts.items()}}
+
+
+def _media_to_data(media: MediaFile | None) -> dict[str, Any]:
+    if media is None:
+        return {}
+    return {
+        "media": {
+            "file": media.shown,
+            "sha256": media.sha256,
+            "type": media.mime,
+            "size": media.size,
+            "alt": media.alt,
+        }
+    }
+
+
+def _media_from_data(data: object, where: str) -> MediaFile | None:
+    if data is None:
+        return None
+    entry = _mapping(data, _MEDIA_KEYS, where)
+    size = entry["size"]
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"{where}.size: {size!r} is not a size")
+    # The file's place on disk is the project's business: a saved plan names it by
+    # its path from the project (``statesync.savedplan`` finds it again).
+    return MediaFile(
+        path="",
+        shown=_str(entry["file"], f"{where}.file"),
+        sha256=_str(entry["sha256"], f"{where}.sha256"),
+        mime=_str(entry["type"], f"{where}.type"),
+        size=size,
+        alt=_optional_str(entry["alt"], f"{where}.alt"),
+    )
 
 
 def _action_to_data(action: Action) -> dict[str, Any]:
@@ -182,6 +234,7 @@ def _action_to_data(action: Action) -> dict[str, Any]:
         "drift": action.drift,
         "note": action.note,
         "resource": action.resource.value,
+        **_media_to_data(action.media),
     }
 
 
@@ -301,6 +354,7 @@ def _action_from_data(data: object, where: str) -> Action:
         drift=_bool(entry["drift"], f"{where}.drift"),
         note=_optional_str(entry["note"], f"{where}.note"),
         resource=resource,
+        media=_media_from_data(entry.get("media"), f"{where}.media"),
     )
 
 

@@ -13,6 +13,11 @@ untrusted string goes through ``_escape``: one line, HTML's ``& < >`` as entitie
 markdown's punctuation backslash-escaped, and a zero-width joiner after ``@`` and ``#``
 (and inside ``GH-``), so that no one is mentioned and no issue is linked.
 
+An uploaded image is shown as a picture when ``media_url`` is given (the reusable
+workflow passes the repository's raw files at the pull request's head commit): its
+URL is that base and the file's percent-encoded path, its alt text escaped; without
+it, the plan names the path only.
+
 The rendering stays within ``limit`` characters (GitHub refuses a comment over 65,536):
 detail sections are left out from the end first, then table rows, and a closing note
 says how many actions were left out and where the full plan is.
@@ -23,8 +28,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import accumulate
+from urllib.parse import quote
 
-from statesync.model import PostFields
+from statesync.model import POST_FIELDS, PostFields
 from statesync.plan import Action, ActionKind, Plan
 from statesync.render._common import (
     DRIFT_SUFFIX,
@@ -38,6 +44,7 @@ from statesync.render._common import (
     drift_sentence,
     field_mark,
     field_value,
+    media_head,
     message_diff,
     message_lines,
     present_fields,
@@ -75,8 +82,12 @@ def render_markdown(
     *,
     limit: int = GITHUB_COMMENT_LIMIT,
     full_plan_hint: str | None = None,
+    media_url: str | None = None,
 ) -> str:
     """The plan as GitHub-flavoured markdown, at most ``limit`` characters long.
+
+    ``media_url``: the base URL of the project's files (``<base>/<path>``), so that
+    each image to upload is shown; None: their paths only.
 
     ``full_plan_hint`` is trusted markdown, appended to the truncation note to say
     where the whole plan can be read (e.g. "The full plan is in the job summary.").
@@ -97,7 +108,7 @@ def render_markdown(
     if not plan.actions:
         return _join(head)
     rows = [_row(action) for action in plan.actions]
-    details = [d for d in (_details(action) for action in plan.actions) if d]
+    details = [d for d in (_details(a, media_url) for a in plan.actions) if d]
     return _fit(head, rows, details, limit, full_plan_hint)
 
 
@@ -168,7 +179,40 @@ def _table(rows: Sequence[str]) -> str:
     return "\n".join([_TABLE_HEAD, *rows])
 
 
+def _media_row(action: Action) -> str:
+    name, about = media_head(action)
+    cells = [
+        f"`{SYMBOLS[action.kind]}` {action.kind.value} media",
+        _escape(name),
+        _escape(action.page_id),
+        "(new)" if action.kind is ActionKind.UPLOAD else _escape(action.post_id or ""),
+        _escape(about),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _media_details(action: Action, media_url: str | None) -> str:
+    """An image to upload, as a picture linked to its file; a note otherwise."""
+    media = action.media
+    body = []
+    if action.note:
+        body.append(f"Note: {_escape(action.note)}")
+    is_image = media is not None and not media.is_video
+    if media_url and media and is_image and action.kind is ActionKind.UPLOAD:
+        url = f"{media_url.rstrip('/')}/{quote(media.shown, safe='/')}"
+        alt = _escape(media.alt or media.shown)
+        body.append(f"[![{alt}]({url})]({url})")
+    if not body or media is None:
+        return ""
+    heading = (
+        f"### `{SYMBOLS[action.kind]}` {_escape(media.shown)}: {action.kind.value}"
+    )
+    return "\n\n".join([heading, *body])
+
+
 def _row(action: Action) -> str:
+    if action.on_media:
+        return _media_row(action)
     kind = action.kind.value
     if action.kind in (ActionKind.REPLACE, ActionKind.IMPOSSIBLE):
         kind = f"**{kind}**"
@@ -192,8 +236,10 @@ def _field_label(name: str, action: Action) -> str:
     return f"{_escape(name)} ({mark})" if mark else _escape(name)
 
 
-def _details(action: Action) -> str:
+def _details(action: Action, media_url: str | None) -> str:
     """The action's detail section, or "" when the table row says it all."""
+    if action.on_media:
+        return _media_details(action, media_url)
     body: list[str] = []
     if action.note:
         body.append(f"Note: {_escape(action.note)}")
@@ -219,7 +265,7 @@ def _details(action: Action) -> str:
 
 def _new_post(fields: PostFields) -> list[str]:
     blocks = []
-    values = fields.as_dict()
+    values = {name: field_value(fields, name) for name in POST_FIELDS}
     if fields.message is not None:
         blocks.extend(_code_section("**message**", message_lines(fields.message), ""))
     others = [name for name in present_fields(fields) if name != "message"]

@@ -9,7 +9,7 @@ plan, preceded by the scope of a plan under ``--only``.
 
 from __future__ import annotations
 
-from statesync.model import PostFields
+from statesync.model import POST_FIELDS, PostFields
 from statesync.plan import Action, ActionKind, Plan
 from statesync.render._common import (
     DRIFT_SUFFIX,
@@ -23,6 +23,7 @@ from statesync.render._common import (
     drift_sentence,
     field_mark,
     field_value,
+    media_head,
     message_diff,
     present_fields,
     scope_sentence,
@@ -41,6 +42,7 @@ _COLOURS = {
     ActionKind.DELETE: "31",
     ActionKind.FORGET: "33",
     ActionKind.IMPOSSIBLE: "1;31",
+    ActionKind.UPLOAD: "32",
 }
 _BOLD, _YELLOW = "1", "33"
 
@@ -77,6 +79,10 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
 
 
 def _render_action(action: Action) -> list[str]:
+    if action.on_media:
+        name, about = media_head(action)
+        head = f"  {SYMBOLS[action.kind]} {name}: {action.kind.value} ({about})"
+        return [head] + ([f"{_INDENT}# {action.note}"] if action.note else [])
     head = f"  {SYMBOLS[action.kind]} {action.address}: {action.kind.value}"
     facts = []
     if action.post_id and action.kind is not ActionKind.PUSH:
@@ -101,7 +107,7 @@ def _render_action(action: Action) -> list[str]:
 
 
 def _render_new(fields: PostFields, action: Action) -> list[str]:
-    values = fields.as_dict()
+    values = {name: field_value(fields, name) for name in POST_FIELDS}
     present = present_fields(fields)
     width = max(len(name) for name in present) if present else 0
     lines = []

@@ -110,13 +110,15 @@ def schema_accepts(name: str, path: Path) -> bool:
 
 
 def manifest_problems(paths: list[Path], tmp_path: Path) -> list[str]:
-    """The validator's problems with these manifests, alone in a manifests directory."""
+    """The validator's problems with these manifests, alone in a manifests directory;
+    their attached files are those of the project the first one comes from."""
     pages = tmp_path / "pages"
     pages.mkdir()
     for path in paths:
         shutil.copy(path, pages / path.name)
+    media_root = paths[0].resolve().parent.parent if paths else tmp_path
     try:
-        load_desired(pages, display_base=pages)
+        load_desired(pages, display_base=pages, media_root=media_root)
     except ManifestError as error:
         return str(error).splitlines()
     return []

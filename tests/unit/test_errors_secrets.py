@@ -109,8 +109,8 @@ def test_a_manifest_never_repeats_a_token(tmp_path: Path) -> None:
         "pages/acme.yaml:9: link must be an absolute http:// or https:// URL with a "
         "host, got a string (not shown: it looks like a secret)",
         f"pages/acme.yaml:9: {SECRET_LINE}",
-        "pages/acme.yaml:10: attachments[0] must be a media id (a string of "
-        "digits), got a string (not shown: it looks like a secret)",
+        "pages/acme.yaml:10: attachments[0] must be a file path or a media id, "
+        "got a string (not shown: it looks like a secret)",
         f"pages/acme.yaml:10: {SECRET_LINE}",
     ]
     assert TOKEN not in "\n".join(shown)

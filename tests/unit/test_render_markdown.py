@@ -22,6 +22,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension
 from syrupy.location import PyTestLocation
 
+from statesync.kinds import Kind
+from statesync.media import MediaFile
 from statesync.model import POST_FIELDS, Address, PostFields
 from statesync.plan import Action, ActionKind, Plan
 from statesync.render.markdown import render_markdown
@@ -202,12 +204,34 @@ _fields = st.builds(
 )
 
 
+_media = st.builds(
+    MediaFile,
+    path=st.just(""),  # a plan names a file by its path from the project only
+    shown=st.text(min_size=1),
+    sha256=st.text("0123456789abcdef", min_size=64, max_size=64),
+    mime=st.sampled_from(["image/jpeg", "image/png", "video/mp4"]),
+    size=st.integers(min_value=0, max_value=2**31),
+    alt=st.none() | st.text(),
+)
+
+
 @st.composite
 def _actions(draw: st.DrawFn) -> Action:
     kind = draw(st.sampled_from(ActionKind))
     changed = draw(st.lists(st.sampled_from(POST_FIELDS), unique=True).map(sorted))
     if kind is ActionKind.PUSH:
         changed = []  # as the planner makes a push: JSON derives it from ``after``
+    removes = kind in (ActionKind.DELETE, ActionKind.FORGET)
+    if kind is ActionKind.UPLOAD or (removes and draw(st.booleans())):
+        return Action(
+            kind=kind,
+            address=Address(draw(st.text(min_size=1)), draw(st.text(min_size=1))),
+            page_id=draw(st.text(min_size=1)),
+            post_id=None if kind is ActionKind.UPLOAD else draw(st.text(min_size=1)),
+            note=draw(st.none() | st.text()),
+            resource=Kind.MEDIA,
+            media=draw(_media),
+        )
     return Action(
         kind=kind,
         address=Address(draw(st.text(min_size=1)), draw(st.text(min_size=1))),

@@ -1,0 +1,133 @@
+"""One lockfile page's entries as text and back: posts, pending pushes, media, and
+pending uploads; each entry one line, sorted, so a git diff is one line per change.
+
+The reader is strict: an entry that statesync would not have written is corrupt, and
+the caller names the file and how to restore it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from statesync.model import (
+    POST_FIELDS,
+    Intent,
+    MediaRecord,
+    Record,
+    RecordedPage,
+    Upload,
+)
+
+
+def page_block(page_id: str, page: RecordedPage, entries: dict[str, str]) -> str:
+    """One page; ``intents`` appears only while a push is pending, so a settled
+    lockfile's diff stays one line per post. ``entries`` caches each post's text."""
+    for key in page.posts.keys() - entries.keys():
+        entries[key] = _entry_json(page.posts[key])
+    sections = [("posts", {key: entries[key] for key in sorted(page.posts)})]
+    if page.intents:
+        intents = {key: _intent_json(page.intents[key]) for key in sorted(page.intents)}
+        sections.append(("intents", intents))
+    if page.media:
+        media = {key: _media_json(page.media[key]) for key in sorted(page.media)}
+        sections.append(("media", media))
+    if page.uploads:
+        uploads = {key: _upload_json(page.uploads[key]) for key in sorted(page.uploads)}
+        sections.append(("uploads", uploads))
+    blocks = [f'      "manifest": {json.dumps(page.manifest)}']
+    for name, texts in sections:
+        lines = [f"        {json.dumps(key)}: {text}" for key, text in texts.items()]
+        body = "\n" + ",\n".join(lines) + "\n      " if lines else ""
+        blocks.append(f"      {json.dumps(name)}: {{{body}}}")
+    return f"    {json.dumps(page_id)}: {{\n" + ",\n".join(blocks) + "\n    }"
+
+
+def _intent_json(intent: Intent) -> str:
+    hashes = {name: intent.hashes[name] for name in sorted(intent.hashes)}
+    return json.dumps({"hashes": hashes, "since": intent.since}, ensure_ascii=False)
+
+
+def _media_json(media: MediaRecord) -> str:
+    return json.dumps(
+        {
+            "id": media.media_id,
+            "file": media.shown,
+            "type": media.mime,
+            "size": media.size,
+            "used_by": list(media.used_by),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _upload_json(upload: Upload) -> str:
+    return json.dumps({"file": upload.shown, "since": upload.since}, ensure_ascii=False)
+
+
+def _entry_json(record: Record) -> str:
+    hashes = {name: record.hashes[name] for name in sorted(record.hashes)}
+    return json.dumps({"id": record.post_id, "hashes": hashes}, ensure_ascii=False)
+
+
+def section(page: dict[str, Any], name: str, page_id: str, corrupt: Any) -> Any:
+    """An optional section of a page: absent until the page has such an entry."""
+    section = page.get(name, {})
+    if not isinstance(section, dict):
+        raise corrupt(f"page {page_id} has a malformed {name} object")
+    return section
+
+
+def parse_media(entry: Any, corrupt: Any) -> MediaRecord:
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        raise corrupt("a media entry has no id")
+    size, used_by = entry.get("size"), entry.get("used_by")
+    if not (
+        isinstance(entry.get("type"), str)
+        and isinstance(entry.get("file"), str)
+        and isinstance(size, int)
+        and not isinstance(size, bool)
+        and isinstance(used_by, list)
+        and all(isinstance(key, str) for key in used_by)
+    ):
+        raise corrupt(f"media {entry['id']} is malformed")
+    return MediaRecord(
+        media_id=entry["id"],
+        mime=entry["type"],
+        size=size,
+        shown=entry["file"],
+        used_by=tuple(used_by),
+    )
+
+
+def parse_upload(entry: Any, corrupt: Any) -> Upload:
+    since = entry.get("since") if isinstance(entry, dict) else None
+    if not isinstance(since, int) or isinstance(since, bool):
+        raise corrupt("a pending upload has no time")
+    if not isinstance(entry.get("file"), str):
+        raise corrupt("a pending upload has no file")
+    return Upload(shown=entry["file"], since=since)
+
+
+def parse_intent(entry: Any, corrupt: Any) -> Intent:
+    if not isinstance(entry, dict):
+        raise corrupt("an intent is not an object")
+    hashes, since = entry.get("hashes"), entry.get("since")
+    if not isinstance(hashes, dict) or set(hashes) != set(POST_FIELDS):
+        raise corrupt("an intent has no field hashes")
+    if not all(isinstance(value, str) for value in hashes.values()):
+        raise corrupt("an intent has a malformed hash")
+    if not isinstance(since, int) or isinstance(since, bool):
+        raise corrupt("an intent has no time")
+    return Intent(hashes=dict(hashes), since=since)
+
+
+def parse_entry(entry: Any, corrupt: Any) -> Record:
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        raise corrupt("a post entry has no id")
+    hashes = entry.get("hashes")
+    if not isinstance(hashes, dict) or set(hashes) != set(POST_FIELDS):
+        raise corrupt(f"post {entry['id']} has no field hashes")
+    if not all(isinstance(value, str) for value in hashes.values()):
+        raise corrupt(f"post {entry['id']} has a malformed hash")
+    return Record(post_id=entry["id"], hashes=dict(hashes))

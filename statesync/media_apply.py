@@ -1,0 +1,115 @@
+"""Media in an apply: uploads and deletions, and the posts' file refs turned into ids.
+
+An upload follows the push's rule, in a weaker form: its intent is saved first, and
+its media id is saved the moment the API returns it, before any post attaches it, so
+no live post ever carries a media id the lockfile lost. A run killed between the two
+leaves an unpublished upload nobody sees (Facebook shows only what a post attaches);
+the next plan says so and uploads the file again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from statesync.errors import ProviderError
+from statesync.lockfile import LockStore
+from statesync.media import MediaFile, is_ref, ref_key
+from statesync.media_files import sha256_of
+from statesync.model import MediaRecord, PostFields, Upload
+from statesync.plan import Action, ActionKind
+from statesync.providers.base import PushOutcomeUnknown, Writer
+
+
+def apply_media(
+    action: Action, writer: Writer, lock: LockStore, *, clock: Callable[[], float]
+) -> str | None:
+    """Upload, delete or forget one media; the media id now in use, if any."""
+    page_id, key, media = action.page_id, action.address.key, action.media
+    if media is None:
+        raise ValueError(f"{action.address}: a media action has no file")
+    manifest = action.address.manifest
+    if action.kind is ActionKind.UPLOAD:
+        _check_unchanged(media)
+        upload = Upload(shown=media.shown, since=int(clock()))
+        lock.intend_upload(page_id, manifest, key, upload)
+        lock.save()  # durable before the upload is sent
+        try:
+            media_id = writer.upload(page_id, media)
+        except PushOutcomeUnknown:
+            raise  # the intent stays: the next plan says a copy may be left behind
+        except ProviderError:
+            lock.intend_upload(page_id, manifest, key, None)  # refused: none made
+            lock.save()
+            raise
+        record = MediaRecord(
+            media_id=media_id, mime=media.mime, size=media.size, shown=media.shown
+        )
+        lock.record_media(page_id, manifest, key, record)
+        lock.save()
+        return media_id
+    if action.kind is ActionKind.DELETE:
+        if action.post_id is None:
+            raise ValueError(f"{action.address}: a media delete has no media id")
+        writer.delete_media(page_id, action.post_id, media.mime)
+    lock.record_media(page_id, manifest, key, None)
+    lock.save()
+    return None
+
+
+def _check_unchanged(media: MediaFile) -> None:
+    """The bytes about to be sent are the ones the plan showed, or nothing is sent:
+    a file edited between plan and apply would record the wrong content's key."""
+    try:
+        digest = sha256_of(Path(media.path))
+    except OSError as exc:
+        raise ProviderError(
+            f"cannot read {media.shown} to upload it ({exc.strerror})"
+        ) from None
+    if digest != media.sha256:
+        raise ProviderError(
+            f"{media.shown} changed since the plan was made; nothing was sent for it. "
+            "Run plan again and review the new file"
+        )
+
+
+def resolve_files(action: Action, fields: PostFields, lock: LockStore) -> PostFields:
+    """``fields`` with every file ref replaced by the media id its upload recorded."""
+    if not any(is_ref(a) for a in fields.attachments):
+        return fields
+    page = lock.pages.get(action.page_id)
+    known = {key: m.media_id for key, m in page.media.items()} if page else {}
+    ids = []
+    for attachment in fields.attachments:
+        if is_ref(attachment):
+            media_id = known.get(ref_key(attachment))
+            if media_id is None:
+                raise ValueError(
+                    f"{action.address}: {attachment} has no media id: its upload "
+                    "did not run"
+                )
+            attachment = media_id
+        ids.append(attachment)
+    return replace(fields, attachments=tuple(ids))
+
+
+def use_media(lock: LockStore, action: Action, attachments: Sequence[str]) -> None:
+    """Record which posts attach each of the page's media, once a post's attachments
+    are applied (an empty list: the post is gone), so that the lockfile says who
+    uses what. The caller saves."""
+    page = lock.pages.get(action.page_id)
+    if page is None or not page.media:
+        return
+    keys = {ref_key(a) for a in attachments if is_ref(a)}
+    ids = {a for a in attachments if not is_ref(a)}
+    post = action.address.key
+    for key, media in list(page.media.items()):
+        users = set(media.used_by)
+        if key in keys or media.media_id in ids:
+            users.add(post)
+        else:
+            users.discard(post)
+        if users != set(media.used_by):
+            updated = replace(media, used_by=tuple(sorted(users)))
+            lock.record_media(action.page_id, page.manifest, key, updated)
