@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from statesync.emulator import control
@@ -169,7 +170,11 @@ async def parse_request(scope: Scope, receive: Receive) -> ApiRequest | ApiRespo
     elif content_type == "application/x-www-form-urlencoded":
         params.update(form_pairs(raw_body))
     elif content_type == "multipart/form-data":
-        form = await http.form()
+        try:
+            form = await http.form()
+        except MultiPartException as error:  # a malformed body: not a crash, a 400
+            refusal = GraphError(100, f"(#100) Invalid multipart body: {error.message}")
+            return refusal.response(new_trace_id())
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 files[key] = await value.read()

@@ -219,8 +219,8 @@ def graph_route(ctx: Context, path: str) -> str:
             label = "{page-id}"
         elif ctx.store.user(node):
             label = "{user-id}"
-        elif ctx.store.media(node):
-            label = "{photo-id}"
+        elif media := ctx.store.media(node):
+            label = "{video-id}" if media.kind == "video" else "{photo-id}"
         else:
             label = "{id}"
     else:

@@ -1,4 +1,5 @@
-"""Test control under `/_emulator/` only, JSON in and out, never mixed into the APIs."""
+"""Test control under `/_emulator/` only, JSON in and out, never mixed into the APIs;
+and the uploaded media's bytes, served there like CDN URLs (`uploads.SERVE_PREFIX`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from starlette.requests import Request
 
 from statesync.emulator.context import Context
 from statesync.emulator.faults import ControlError, parse_rules
+from statesync.emulator.uploads import SERVE_PREFIX
 from statesync.emulator.wire import ApiResponse
 
 
 async def handle(ctx: Context, request: Request) -> ApiResponse:
     route = (request.method, request.url.path.rstrip("/"))
+    if route[0] == "GET" and route[1].startswith(SERVE_PREFIX):
+        return serve_media(ctx, route[1].removeprefix(SERVE_PREFIX))
     try:
         body = await _json(request) if request.method == "POST" else None
         if route == ("POST", "/_emulator/reset"):
@@ -37,6 +41,21 @@ async def handle(ctx: Context, request: Request) -> ApiResponse:
     return ApiResponse(
         404, {"error": f"no control route {request.method} {request.url.path}"}
     )
+
+
+def serve_media(ctx: Context, media_id: str) -> ApiResponse:
+    """An uploaded media's exact bytes, with no token, like a CDN URL: the URL that
+    `picture`, `images`, `full_picture` and attachments report for it."""
+    found = ctx.store.media_bytes(media_id)
+    if found is None:
+        return ApiResponse(404, {"error": f"no uploaded bytes for media {media_id}"})
+    mime, sha256, data = found
+    headers = {
+        "content-type": mime,
+        "etag": f'"{sha256}"',
+        "cache-control": "public, max-age=31536000, immutable",
+    }
+    return ApiResponse(200, None, headers, raw=data)
 
 
 async def _json(request: Request) -> Any:

@@ -220,7 +220,11 @@ def shim(link: str) -> str:
 
 
 def _media_item(item: Media) -> dict[str, Any]:
-    image = {"height": 720, "width": 960, "src": media_src(item)}
+    # An uploaded image's own size (read from its header), else a plausible one.
+    width, height = (
+        (item.width, item.height) if item.width and item.height else (960, 720)
+    )
+    image = {"height": height, "width": width, "src": media_src(item)}
     if item.kind == "video":
         url = f"https://www.facebook.com/watch/?v={item.id}"
         return {

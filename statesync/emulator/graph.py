@@ -14,7 +14,7 @@ import re
 import time
 from typing import Any
 
-from statesync.emulator import nodes, posts
+from statesync.emulator import graph_media, nodes, posts
 from statesync.emulator.call import Call
 from statesync.emulator.context import Context
 from statesync.emulator.faults import Usage
@@ -181,6 +181,8 @@ def route(call: Call) -> ApiResponse:
     if store.page(node):
         if edge is None:
             return nodes.page_node(call, method, node)
+        if edge in ("photos", "videos"):
+            return graph_media.handle_media_edge(call, method, node, edge)
         return posts.handle_page_edge(call, method, node, edge)
     if store.user(node):
         return nodes.user_node(call, method, node, edge)

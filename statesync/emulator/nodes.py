@@ -17,6 +17,7 @@ from statesync.emulator.fields import (
 from statesync.emulator.paging import page_of
 from statesync.emulator.params import CONTROL_PARAMS, param_json, param_str
 from statesync.emulator.seed import PAGE_DETAIL_FIELDS
+from statesync.emulator.uploads import DEFAULT_SIZE, as_served
 from statesync.emulator.wire import ApiResponse, GraphError, graph_time, unsupported
 
 # -- pages ---------------------------------------------------------------------------
@@ -159,25 +160,36 @@ def accounts(call: Call, user_id: str) -> dict[str, Any]:
 def render_media(
     call: Call, media_id: str, specs: tuple[FieldSpec, ...] | None
 ) -> dict[str, Any]:
-    media = call.ctx.store.media(media_id)
+    """A photo or video node; uploaded bytes show at their served URL (`uploads`)."""
+    media = as_served(call.ctx.store.media(media_id), call.request.base_url)
     if media is None:
         raise unsupported("GET", media_id)
     node = "Video" if media.kind == "video" else "Photo"
+    width, height = (
+        (media.width, media.height) if media.width and media.height else DEFAULT_SIZE
+    )
     values: dict[str, Any] = {
         "id": media.id,
         "created_time": graph_time(media.created_time),
         "link": f"https://www.facebook.com/photo.php?fbid={media.id}",
         "picture": media_src(media),
-        "images": [{"height": 720, "width": 960, "source": media_src(media)}],
+        "images": [{"height": height, "width": width, "source": media_src(media)}],
         "from": {"id": media.page_id},
     }
     if media.kind == "video":
         values["source"] = media.url or f"https://video.xx.fbcdn.net/{media.id}.mp4"
+        values["description"] = media.name
+    else:
+        # Photo reference: `alt_text_custom` as set at upload, `name` the caption.
+        values["alt_text_custom"] = media.alt_text
+        values["name"] = media.name
+        values["width"], values["height"] = width, height
     out = {}
     for spec in specs if specs is not None else parse_fields("id,created_time") or ():
         if spec.name not in values:
             raise nonexisting(spec.name, node)
-        out[spec.name] = values[spec.name]
+        if values[spec.name] is not None:  # seed 004: unset fields are left out
+            out[spec.name] = values[spec.name]
     out.setdefault("id", media.id)
     return out
 
@@ -192,7 +204,8 @@ def media_node(call: Call, method: str, media_id: str) -> ApiResponse:
         if call.ctx.store.media_in_use(media_id):
             # PROTOCOL §10: a photo used by a post can't be deleted alone (observed).
             raise GraphError(
-                100, "(#100) This photo is attached to a post and cannot be deleted"
+                100,
+                f"(#100) This {media.kind} is attached to a post and cannot be deleted",
             )
         call.ctx.store.delete_media(media_id)
         return ApiResponse(200, {"success": True})

@@ -6,20 +6,37 @@ A post pushed here is a Facebook post that Graph reads, as in the real world: On
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
 import re
-import time
-from collections.abc import Mapping
 from typing import Any
 
 from statesync.emulator.context import Context
+from statesync.emulator.oneall_common import (
+    PROCESSED,
+    authenticate,
+    envelope,
+    identity,
+    json_body,
+    require_admin,
+    text,
+)
+from statesync.emulator.oneall_media import push_media
 from statesync.emulator.records import Post, User
 from statesync.emulator.wire import ApiRequest, ApiResponse, OneAllError, oneall_time
 
+__all__ = [
+    "decode_json_body",
+    "envelope",
+    "handle_oneall",
+    "is_oneall_path",
+    "route_template",
+]
+
 _PUSH = re.compile(r"^/push/identities/(?P<identity>[^/]+)/facebook/page/post\.json$")
+# seed 001: "Upload Page Picture" and "Upload Page Video".
+_PUSH_MEDIA = re.compile(
+    r"^/push/identities/(?P<identity>[^/]+)/facebook/page/(?P<kind>picture|video)\.json$"
+)
 _UPDATE = re.compile(
     r"^/update/identities/(?P<identity>[^/]+)/facebook/page/(?P<page>\d+)"
     r"/(?P<kind>post|picture|video)/(?P<object>[0-9_]+)\.json$"
@@ -28,7 +45,6 @@ _PULL_PAGES = re.compile(r"^/pull/identities/(?P<identity>[^/]+)/facebook/pages\
 _PULL_POSTS = re.compile(
     r"^/pull/identities/(?P<identity>[^/]+)/facebook/page/(?P<page>\d+)/posts\.json$"
 )
-_WRITE_TASKS = frozenset({"CREATE_CONTENT", "MANAGE"})
 MAX_ENTRIES_PER_PAGE = 500  # PROTOCOL §12
 
 
@@ -40,6 +56,8 @@ def route_template(path: str) -> str:
     """The route under which stats count a OneAll request."""
     if _PUSH.match(path):
         return "/push/identities/{identity_token}/facebook/page/post.json"
+    if match := _PUSH_MEDIA.match(path):
+        return f"/push/identities/{{identity_token}}/facebook/page/{match['kind']}.json"
     match = _UPDATE.match(path)
     if match:
         kind = match["kind"]
@@ -51,84 +69,24 @@ def route_template(path: str) -> str:
     return path
 
 
-def envelope(
-    request: ApiRequest, status: int, info: str, result: Any = None
-) -> ApiResponse:
-    """Seeds 000/001: `response.request.{date,resource,status}` and `response.result`."""
-    body: dict[str, Any] = {
-        "response": {
-            "request": {
-                "date": oneall_time(time.time()),
-                "resource": request.path,
-                "status": {
-                    "flag": "success" if status < 400 else "error",
-                    "code": status,
-                    "info": info,
-                },
-            }
-        }
-    }
-    if result is not None:
-        body["response"]["result"] = result
-    return ApiResponse(status, body)
-
-
 def handle_oneall(ctx: Context, request: ApiRequest) -> ApiResponse:
     try:
-        _authenticate(ctx, request)
+        authenticate(ctx, request)
         return _route(ctx, request)
     except OneAllError as error:
         return envelope(request, error.status, error.info)
 
 
-def _authenticate(ctx: Context, request: ApiRequest) -> None:
-    """PROTOCOL §12: HTTP Basic with the site's public and private key."""
-    public, private = ctx.seed.oneall_public_key, ctx.seed.oneall_private_key
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        raise OneAllError(
-            401, "Authentication required: use HTTP Basic with your API keys"
-        )
-    try:
-        user, _, password = (
-            base64.b64decode(encoded, validate=True).decode().partition(":")
-        )
-    except (binascii.Error, UnicodeDecodeError):
-        raise OneAllError(401, "Authentication failed: malformed credentials") from None
-    if not (
-        public
-        and private
-        and hmac.compare_digest(user, public)
-        and hmac.compare_digest(password, private)
-    ):
-        raise OneAllError(
-            401, "Authentication failed: invalid API public or private key"
-        )
-
-
-def _identity(ctx: Context, identity: str) -> User:
-    user = ctx.store.user_by_identity(identity)
-    if user is None:
-        raise OneAllError(404, f"The identity_token [{identity}] is invalid")
-    return user
-
-
-def _require_admin(ctx: Context, user: User, page_id: str) -> None:
-    role = ctx.store.role(user.id, page_id)
-    if role is None or not _WRITE_TASKS & set(role.tasks):
-        raise OneAllError(
-            403,
-            f"The identity is not configured as an administrator of the page [{page_id}]",
-        )
-
-
 def _route(ctx: Context, request: ApiRequest) -> ApiResponse:
     path, method = request.path, request.method
     if (match := _PUSH.match(path)) and method == "POST":
-        return _push(ctx, request, _identity(ctx, match["identity"]))
+        return _push(ctx, request, identity(ctx, match["identity"]))
+    if (match := _PUSH_MEDIA.match(path)) and method == "POST":
+        user = identity(ctx, match["identity"])
+        return push_media(ctx, request, user, match["kind"])
     if match := _UPDATE.match(path):
-        user = _identity(ctx, match["identity"])
-        _require_admin(ctx, user, match["page"])
+        user = identity(ctx, match["identity"])
+        require_admin(ctx, user, match["page"])
         if match["kind"] == "post" and method == "PUT":
             return _update(ctx, request, match["page"], match["object"])
         if method == "DELETE":
@@ -137,25 +95,12 @@ def _route(ctx: Context, request: ApiRequest) -> ApiResponse:
             405, f"The method {method} is not supported for this resource"
         )
     if (match := _PULL_PAGES.match(path)) and method == "GET":
-        return _pull_pages(ctx, request, _identity(ctx, match["identity"]))
+        return _pull_pages(ctx, request, identity(ctx, match["identity"]))
     if (match := _PULL_POSTS.match(path)) and method == "GET":
-        user = _identity(ctx, match["identity"])
-        _require_admin(ctx, user, match["page"])
+        user = identity(ctx, match["identity"])
+        require_admin(ctx, user, match["page"])
         return _pull_posts(ctx, request, match["page"])
     raise OneAllError(404, f"The resource [{path}] does not exist")
-
-
-def _json_body(request: ApiRequest, *keys: str) -> Mapping[str, Any]:
-    """`{"request": {"push": {"page": {...}}}}` -> the innermost object."""
-    node: Any = request.params.get("__json__")
-    for key in keys:
-        if not isinstance(node, Mapping) or not isinstance(node.get(key), Mapping):
-            raise OneAllError(
-                400, f"The request body must be JSON with request.{'.'.join(keys[1:])}"
-            )
-        node = node[key]
-    found: Mapping[str, Any] = node
-    return found
 
 
 def _attachments(ctx: Context, page_id: str, value: Any) -> list[str]:
@@ -181,25 +126,16 @@ def _attachments(ctx: Context, page_id: str, value: Any) -> list[str]:
     return ids
 
 
-def _text(fields: Mapping[str, Any], key: str) -> str | None:
-    value = fields.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise OneAllError(400, f"{key} must be a string")
-    return value
-
-
 def _push(ctx: Context, request: ApiRequest, user: User) -> ApiResponse:
     """Seed 001: publish on a page; answers `result.data` with the Facebook post id."""
-    page = _json_body(request, "request", "push", "page")
+    page = json_body(request, "request", "push", "page")
     page_id = str(page.get("id", ""))
     if not page_id.isdigit():
         raise OneAllError(400, "request.push.page.id is required: the page identifier")
     # OneAll knows only the identity's pages: any other page, existing or not, is 403.
-    _require_admin(ctx, user, page_id)
-    message = _text(page, "message")
-    link = _text(page, "link") or None
+    require_admin(ctx, user, page_id)
+    message = text(page, "message")
+    link = text(page, "link") or None
     attachments = _attachments(ctx, page_id, page.get("attachments") or [])
     if link and attachments:
         # seed 001: "You can either include a link or an attachment but not both".
@@ -222,9 +158,7 @@ def _push(ctx: Context, request: ApiRequest, user: User) -> ApiResponse:
         "post_id": post.id,
         "post_location": f"https://www.facebook.com/{post.id}",
     }
-    return envelope(
-        request, 200, "Your request has been processed successfully", {"data": data}
-    )
+    return envelope(request, 200, PROCESSED, {"data": data})
 
 
 def _post_on_page(ctx: Context, page_id: str, object_id: str) -> Post:
@@ -242,12 +176,12 @@ def _update(
     ctx: Context, request: ApiRequest, page_id: str, object_id: str
 ) -> ApiResponse:
     """Seed 000: message, link and attachments change in place; `[]` removes them all."""
-    fields = _json_body(request, "request", "update", "post")
+    fields = json_body(request, "request", "update", "post")
     post = _post_on_page(ctx, page_id, object_id)
     changes: dict[str, Any] = {}
     if "message" in fields:
-        changes["message"] = _text(fields, "message")
-    link = _text(fields, "link") if "link" in fields else None
+        changes["message"] = text(fields, "message")
+    link = text(fields, "link") if "link" in fields else None
     attachments = (
         _attachments(ctx, page_id, fields["attachments"])
         if "attachments" in fields
@@ -342,9 +276,7 @@ def _pull_pages(ctx: Context, request: ApiRequest, user: User) -> ApiResponse:
     result = {
         "data": {"provider": "facebook", "pages": entries, "pagination": pagination}
     }
-    return envelope(
-        request, 200, "Your request has been processed successfully", result
-    )
+    return envelope(request, 200, PROCESSED, result)
 
 
 def _pull_posts(ctx: Context, request: ApiRequest, page_id: str) -> ApiResponse:
@@ -366,9 +298,7 @@ def _pull_posts(ctx: Context, request: ApiRequest, page_id: str) -> ApiResponse:
     result = {
         "data": {"provider": "facebook", "posts": entries, "pagination": pagination}
     }
-    return envelope(
-        request, 200, "Your request has been processed successfully", result
-    )
+    return envelope(request, 200, PROCESSED, result)
 
 
 def decode_json_body(raw: bytes) -> Any:

@@ -1,4 +1,6 @@
-"""Page posts and photos: create, read, list, update, delete (seeds 002-004, PROTOCOL §8-10)."""
+"""Page posts: create, read, list, update, delete (seeds 002-004, PROTOCOL §8-10).
+
+Photos and videos are uploaded in `graph_media.py`."""
 
 from __future__ import annotations
 
@@ -9,13 +11,13 @@ from urllib.parse import urlsplit
 from statesync.emulator.call import Call
 from statesync.emulator.fields import (
     FieldSpec,
+    MediaLookup,
     check_post_fields,
     nonexisting,
     parse_fields,
     post_attachments,
     render_post,
 )
-from statesync.emulator.nodes import render_media
 from statesync.emulator.paging import page_of
 from statesync.emulator.params import (
     CONTROL_PARAMS,
@@ -26,6 +28,7 @@ from statesync.emulator.params import (
     param_unix_time,
 )
 from statesync.emulator.records import Post
+from statesync.emulator.uploads import as_served
 from statesync.emulator.wire import ApiResponse, GraphError, unsupported
 
 MAX_MESSAGE = 63206  # PROTOCOL §11
@@ -64,8 +67,10 @@ def check_legacy(specs: Sequence[FieldSpec]) -> None:
     check_post_fields(specs)
 
 
-def _media_lookup(call: Call) -> Any:
-    return call.ctx.store.media
+def _media_lookup(call: Call) -> MediaLookup:
+    """Media as this call's replies show them: uploaded bytes at their served URL."""
+    store, base_url = call.ctx.store, call.request.base_url
+    return lambda media_id: as_served(store.media(media_id), base_url)
 
 
 def read_post(
@@ -128,11 +133,6 @@ def handle_page_edge(call: Call, method: str, page_id: str, edge: str) -> ApiRes
         if method == "POST" and edge == "feed":
             return create_post(call, page_id)
         raise _gone(method, f"{page_id}/{edge}")
-    if edge == "photos":
-        if method == "POST":
-            return create_photo(call, page_id)
-        if method == "GET":
-            return ApiResponse(200, list_photos(call, page_id))
     raise nonexisting(edge, "Page")
 
 
@@ -164,19 +164,6 @@ def list_posts(call: Call, page_id: str, edge: str) -> dict[str, Any]:
     return body
 
 
-def list_photos(call: Call, page_id: str) -> dict[str, Any]:
-    call.require_reader(page_id)
-    items = call.ctx.store.page_media(page_id)
-    order = {m.id: i for i, m in enumerate(items)}
-    window, paging = page_of(items, lambda m: (order[m.id],), call.request)
-    body: dict[str, Any] = {
-        "data": [render_media(call, m.id, call.fields) for m in window]
-    }
-    if paging:
-        body["paging"] = paging
-    return body
-
-
 # -- writing ---------------------------------------------------------------------------
 
 
@@ -197,7 +184,8 @@ def _check_message(message: str | None) -> None:
         )
 
 
-def _check_link(link: str) -> None:
+def check_link(link: str) -> None:
+    """A link to share or a photo's `url`: an absolute http(s) URL."""
     parts = urlsplit(link)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise GraphError(100, "(#100) The link is not a valid URL")
@@ -235,7 +223,7 @@ def create_post(call: Call, page_id: str) -> ApiResponse:
         raise GraphError(100, "(#100) Missing message or attachment")
     _check_message(message)
     if link:
-        _check_link(link)
+        check_link(link)
         if media_ids:
             # DESIGN: a post has a link or attachments, never both; the emulator refuses it.
             raise GraphError(
@@ -316,29 +304,3 @@ def update_post(call: Call, post: Post) -> ApiResponse:
     if updated is None:
         raise _gone("POST", post.id)  # pragma: no cover - a concurrent delete
     return ApiResponse(200, _write_reply(call, updated, {"success": True}))
-
-
-def create_photo(call: Call, page_id: str) -> ApiResponse:
-    """PROTOCOL §9: `POST /{page-id}/photos` from `url` or a multipart `source`."""
-    call.require_page_writer(page_id)
-    params = call.request.params
-    url = param_str(params, "url")
-    has_file = any(name.startswith("source") for name in call.request.files)
-    if not url and not has_file:
-        raise GraphError(324, "(#324) Requires upload file")
-    if url:
-        _check_link(url)
-    published = param_bool(params, "published")
-    media = call.ctx.store.add_media(page_id, "photo", url)
-    if published is False:
-        return ApiResponse(200, {"id": media.id})
-    caption = param_str(params, "caption") or param_str(params, "message")
-    post = call.ctx.store.create_post(
-        page_id,
-        message=caption,
-        link=None,
-        attachments=[media.id],
-        is_published=True,
-        scheduled_publish_time=None,
-    )
-    return ApiResponse(200, {"id": media.id, "post_id": post.id})

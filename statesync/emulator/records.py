@@ -39,6 +39,29 @@ class Media:
     kind: str  # "photo" | "video"
     url: str | None
     created_time: int
+    # Set when the emulator holds the uploaded bytes (`media_uploads`), else None.
+    mime: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    width: int | None = None  # read from an image's header; None if unknown
+    height: int | None = None
+    alt_text: str | None = None  # Graph `alt_text_custom`, OneAll `alt_text`
+    name: str | None = None  # a photo's caption, a video's description
+
+    @property
+    def has_bytes(self) -> bool:
+        return self.mime is not None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedBytes:
+    """A media file checked by `uploads.check_upload`, ready for the store."""
+
+    data: bytes
+    mime: str  # decided from the bytes, never from a file name
+    sha256: str
+    width: int | None
+    height: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +101,20 @@ def role_from_row(row: sqlite3.Row) -> Role:
 
 
 def media_from_row(row: sqlite3.Row) -> Media:
+    """A row of `tables.MEDIA_SELECT`: the media joined with its upload, if any."""
     return Media(
-        row["id"], row["page_id"], row["kind"], row["url"], row["created_time"]
+        row["id"],
+        row["page_id"],
+        row["kind"],
+        row["url"],
+        row["created_time"],
+        mime=row["mime"],
+        size=row["size"],
+        sha256=row["sha256"],
+        width=row["width"],
+        height=row["height"],
+        alt_text=row["alt_text"],
+        name=row["name"],
     )
 
 

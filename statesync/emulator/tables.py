@@ -10,6 +10,8 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+from statesync.emulator.records import UploadedBytes
+
 # Real page post ids have 15-18 digits; new objects get increasing ids from here.
 FIRST_OBJECT_ID = 122100000000000001
 
@@ -27,6 +29,12 @@ CREATE TABLE IF NOT EXISTS roles (
 CREATE TABLE IF NOT EXISTS media (
     id TEXT PRIMARY KEY, page_id TEXT NOT NULL, kind TEXT NOT NULL, url TEXT,
     created_time INTEGER NOT NULL);
+-- What the emulator knows of a media beyond its row: the uploaded bytes (data, mime,
+-- size, sha256, dimensions; all NULL for a `url` upload) and the texts sent with it.
+-- A table of its own, so that a state file from before uploads needs no migration.
+CREATE TABLE IF NOT EXISTS media_uploads (
+    media_id TEXT PRIMARY KEY, data BLOB, mime TEXT, size INTEGER, sha256 TEXT,
+    width INTEGER, height INTEGER, alt_text TEXT, name TEXT);
 CREATE TABLE IF NOT EXISTS posts (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
     page_id TEXT NOT NULL, message TEXT, link TEXT, attachments TEXT NOT NULL,
@@ -40,7 +48,13 @@ CREATE INDEX IF NOT EXISTS posts_scheduled ON posts (scheduled_publish_time)
 """
 
 # Every table, for a reset back to the seed.
-TABLES = ("meta", "users", "pages", "roles", "media", "posts")
+TABLES = ("meta", "users", "pages", "roles", "media", "media_uploads", "posts")
+# Media rows with what `records.media_from_row` reads of their upload (never the bytes:
+# a video may be a gigabyte, and the media lookups are cached).
+MEDIA_SELECT = (
+    "SELECT media.*, u.mime, u.size, u.sha256, u.width, u.height, u.alt_text, u.name"
+    " FROM media LEFT JOIN media_uploads u ON u.media_id = media.id"
+)
 
 
 def next_id(db: sqlite3.Connection) -> str:
@@ -55,6 +69,31 @@ def next_id(db: sqlite3.Connection) -> str:
         (str(value + 1),),
     )
     return str(value)
+
+
+def insert_upload(
+    db: sqlite3.Connection,
+    media_id: str,
+    upload: UploadedBytes | None,
+    alt_text: str | None,
+    name: str | None,
+) -> None:
+    """What came with a new media: its bytes (None for a `url` upload) and texts."""
+    db.execute(
+        "INSERT INTO media_uploads (media_id, data, mime, size, sha256, width, height,"
+        " alt_text, name) VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            media_id,
+            upload.data if upload else None,
+            upload.mime if upload else None,
+            len(upload.data) if upload else None,
+            upload.sha256 if upload else None,
+            upload.width if upload else None,
+            upload.height if upload else None,
+            alt_text,
+            name,
+        ),
+    )
 
 
 def insert_post(

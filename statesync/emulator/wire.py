@@ -68,8 +68,11 @@ class ApiResponse:
     status: int
     body: Any  # JSON-serializable
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is instead of `body` (served media bytes)
 
     def encoded(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
         return encode_json(self.body).encode()
 
 
