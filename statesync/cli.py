@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,9 +27,10 @@ from statesync.cli_options import (
     only_option,
     parallelism_option,
     project_argument,
+    reported,
     sandbox_option,
 )
-from statesync.errors import StatesyncError
+from statesync.cli_state import state_group
 from statesync.interrupt import Interrupted, StopSignal, signal_name, stop_signals
 
 if TYPE_CHECKING:
@@ -39,22 +40,6 @@ if TYPE_CHECKING:
 
 # --format choices of plan; their renderers are imported when a plan is shown.
 PLAN_FORMATS = ("json", "markdown", "text")
-
-
-@contextmanager
-def reported(
-    *, github: bool = False, json_document: Callable[[], bool] = lambda: False
-) -> Iterator[None]:
-    """Turn a ``StatesyncError`` into the one clear message and exit code 1.
-
-    ``json_document`` says, at the time of the error, whether stdout still owes a
-    machine a JSON document (a plan already printed there must not get a second)."""
-    from statesync.error_report import UserError
-
-    try:
-        yield
-    except StatesyncError as exc:
-        raise UserError(exc, github=github, json_document=json_document()) from exc
 
 
 @contextmanager
@@ -372,7 +357,7 @@ def _tell_report(report: ApplyReport, stop: StopSignal) -> None:
     if report.not_started:
         click.echo(f"Not started ({len(report.not_started)}):")
         for action in report.not_started:
-            click.echo(f"  {action.address}: {action.kind.value}")
+            click.echo(f"  {action.name}: {action.kind.value}")
     click.echo(
         "The lockfile records every completed action. Run `statesync apply` again "
         "to finish: it plans afresh from what was recorded."
@@ -391,6 +376,9 @@ def _progress(no_color: bool) -> ProgressFactory:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+cli.add_command(state_group)
 
 
 def main() -> None:

@@ -3,6 +3,8 @@ entry of the emulator's command: the parts of the command line that are data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,3 +107,19 @@ def _emulator_command() -> click.Command:
 EMULATOR = LazyCommand(
     "emulator", "Run the local Graph API and OneAll emulator.", _emulator_command
 )
+
+
+@contextmanager
+def reported(
+    *, github: bool = False, json_document: Callable[[], bool] = lambda: False
+) -> Iterator[None]:
+    """Turn a ``StatesyncError`` into the one clear message and exit code 1.
+
+    ``json_document`` says, at the time of the error, whether stdout still owes a
+    machine a JSON document (a plan already printed there must not get a second)."""
+    from statesync.error_report import UserError
+
+    try:
+        yield
+    except StatesyncError as exc:
+        raise UserError(exc, github=github, json_document=json_document()) from exc
