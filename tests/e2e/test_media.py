@@ -364,3 +364,27 @@ def test_a_file_changed_after_the_plan_makes_it_stale(
     assert result.exit_code == 1
     assert "the saved plan is stale: the manifests changed" in result.output
     assert writes(emulator) == 0
+
+
+def test_attachments_changed_by_hand_are_drift_and_apply_restores_them(
+    media_project, run, emulator
+) -> None:
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id = media_project.post_ids()["latte-art"]
+    recorded = live_attachments(emulator, post_id)
+    edited = httpx.post(
+        f"{emulator.url}/v26.0/{post_id}",
+        data={
+            "message": "Latte art by our baristas this week.",
+            "attached_media": "[]",
+        },
+        headers={"Authorization": f"Bearer {ACME_PAGE_TOKEN}"},
+    )
+    assert edited.status_code == 200, edited.text
+    plan = run("plan", ".")
+    assert "Drift: 1 post changed outside statesync" in plan.stdout
+    assert "update (post " in plan.stdout
+    assert uploads(emulator) == 2  # the recorded media are attached again, not re-sent
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert live_attachments(emulator, post_id) == recorded
+    assert uploads(emulator) == 2
