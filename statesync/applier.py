@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from statesync.errors import ProviderError, StatesyncError
 from statesync.lockfile import LockStore
-from statesync.media_apply import apply_media, resolve_files, use_media
+from statesync.media_apply import apply_media, move_record, resolve_files, use_media
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
@@ -32,6 +32,7 @@ PAST_TENSE = {
     ActionKind.DELETE: "deleted",
     ActionKind.FORGET: "forgotten",
     ActionKind.UPLOAD: "uploaded",
+    ActionKind.MOVE: "moved",
 }
 
 
@@ -42,7 +43,10 @@ class Outcome:
     note: str | None = None
 
     def describe(self) -> str:
-        text = f"{self.action.name}: {PAST_TENSE[self.action.kind]}"
+        name = self.action.name
+        if self.action.moved_from is not None:
+            name = f"{self.action.moved_from} -> {name}"
+        text = f"{name}: {PAST_TENSE[self.action.kind]}"
         if self.post_id:
             text += f" ({self.post_id})"
         if self.note:
@@ -202,6 +206,9 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
         media_id = apply_media(action, run.writer, run.lock, clock=run.clock)
         return Outcome(action, media_id, note=action.note if media_id is None else None)
     page, key, lock = action.page_id, action.address.key, run.lock
+    if action.kind is ActionKind.MOVE:  # nothing to send: the post keeps its id
+        move_record(lock, action)
+        return Outcome(action, action.post_id)
     if action.kind is ActionKind.FORGET:  # nothing to send: the post stays live
         lock.forget(page, key)
         use_media(lock, action, ())

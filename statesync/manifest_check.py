@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from statesync.errors import Location
+from statesync.manifest_moves import check_moves
 from statesync.media import MediaFile
 from statesync.media_files import MediaProblem, load_media_file
 from statesync.model import (
@@ -33,7 +34,7 @@ from statesync.yamlnodes import (
     looks_like_token,
 )
 
-PAGE_FIELDS = ("page", "name", "posts")
+PAGE_FIELDS = ("page", "name", "posts", "moved")
 # A post's content fields, then its options (not content: a post of options only has no
 # content). Unknown-field messages list the content fields only.
 POST_OPTIONS = ("prevent_destroy",)
@@ -103,6 +104,7 @@ class ManifestChecker(Checker):
         posts = self.posts(
             _value(entries, "posts"), root.line, "posts" in guessed, stem, page_id
         )
+        moves = check_moves(self, _value(entries, "moved"), stem, posts)
         if page_id is None:
             return None
         location = Location(self.file, entries["page"].line)
@@ -115,6 +117,7 @@ class ManifestChecker(Checker):
             location=location,
             posts=posts,
             media=dict(self.media),
+            moves=moves,
         )
         return Loaded(page_id, location, manifest)
 

@@ -1,4 +1,5 @@
-"""Media in an apply: uploads and deletions, and the posts' file refs turned into ids.
+"""Media in an apply: uploads and deletions, the posts' file refs turned into ids, and
+the records that follow a post when it moves.
 
 An upload follows the push's rule, in a weaker form: its intent is saved first, and
 its media id is saved the moment the API returns it, before any post attaches it, so
@@ -92,6 +93,24 @@ def resolve_files(action: Action, fields: PostFields, lock: LockStore) -> PostFi
             attachment = media_id
         ids.append(attachment)
     return replace(fields, attachments=tuple(ids))
+
+
+def move_record(lock: LockStore, action: Action) -> None:
+    """A ``move``: the recorded post takes its new key, with the media it attaches;
+    one save, nothing sent."""
+    source = action.moved_from
+    page = lock.pages.get(action.page_id)
+    if source is None or page is None or source.key not in page.posts:
+        raise ValueError(f"{action.address}: a move has no recorded source")
+    record = page.posts[source.key]
+    lock.record(action.page_id, page.manifest, action.address.key, record)
+    lock.forget(action.page_id, source.key)
+    for key, media in list(page.media.items()):
+        if source.key in media.used_by:
+            users = (set(media.used_by) - {source.key}) | {action.address.key}
+            moved = replace(media, used_by=tuple(sorted(users)))
+            lock.record_media(action.page_id, page.manifest, key, moved)
+    lock.save()
 
 
 def use_media(lock: LockStore, action: Action, attachments: Sequence[str]) -> None:

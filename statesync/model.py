@@ -57,6 +57,16 @@ class DesiredPost:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """A ``moved:`` entry: the post recorded at ``source`` is now ``target`` (a key of
+    the same manifest); the lockfile is rewritten, nothing is sent."""
+
+    source: Address
+    target: Address
+    location: Location  # the entry's line, for refusals
+
+
+@dataclass(frozen=True, slots=True)
 class PageManifest:
     """One manifest file: one page and the posts it should carry."""
 
@@ -68,6 +78,7 @@ class PageManifest:
     # The files the posts attach, by media key (statesync.media): each is uploaded
     # once per page, however many posts attach it.
     media: Mapping[str, MediaFile] = field(default_factory=dict)
+    moves: tuple[Move, ...] = ()  # renames that keep the post (``moved:``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from statesync.applier import ApplyReport, Outcome, apply_plan
 from statesync.config import CONFIG_NAME
 from statesync.connection import Connection, connect
 from statesync.errors import SavedPlanError
+from statesync.move_plan import rename_hints
 from statesync.plan import Plan
 from statesync.planning import (
     Planned,
@@ -268,8 +269,9 @@ def _show_check_run(
 
 
 def _check(plan: Plan, loaded: Project, *, allow_mass_delete: bool) -> list[str]:
-    """The safety rails (statesync.safety): raise what they refuse, return warnings."""
-    return check_plan(
+    """The safety rails (statesync.safety): raise what they refuse, return warnings,
+    with a hint for each delete-and-push that looks like a rename."""
+    warnings = check_plan(
         plan,
         loaded.desired,
         loaded.recorded(),
@@ -277,6 +279,9 @@ def _check(plan: Plan, loaded: Project, *, allow_mass_delete: bool) -> list[str]
         allow_mass_delete=allow_mass_delete,
         api=API_NAMES.get(loaded.config.provider, "the API"),
     )
+    return warnings + [
+        f"Warning: {hint}" for hint in rename_hints(plan, loaded.recorded())
+    ]
 
 
 def _announce(connection: Connection, hooks: Hooks) -> None:

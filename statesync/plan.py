@@ -19,12 +19,15 @@ class ActionKind(enum.StrEnum):
     FORGET = "forget"  # the writer cannot delete: the entry is dropped, the post stays
     IMPOSSIBLE = "impossible"  # no action of the writer reaches the manifest's state
     UPLOAD = "upload"  # a media file sent to the page, before the posts that attach it
+    MOVE = (
+        "move"  # a renamed key keeps its post: the lockfile is rewritten, nothing sent
+    )
 
 
 # The order a summary line and an apply report use; the last two are counted only when
 # a plan has them, so a plan of today's writers reads as it always has.
 KIND_ORDER = (ActionKind.PUSH, ActionKind.UPDATE, ActionKind.REPLACE, ActionKind.DELETE)
-RARE_KINDS = (ActionKind.FORGET, ActionKind.IMPOSSIBLE)
+RARE_KINDS = (ActionKind.MOVE, ActionKind.FORGET, ActionKind.IMPOSSIBLE)
 # Media work, counted in its own words after the posts' ("2 media to upload").
 MEDIA_KINDS = (ActionKind.UPLOAD, ActionKind.DELETE, ActionKind.FORGET)
 
@@ -50,6 +53,7 @@ class Action:
     # For media (``resource`` MEDIA, address key = the media key): the file uploaded,
     # or, for a delete, the file as recorded (``post_id`` is then the media id).
     media: MediaFile | None = None
+    moved_from: Address | None = None  # for a move: the address the post leaves
 
     @property
     def on_media(self) -> bool:
@@ -116,6 +120,8 @@ class Plan:
             f"{counts[ActionKind.REPLACE]} to replace, "
             f"{counts[ActionKind.DELETE]} to delete."
         )
+        if ActionKind.MOVE in counts:
+            line += f" {counts[ActionKind.MOVE]} to move."
         if ActionKind.FORGET in counts:
             line += f" {counts[ActionKind.FORGET]} to forget."
         if ActionKind.IMPOSSIBLE in counts:

@@ -13,6 +13,7 @@ from statesync.connection import Connection
 from statesync.errors import PageAccessError
 from statesync.kinds import Kind
 from statesync.model import PostFields
+from statesync.move_plan import plan_moves
 from statesync.plan import Plan
 from statesync.planner import Live, make_plan
 from statesync.progress import ProgressFactory, no_progress
@@ -85,7 +86,8 @@ def plan_project(
     """
     # A busy project's pending pushes may be in flight right now: not ours to settle.
     settled = [] if project.busy else settle(project, connection, save=save_recovery)
-    recorded = project.recorded()
+    moves = plan_moves(project.desired, project.recorded())  # before any read
+    recorded = moves.recorded
     in_scope = set(project.desired.pages) | set(recorded)
     if connection.reader is not None:
         _preflight(project, connection.reader, dict.fromkeys(in_scope, "read"))
@@ -106,6 +108,7 @@ def plan_project(
         capabilities[Kind.POST],
         media=capabilities.get(Kind.MEDIA),
     )
+    plan = replace(plan, actions=moves.actions + plan.actions)
     unchecked = check_writes(project, connection, plan)
     return Planned(
         plan=replace(plan, scope=project.scope_names),

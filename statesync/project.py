@@ -19,6 +19,7 @@ from statesync.lockfile import LockStore, load_lockfile
 from statesync.lockset import LockSet, is_template
 from statesync.manifest import load_desired
 from statesync.model import Desired, RecordedPage
+from statesync.move_plan import plan_moves
 from statesync.safety import ApplyLockedError, hold_apply_lock
 
 
@@ -198,6 +199,7 @@ def validate(paths: Sequence[Path]) -> list[Validated]:
     for root, given in group_by_project(paths or (Path("."),)).items():
         loaded = load_project(root)
         check_manifest_paths(loaded.config, given)
+        plan_moves(loaded.desired, loaded.recorded())  # moves against the lockfile
         results.append(
             Validated(
                 root,

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from statesync.errors import StatesyncError
 from statesync.lockfile import LockStore
 from statesync.manifest_check import POST_KEY
-from statesync.model import Address, Desired, Record, RecordedPage
+from statesync.media_apply import move_record, use_media
+from statesync.model import Address, Desired, RecordedPage
+from statesync.plan import Action, ActionKind
 from statesync.project import open_project
 
 
@@ -99,7 +101,8 @@ def state_forget(root: Path, addresses: Sequence[str]) -> list[str]:
         said = []
         for entry in chosen:
             loaded.lock.forget(entry.page_id, entry.address.key)
-            _rename_use(loaded.lock, entry.page_id, entry.address.key, None)
+            forget = Action(ActionKind.FORGET, entry.address, entry.page_id)
+            use_media(loaded.lock, forget, ())  # its media are no longer its
             said.append(
                 f"{entry.address}: forgotten; post {entry.post_id} stays on the page, "
                 "unmanaged"
@@ -130,32 +133,15 @@ def state_mv(root: Path, old: str, new: str) -> str:
             )
         if any(e.address == target for e in found):
             raise StateError(f"{new} is already recorded; forget or move it first")
-        page = loaded.lock.pages[entry.page_id]
-        record = page.posts[entry.address.key]
-        loaded.lock.record(
+        move = Action(
+            ActionKind.MOVE,
+            target,
             entry.page_id,
-            page.manifest,
-            target.key,
-            Record(record.post_id, record.hashes),
+            post_id=entry.post_id,
+            moved_from=entry.address,
         )
-        loaded.lock.forget(entry.page_id, entry.address.key)
-        _rename_use(loaded.lock, entry.page_id, entry.address.key, target.key)
-        loaded.lock.save()
+        move_record(loaded.lock, move)  # as apply makes a `moved:` entry
         return f"{old} -> {new}: moved; post {entry.post_id} keeps its id"
-
-
-def _rename_use(lock: LockStore, page_id: str, old: str, new: str | None) -> None:
-    """The page's media records follow the post: renamed, or no longer used by it."""
-    page = lock.pages.get(page_id)
-    if page is None:
-        return
-    for key, media in list(page.media.items()):
-        if old not in media.used_by:
-            continue
-        users = {u for u in media.used_by if u != old} | ({new} if new else set())
-        lock.record_media(
-            page_id, page.manifest, key, replace(media, used_by=tuple(sorted(users)))
-        )
 
 
 def _refuse_if_wanted(entry: StateEntry, desired: Desired) -> None:

@@ -21,6 +21,7 @@ SYMBOLS = {
     ActionKind.FORGET: "=",  # the lockfile forgets it; the network keeps it
     ActionKind.IMPOSSIBLE: "!",
     ActionKind.UPLOAD: "+",
+    ActionKind.MOVE: "mv",  # the lockfile renames it; the network keeps it as it is
 }
 
 NO_READER_NOTE = (

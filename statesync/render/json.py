@@ -120,7 +120,7 @@ _PLAN_KEYS = frozenset(
 )
 _OPTIONAL_PLAN_KEYS = frozenset({"scope", "media_summary"})  # added to version 1
 # added to version 1: "post" if absent; "media" on media actions only
-_OPTIONAL_ACTION_KEYS = frozenset({"resource", "media"})
+_OPTIONAL_ACTION_KEYS = frozenset({"resource", "media", "moved_from"})
 _MEDIA_KEYS = frozenset({"file", "sha256", "type", "size", "alt"})
 _UNKNOWN_KEYS = frozenset({"address", "manifest", "page_id", "post_key", "since"})
 
@@ -235,6 +235,7 @@ def _action_to_data(action: Action) -> dict[str, Any]:
         "note": action.note,
         "resource": action.resource.value,
         **_media_to_data(action.media),
+        **({"moved_from": str(action.moved_from)} if action.moved_from else {}),
     }
 
 
@@ -355,7 +356,17 @@ def _action_from_data(data: object, where: str) -> Action:
         note=_optional_str(entry["note"], f"{where}.note"),
         resource=resource,
         media=_media_from_data(entry.get("media"), f"{where}.media"),
+        moved_from=_address_from_data(entry.get("moved_from"), f"{where}.moved_from"),
     )
+
+
+def _address_from_data(value: object, where: str) -> Address | None:
+    if value is None:
+        return None
+    manifest, slash, key = _str(value, where).partition("/")
+    if not (manifest and slash and key):
+        raise ValueError(f"{where}: {value!r} is not an address")
+    return Address(manifest, key)
 
 
 def _unknown_from_data(data: object, where: str) -> UnknownOutcome:

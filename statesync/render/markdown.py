@@ -221,9 +221,12 @@ def _row(action: Action) -> str:
     is_new = action.kind is ActionKind.PUSH or action.post_id is None
     post = "(new)" if is_new else _escape(action.post_id or "")
     fields = [_field_label(name, action) for name in shown_fields(action)]
+    address = str(action.address)
+    if action.moved_from is not None:
+        address = f"{action.moved_from} -> {address}"
     cells = [
         f"`{SYMBOLS[action.kind]}` {kind}",
-        _escape(str(action.address)),
+        _escape(address),
         _escape(action.page_id),
         post,
         ", ".join(fields),

@@ -43,6 +43,7 @@ _COLOURS = {
     ActionKind.FORGET: "33",
     ActionKind.IMPOSSIBLE: "1;31",
     ActionKind.UPLOAD: "32",
+    ActionKind.MOVE: "36",
 }
 _BOLD, _YELLOW = "1", "33"
 
@@ -83,6 +84,11 @@ def _render_action(action: Action) -> list[str]:
         name, about = media_head(action)
         head = f"  {SYMBOLS[action.kind]} {name}: {action.kind.value} ({about})"
         return [head] + ([f"{_INDENT}# {action.note}"] if action.note else [])
+    if action.moved_from is not None:  # `moved:`: the lockfile alone changes
+        return [
+            f"  {SYMBOLS[action.kind]} {action.moved_from} -> {action.address}: "
+            f"moved (post {action.post_id})"
+        ]
     head = f"  {SYMBOLS[action.kind]} {action.address}: {action.kind.value}"
     facts = []
     if action.post_id and action.kind is not ActionKind.PUSH:

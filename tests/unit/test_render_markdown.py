@@ -215,6 +215,9 @@ _media = st.builds(
 )
 
 
+_no_slash = st.text(min_size=1).filter(lambda text: "/" not in text)
+
+
 @st.composite
 def _actions(draw: st.DrawFn) -> Action:
     kind = draw(st.sampled_from(ActionKind))
@@ -231,6 +234,14 @@ def _actions(draw: st.DrawFn) -> Action:
             note=draw(st.none() | st.text()),
             resource=Kind.MEDIA,
             media=draw(_media),
+        )
+    if kind is ActionKind.MOVE:
+        return Action(
+            kind=kind,
+            address=Address(draw(st.text(min_size=1)), draw(st.text(min_size=1))),
+            page_id=draw(st.text(min_size=1)),
+            post_id=draw(st.text(min_size=1)),
+            moved_from=Address(draw(_no_slash), draw(st.text(min_size=1))),
         )
     return Action(
         kind=kind,

@@ -1,0 +1,137 @@
+"""``moved:`` in a plan: renames that keep the post, settled against the lockfile. Pure.
+
+A move whose source the lockfile records, and whose target it does not, becomes a
+``move`` action (apply rewrites the lockfile, nothing is sent) and the rest of the plan
+sees the post at its new address, so a move and an edit of the same post plan as a move
+and an update. A move already done (target recorded, source gone) is nothing to do, so
+the entry may stay in the manifest. Anything else is refused before the plan reads a
+single post: a source the lockfile never recorded, a target it already records, a
+source on another page, or a source whose push is still unsettled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from statesync.errors import Location, ManifestError
+from statesync.model import Desired, Move, Record, RecordedPage
+from statesync.normalize import field_hashes
+from statesync.plan import Action, ActionKind, Plan
+
+Problems = list[tuple[Location, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Moves:
+    recorded: dict[str, RecordedPage]  # the lockfile as it will be after the moves
+    actions: tuple[Action, ...]
+
+
+def plan_moves(desired: Desired, recorded: Mapping[str, RecordedPage]) -> Moves:
+    """The moves to make; ``ManifestError`` (every problem, FILE:LINE) if any is wrong."""
+    view = dict(recorded)
+    actions: list[Action] = []
+    problems: Problems = []
+    for page_id in sorted(desired.pages):
+        manifest = desired.pages[page_id]
+        if not manifest.moves:
+            continue
+        page = view.get(page_id)
+        posts = dict(page.posts) if page else {}
+        stems = {manifest.stem} | ({page.manifest} if page else set())
+        moved = False
+        for move in manifest.moves:
+            action = _move(move, page_id, stems, posts, page, problems)
+            if action is None:
+                continue
+            posts[move.target.key] = posts.pop(move.source.key)
+            actions.append(action)
+            moved = True
+        if page is not None and moved:
+            view[page_id] = replace(page, posts=posts)
+    if problems:
+        raise ManifestError(problems)
+    return Moves(recorded=view, actions=tuple(actions))
+
+
+def _move(
+    move: Move,
+    page_id: str,
+    stems: set[str],
+    posts: Mapping[str, Record],
+    page: RecordedPage | None,
+    problems: Problems,
+) -> Action | None:
+    source, target = move.source, move.target
+    if source.manifest not in stems:
+        problems.append(
+            (
+                move.location,
+                f"moved: {source} is not on page {page_id}: a post moves within its "
+                "page (its id belongs to the page)",
+            )
+        )
+        return None
+    if page is not None and source.key in page.intents:
+        problems.append(
+            (
+                move.location,
+                f"moved: {source} has a push whose outcome is not settled yet; let "
+                "plan settle it (or `statesync resolve`), then move it",
+            )
+        )
+        return None
+    has_source, has_target = source.key in posts, target.key in posts
+    if has_source and has_target:
+        problems.append(
+            (
+                move.location,
+                f"moved: {target} is already recorded (post {posts[target.key].post_id}); "
+                f"moving {source} onto it would lose one of the two posts",
+            )
+        )
+        return None
+    if not has_source:
+        if not has_target:
+            problems.append(
+                (
+                    move.location,
+                    f"moved: the lockfile records no post at {source} (nor at "
+                    f"{target}): nothing to move; remove the entry",
+                )
+            )
+        return None  # done already: the target is recorded, the entry may stay
+    return Action(
+        kind=ActionKind.MOVE,
+        address=target,
+        page_id=page_id,
+        post_id=posts[source.key].post_id,
+        moved_from=source,
+    )
+
+
+def rename_hints(plan: Plan, recorded: Mapping[str, RecordedPage]) -> list[str]:
+    """A delete and a push of the same content on one page look like a rename that
+    would destroy the post: say which ``moved:`` entry keeps it."""
+    hints = []
+    pushes = [a for a in plan.actions if a.kind is ActionKind.PUSH and a.after]
+    for deletion in plan.actions:
+        if deletion.kind is not ActionKind.DELETE or deletion.on_media:
+            continue
+        page = recorded.get(deletion.page_id)
+        record = page.posts.get(deletion.address.key) if page else None
+        if record is None:
+            continue
+        for push in pushes:
+            same_page = push.page_id == deletion.page_id
+            if same_page and push.after and field_hashes(push.after) == record.hashes:
+                hints.append(
+                    f"{deletion.address} is deleted and {push.address} pushed with the "
+                    "same content: if this is a rename, keep the post (its likes and "
+                    "comments) with, in its manifest:\n"
+                    f"  moved:\n    - from: {deletion.address.key}\n"
+                    f"      to: {push.address.key}"
+                )
+                break
+    return hints
