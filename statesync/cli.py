@@ -30,7 +30,7 @@ from statesync.cli_options import (
     reported,
     sandbox_option,
 )
-from statesync.cli_state import state_group
+from statesync.cli_state import import_command, pages_command, state_group
 from statesync.interrupt import Interrupted, StopSignal, signal_name, stop_signals
 
 if TYPE_CHECKING:
@@ -379,6 +379,8 @@ def _count(number: int, noun: str) -> str:
 
 
 cli.add_command(state_group)
+cli.add_command(import_command)
+cli.add_command(pages_command)
 
 
 def main() -> None:

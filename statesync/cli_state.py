@@ -1,12 +1,15 @@
-"""`statesync state list | show | forget | mv`: the lockfile by address (statesync.state).
+"""Adoption commands: `statesync pages` and `statesync import` (statesync.importer),
+and `statesync state
+list | show | forget | mv` (statesync.state): the lockfile by address.
 
-Each subcommand takes the project with ``-C DIR`` (as ``git -C``), since addresses fill
+Each takes the project with ``-C DIR`` (as ``git -C``), since ids and addresses fill
 the positional arguments.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -106,3 +109,97 @@ def mv_command(old: str, new: str, project: Path) -> None:
 
     with reported():
         click.echo(state_mv(project, old, new))
+
+
+@click.command("import")
+@click.argument("target")
+@click.argument("post_id", required=False)
+@project_option
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The manifest to write (default: the page's, or pages/page-<id>.yaml).",
+)
+@click.option("--since", help="Only posts created since this date (2026-01-31).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many posts.")
+@click.option("--dry-run", is_flag=True, help="Print the manifest; change nothing.")
+@click.option("--sandbox/--no-sandbox", default=None, help="Use the local emulator.")
+def import_command(
+    target: str,
+    post_id: str | None,
+    project: Path,
+    manifest: Path | None,
+    since: str | None,
+    limit: int | None,
+    dry_run: bool,
+    sandbox: bool | None,
+) -> None:
+    """Adopt a page's posts: `import PAGE_ID` writes them into a manifest and the
+    lockfile; `import ADDRESS POST_ID` adopts one post under an existing key."""
+    from statesync.importer import import_page, import_post, parse_since
+
+    with reported():
+        if post_id is not None:
+            click.echo(
+                import_post(
+                    project, target, post_id, environ=os.environ, sandbox=sandbox
+                )
+            )
+            return
+        report = import_page(
+            project,
+            target,
+            environ=os.environ,
+            manifest=manifest,
+            since=parse_since(since) if since else None,
+            limit=limit,
+            dry_run=dry_run,
+            sandbox=sandbox,
+        )
+    if dry_run:
+        click.echo(report.text, nl=False)
+    for line in report.skipped:
+        click.echo(f"skipped {line}", err=True)
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{verb} {len(report.imported)} post{'s' if len(report.imported) != 1 else ''} "
+        f"into {report.manifest.name}; skipped {len(report.skipped)}",
+        err=dry_run,
+    )
+    if not dry_run:
+        for item in report.imported:
+            click.echo(f"  + {item.key} ({item.post_id})")
+
+
+@click.command("pages")
+@project_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="text: one page per line; json: a list of objects.",
+)
+@click.option("--sandbox/--no-sandbox", default=None, help="Use the local emulator.")
+def pages_command(project: Path, output_format: str, sandbox: bool | None) -> None:
+    """The pages the credentials can act on: id, name, tasks, managing manifest."""
+    from statesync.importer import list_pages
+
+    with reported():
+        rows = list_pages(project, environ=os.environ, sandbox=sandbox)
+    if output_format == "json":
+        data = [
+            {
+                "page_id": row.page_id,
+                "name": row.name,
+                "tasks": None if row.tasks is None else list(row.tasks),
+                "manifest": row.manifest,
+            }
+            for row in rows
+        ]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        tasks = ",".join(row.tasks) if row.tasks is not None else "(tasks not listed)"
+        managed = row.manifest or "(not managed)"
+        click.echo(f"{row.page_id}\t{row.name or '-'}\t{tasks}\t{managed}")

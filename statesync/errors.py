@@ -30,6 +30,7 @@ annotation outputs all render the same way (``statesync.error_report``).
     ├── SavedPlanError          a plan file that cannot be read or used
     │   └── StalePlanError               (savedplan) the world moved since the plan
     ├── ResolveError            `statesync resolve` named nothing to settle
+    ├── AdoptError                       (importer) an import with nothing to adopt
     ├── StateError                       (state) a state command named nothing, or
     │                                    would make the next plan destroy or duplicate
     └── InitError                        (scaffold) init would overwrite a file

@@ -50,11 +50,25 @@ class Writer(Protocol):
         """Delete an uploaded media no post uses; already gone counts as deleted."""
         ...
 
+    def pages(self) -> Sequence[PageInfo]:
+        """The pages these credentials can act on (seed 004 ``/me/accounts``, or the
+        Pull API's list of an identity's pages)."""
+        ...
+
     def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:
         """Before anything is sent: what the credentials lack for each page (page id
         -> why; empty when every page is fine), or None when the API cannot tell
         beforehand. Raises ``ProviderError`` for credentials that are not valid."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """A page the credentials can act on, for `statesync pages`."""
+
+    page_id: str
+    name: str | None
+    tasks: frozenset[str] | None  # None: the API does not say
 
 
 class Reader(Protocol):

@@ -33,6 +33,7 @@ from statesync.model import POST_FIELDS, PostFields
 from statesync.providers.base import (
     Access,
     ListedPost,
+    PageInfo,
     PostGone,
 )
 from statesync.providers.graph_errors import (
@@ -331,6 +332,13 @@ class GraphProvider(HttpProvider):
 
     def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str]:
         return self._directory.check_access(pages)
+
+    def pages(self) -> list[PageInfo]:
+        known = self._directory.known()
+        return [
+            PageInfo(page_id, access.name, access.tasks)
+            for page_id, access in sorted(known.items())
+        ]
 
     def page_access(self, page_id: str) -> PageAccess:
         return self._directory.access(page_id)

@@ -38,6 +38,7 @@ class PageAccess:
 
     token: Secret
     tasks: frozenset[str] | None
+    name: str | None = None  # as /me/accounts names the page, for `statesync pages`
 
 
 class PageDirectory:
@@ -129,9 +130,11 @@ class PageDirectory:
                 page_id, token = entry.get("id"), entry.get("access_token")
                 if isinstance(page_id, str) and isinstance(token, str) and token:
                     tasks = entry.get("tasks")
+                    name = entry.get("name")
                     pages[page_id] = PageAccess(
                         token=Secret(token),
                         tasks=frozenset(t for t in tasks or () if isinstance(t, str)),
+                        name=name if isinstance(name, str) else None,
                     )
             after = next_cursor(body)
             if after is None or after in seen:

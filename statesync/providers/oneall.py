@@ -28,6 +28,7 @@ from statesync.model import POST_FIELDS, PostFields
 from statesync.providers.base import (
     Access,
     ListedPost,
+    PageInfo,
     PostGone,
 )
 from statesync.providers.http import (
@@ -260,6 +261,13 @@ class OneAllProvider(HttpProvider):
                     f"CREATE_CONTENT or MANAGE; holds {held})"
                 )
         return problems
+
+    def pages(self) -> list[PageInfo]:
+        """PROTOCOL §12: the Pull API's pages of the identity (names: unconfirmed)."""
+        return [
+            PageInfo(page_id, None, tasks)
+            for page_id, tasks in sorted(self._administered_pages().items())
+        ]
 
     def _administered_pages(self) -> dict[str, frozenset[str] | None]:
         """Page id -> the tasks the Pull API lists (None when it lists none)."""
