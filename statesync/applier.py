@@ -230,7 +230,7 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
             new_id, _ = _push(action, after, run)
             gone = f"post {post_id} was gone, so it was pushed again"
             return Outcome(action, new_id, note=gone)
-        _record(action, post_id, after, lock)
+        _record(action, post_id, after, lock, run.clock())
         return Outcome(action, post_id)
     new_id, note = _push(action, after, run)
     return Outcome(action, new_id, note=note)
@@ -254,7 +254,7 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
         except PushOutcomeUnknown as exc:
             adopted = _settle(action, intent, sent_at, exc, run)
             if adopted is not None:
-                _record(action, adopted, after, lock)
+                _record(action, adopted, after, lock, run.clock())
                 return adopted, f"adopted post {adopted}: the push's answer was lost"
             if retries_left:
                 retries_left -= 1
@@ -266,7 +266,7 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
             lock.clear_intent(page, key)  # refused: nothing was published
             lock.save()
             raise
-        _record(action, post_id, after, lock)
+        _record(action, post_id, after, lock, run.clock())
         return post_id, None
 
 
@@ -312,8 +312,10 @@ def _settle(
     return find_match(intent, listed, taken)
 
 
-def _record(action: Action, post_id: str, after: PostFields, lock: LockStore) -> None:
-    record = Record(post_id=post_id, hashes=field_hashes(after))
+def _record(
+    action: Action, post_id: str, after: PostFields, lock: LockStore, at: float
+) -> None:
+    record = Record(post_id=post_id, hashes=field_hashes(after), applied_at=int(at))
     lock.record(action.page_id, action.address.manifest, action.address.key, record)
     use_media(lock, action, _desired(action).attachments)
     lock.save()

@@ -80,6 +80,11 @@ def show_command(address: str, project: Path) -> None:
     click.echo(f"page:      {entry.page_id}")
     if entry.media:
         click.echo(f"files:     {', '.join(entry.media)}")
+    if entry.applied_at is not None:
+        from datetime import UTC, datetime
+
+        when = datetime.fromtimestamp(entry.applied_at, UTC)
+        click.echo(f"applied:   {when:%Y-%m-%d %H:%M:%S} UTC")
     click.echo("recorded field hashes (of the content last applied):")
     for name, digest in sorted(entry.hashes.items()):
         click.echo(f"  {name}: {digest}")

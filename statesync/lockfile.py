@@ -157,7 +157,9 @@ class Lockfile:
         with self._mutex:
             page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
             page.manifest = manifest
-            page.posts[key] = Record(post_id=record.post_id, hashes=dict(record.hashes))
+            page.posts[key] = Record(
+                record.post_id, dict(record.hashes), record.applied_at
+            )
             page.intents.pop(key, None)
             self._entries.get(page_id, {}).pop(key, None)
             self._changed(page_id)

@@ -67,7 +67,10 @@ def _upload_json(upload: Upload) -> str:
 
 def _entry_json(record: Record) -> str:
     hashes = {name: record.hashes[name] for name in sorted(record.hashes)}
-    return json.dumps({"id": record.post_id, "hashes": hashes}, ensure_ascii=False)
+    entry: dict[str, Any] = {"id": record.post_id, "hashes": hashes}
+    if record.applied_at is not None:
+        entry["at"] = record.applied_at
+    return json.dumps(entry, ensure_ascii=False)
 
 
 def section(page: dict[str, Any], name: str, page_id: str, corrupt: Any) -> Any:
@@ -130,4 +133,9 @@ def parse_entry(entry: Any, corrupt: Any) -> Record:
         raise corrupt(f"post {entry['id']} has no field hashes")
     if not all(isinstance(value, str) for value in hashes.values()):
         raise corrupt(f"post {entry['id']} has a malformed hash")
-    return Record(post_id=entry["id"], hashes=dict(hashes))
+    applied_at = entry.get("at")
+    if applied_at is not None and (
+        not isinstance(applied_at, int) or isinstance(applied_at, bool)
+    ):
+        raise corrupt(f"post {entry['id']} has a malformed time")
+    return Record(post_id=entry["id"], hashes=dict(hashes), applied_at=applied_at)

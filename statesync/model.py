@@ -97,6 +97,9 @@ class Record:
 
     post_id: str
     hashes: Mapping[str, str]  # field name -> hash of the normalized value as applied
+    # Unix seconds when this content was applied (pushed, updated or adopted); None
+    # in entries written before statesync recorded it.
+    applied_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

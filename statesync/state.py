@@ -35,6 +35,7 @@ class StateEntry:
     post_id: str | None  # None: a push whose outcome is not settled yet
     hashes: dict[str, str]
     media: tuple[str, ...] = ()  # the files of the page this post attaches
+    applied_at: int | None = None  # when its content was last applied, if recorded
 
     @property
     def permalink(self) -> str | None:
@@ -61,6 +62,7 @@ def entries(lock: LockStore, desired: Desired) -> list[StateEntry]:
                     record.post_id,
                     dict(record.hashes),
                     files,
+                    record.applied_at,
                 )
             )
         found.extend(

@@ -206,6 +206,30 @@ class GraphProvider(HttpProvider):
         listed.sort(key=lambda post: -post.created_time)  # stable: API order in ties
         return listed
 
+    def scheduled_posts(self, page_id: str) -> list[tuple[str, int | None]]:
+        """``GET /{page-id}/scheduled_posts`` (seed 003 ``scheduled_publish_time``):
+        each scheduled post's id and publishing time, for import to name them."""
+        path_id(page_id, "page", where="GET /{page-id}/scheduled_posts")
+        token = self.page_access(page_id).token
+        params = {"fields": "id,scheduled_publish_time", "limit": str(LIST_PAGE_SIZE)}
+        found: list[tuple[str, int | None]] = []
+        seen: set[str] = set()
+        for _page in range(_MAX_LIST_PAGES):
+            call = GraphCall(
+                "GET", f"/{page_id}/scheduled_posts", token, params, page_id=page_id
+            )
+            body = self._call(call)
+            for entry in data_items(body):
+                when = entry.get("scheduled_publish_time")
+                if isinstance(entry.get("id"), str):
+                    found.append((entry["id"], when if isinstance(when, int) else None))
+            after = next_cursor(body)
+            if after is None or after in seen:
+                break
+            seen.add(after)
+            params = {**params, "after": after}
+        return found
+
     # Writer
 
     def push(self, page_id: str, fields: PostFields) -> str:

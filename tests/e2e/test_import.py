@@ -5,6 +5,7 @@ the next plan says `No changes.`; one post adopted under an existing key."""
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -42,12 +43,28 @@ def seed_posts(emulator, count: int = 30) -> list[str]:
     return ids
 
 
+def schedule_post(emulator) -> str:
+    """A post scheduled a day ahead: Facebook publishes it later by itself."""
+    reply = httpx.post(
+        f"{emulator.url}/v26.0/{ACME}/feed",
+        data={
+            "message": "Coming tomorrow.",
+            "published": "false",
+            "scheduled_publish_time": str(int(time.time()) + 86_400),
+        },
+        headers={"Authorization": f"Bearer {ACME_PAGE_TOKEN}"},
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.json()["id"]
+
+
 def test_a_page_is_imported_into_a_new_manifest_and_plans_no_changes(
     project, run, emulator
 ) -> None:
     (project.root / "pages").mkdir()
     project.write("pages/beta.yaml", 'page: "104510075305678"\nposts: {}\n')
-    ids = seed_posts(emulator)
+    ids = seed_posts(emulator, 29)
+    scheduled = schedule_post(emulator)
     writes_before = emulator.stats()["total"]
     dry = run("import", ACME, "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -56,7 +73,8 @@ def test_a_page_is_imported_into_a_new_manifest_and_plans_no_changes(
     assert result.exit_code == 0, result.output
     recorded = set(project.post_ids().values())
     assert set(ids) <= recorded  # and the seed's own welcome post
-    assert len(recorded) == 31
+    assert len(recorded) == 30
+    assert f"skipped {scheduled}: a scheduled post (publishing " in result.output
     text = (project.root / f"pages/page-{ACME}.yaml").read_text()
     assert text == dry.stdout
     plan = run("plan", ".")

@@ -4,6 +4,7 @@ through the lockfile, sends nothing, and refuses what would destroy or duplicate
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -52,6 +53,9 @@ def test_list_and_show(applied, run) -> None:
     page, post = ids["hours"].split("_")
     assert f"permalink: https://www.facebook.com/{page}/posts/{post}" in shown.stdout
     assert "  message: " in shown.stdout
+    assert re.search(
+        r"^applied:   20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC$", shown.stdout, re.M
+    )
     missing = run("state", "show", "acme/nope")
     assert missing.exit_code == 1
     assert "acme/nope: the lockfile records no such post" in missing.output
