@@ -175,3 +175,20 @@ def test_pages_through_oneall_lists_the_identitys_pages(project, run, emulator) 
     result = run("pages")
     assert result.exit_code == 0, result.output
     assert any(line.startswith(f"{ACME}\t") for line in result.stdout.splitlines())
+
+
+def test_oneall_without_a_graph_token_imports_through_the_pull_api(
+    project, run, emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FACEBOOK_ACCESS_TOKEN")
+    project.write(
+        "statesync.yaml",
+        "provider: oneall\noneall:\n  site: https://acme.api.oneall.com\n",
+    )
+    project.write("pages/beta.yaml", 'page: "104510075305678"\nposts: {}\n')
+    ids = seed_posts(emulator, 6)
+    result = run("import", ACME)
+    assert result.exit_code == 0, result.output
+    assert set(ids) <= set(project.post_ids().values())
+    plan = run("plan", ".")
+    assert plan.stdout.endswith("No changes.\n"), plan.output
