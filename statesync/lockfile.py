@@ -131,7 +131,9 @@ class Lockfile:
     # The state as loaded: a run whose changes cancel out (an intent written, then
     # cleared when the push was refused) ends with the file exactly as it was.
     _base_serial: int = field(default=0, repr=False)
-    _base_blocks: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # None: the content as loaded, rendered only once something is about to change
+    # (a plan that changes nothing never renders the lockfile at all).
+    _base_blocks: dict[str, bytes] | None = field(default=None, repr=False)
     _born: bool = field(default=True, repr=False)  # the file existed when loaded
 
     def __post_init__(self) -> None:
@@ -140,8 +142,13 @@ class Lockfile:
     def rebase(self) -> None:
         """Take the current content as the state the run started from."""
         with self._mutex:
-            self._base_serial, self._base_blocks = self.serial, self._page_blocks()
+            self._base_serial, self._base_blocks = self.serial, None
             self._born = not self.is_new
+
+    def _keep_base(self) -> None:
+        """Before the first change of a run: render the content it started from."""
+        if self._base_blocks is None:
+            self._base_blocks = self._page_blocks()
 
     @property
     def unsaved(self) -> bool:
@@ -155,6 +162,7 @@ class Lockfile:
     def record(self, page_id: str, manifest: str, key: str, record: Record) -> None:
         """Record a post; a pending intent for the same key is fulfilled by it."""
         with self._mutex:
+            self._keep_base()
             page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
             page.manifest = manifest
             page.posts[key] = Record(
@@ -166,12 +174,14 @@ class Lockfile:
 
     def intend(self, page_id: str, manifest: str, key: str, intent: Intent) -> None:
         with self._mutex:
+            self._keep_base()
             page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
             page.intents[key] = Intent(hashes=dict(intent.hashes), since=intent.since)
             self._changed(page_id)
 
     def forget(self, page_id: str, key: str) -> None:
         with self._mutex:
+            self._keep_base()
             page = self.pages.get(page_id)
             if page is not None and page.posts.pop(key, None) is not None:
                 self._entries.get(page_id, {}).pop(key, None)
@@ -179,6 +189,7 @@ class Lockfile:
 
     def clear_intent(self, page_id: str, key: str) -> None:
         with self._mutex:
+            self._keep_base()
             page = self.pages.get(page_id)
             if page is not None and page.intents.pop(key, None) is not None:
                 self._changed(page_id)
@@ -188,6 +199,7 @@ class Lockfile:
     ) -> None:
         """Record an uploaded media (fulfilling its pending upload), or forget it."""
         with self._mutex:
+            self._keep_base()
             page = self.pages.get(page_id)
             if media is None:
                 if page is not None and page.media.pop(key, None) is not None:
@@ -203,6 +215,7 @@ class Lockfile:
     ) -> None:
         """Record an upload about to be sent, or clear it (None)."""
         with self._mutex:
+            self._keep_base()
             page = self.pages.get(page_id)
             if upload is None:
                 if page is not None and page.uploads.pop(key, None) is not None:
@@ -272,7 +285,7 @@ class Lockfile:
                 return  # another thread's save already wrote this change
             with self._mutex:
                 blocks, upto = self._page_blocks(), self._changes
-                unchanged = blocks == self._base_blocks
+                unchanged = blocks == (self._base_blocks or {})
                 if unchanged:  # back where the run started: so is the serial
                     self.serial, self._bumped = self._base_serial, False
                 chunks = self._chunks(blocks)

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from deepdiff import DeepDiff
-
 from statesync.kinds import Capabilities
 from statesync.media_plan import plan_media
 from statesync.model import (
@@ -195,9 +193,13 @@ def changed_fields(want: PostFields, have: PostFields) -> tuple[str, ...]:
     Equal posts (the common case: a plan of 10,000 unchanged posts) are settled by
     one comparison; deepdiff only looks at posts that differ.
     """
+    if want == have:  # the commonest case of all: not even normalizing
+        return ()
     desired, live = normalize(want).as_dict(), normalize(have).as_dict()
     if desired == live:
         return ()
+    from deepdiff import DeepDiff  # here: a plan with no changes never imports it
+
     diff = DeepDiff(live, desired, view="tree")
     names = {
         str(level.path(output_format="list")[0])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import deepdiff
 import pytest
 
 from statesync import planner
@@ -310,12 +311,12 @@ def test_only_a_post_that_changed_is_hashed_and_diffed(
     lock, provider = applied(tmp_path, posts)
     hashed: list[PostFields] = []
     diffed: list[object] = []
-    real_hashes, real_diff = planner.field_hashes, planner.DeepDiff
+    real_hashes, real_diff = planner.field_hashes, deepdiff.DeepDiff
     monkeypatch.setattr(
         planner, "field_hashes", lambda f: hashed.append(f) or real_hashes(f)
     )
-    monkeypatch.setattr(
-        planner, "DeepDiff", lambda *a, **k: diffed.append(a) or real_diff(*a, **k)
+    monkeypatch.setattr(  # the planner imports it when a post differs
+        deepdiff, "DeepDiff", lambda *a, **k: diffed.append(a) or real_diff(*a, **k)
     )
     assert replan(lock, provider, posts, provider.can).actions == ()
     assert (hashed, diffed) == ([], [])
