@@ -40,6 +40,9 @@ def plan_media(
     for page_id in sorted(desired.pages):
         manifest = desired.pages[page_id]
         page = recorded.get(page_id)
+        if not manifest.media and not (page and page.uploads):
+            pages[page_id] = manifest  # no file attached: nothing to resolve or upload
+            continue
         known = {key: m.media_id for key, m in page.media.items()} if page else {}
         pending = page.uploads if page else {}
         pages[page_id] = _resolved(manifest, known)
@@ -131,6 +134,8 @@ def _deletions(
     actions = []
     for page_id in sorted(recorded):
         page = recorded[page_id]
+        if not page.media:
+            continue
         manifest = desired.pages.get(page_id)
         attached: set[str] = set()
         if manifest is not None:

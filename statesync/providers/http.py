@@ -93,7 +93,14 @@ def make_client(
     """A client that never follows redirects (a redirect could carry a body elsewhere)
     and gives every request ``timeout_s`` in all, connect to last body byte
     (statesync/providers/deadline.py), however slowly the server answers."""
-    inner = transport if transport is not None else httpx.HTTPTransport()
+    if transport is not None:
+        inner = transport
+    elif base_url.scheme == "http":
+        # Plain HTTP, which check_base_url allows on loopback only (an emulator): no TLS
+        # ever happens on this client, so loading the CA bundle (~50 ms) is skipped.
+        inner = httpx.HTTPTransport(verify=False)
+    else:
+        inner = httpx.HTTPTransport()
     if isinstance(inner, httpx.HTTPTransport):
         install_backend(inner)
     return httpx.Client(
