@@ -44,15 +44,12 @@ from statesync.providers.graph_errors import (
     error_redirect,
     failure_of,
 )
+from statesync.providers.graph_listing import PageListing
 from statesync.providers.graph_pages import PageAccess, PageDirectory
 from statesync.providers.graph_read import BatchReads
 from statesync.providers.graph_wire import (
-    LIST_FIELDS,
     GraphCall,
     appsecret_proof,
-    data_items,
-    listed_post,
-    next_cursor,
 )
 from statesync.providers.http import (
     SETTLE_WINDOW_S,
@@ -71,9 +68,6 @@ logger = logging.getLogger(__name__)
 
 API_VERSION = re.compile(r"v[0-9]+\.[0-9]+")
 BATCH_MAX = 50  # PROTOCOL §5: more items fail the whole batch
-LIST_PAGE_SIZE = 100  # PROTOCOL §7: a limit over 100 is an error
-# A bound, so that a server that never stops paging cannot hang us.
-_MAX_LIST_PAGES = 1000
 
 
 class GraphProvider(HttpProvider):
@@ -131,6 +125,9 @@ class GraphProvider(HttpProvider):
         self._directory = PageDirectory(self._call, token)
         self._retry = retry if retry is not None else RetryPolicy()
         self._pacer = pacer if pacer is not None else Pacer()
+        self._listing = PageListing(
+            self._call, lambda page: self.page_access(page).token
+        )
         self._reads = BatchReads(
             send=self._call_once,
             retry=self._retry,
@@ -172,63 +169,12 @@ class GraphProvider(HttpProvider):
     # Lister
 
     def recent_posts(self, page_id: str, *, since: int) -> list[ListedPost]:
-        """The page's posts created at or after ``since``, newest first.
-
-        ``GET /{page-id}/published_posts``, not ``/feed``: PROTOCOL §7 says the feed
-        is *ranked* and holds visitors' posts too, while ``published_posts`` lists
-        the page's own published posts (all that a push creates) newest first, so
-        the listing can stop at the first page that reaches back before ``since``.
-        Follows the ``after`` cursor while ``next`` exists, never the ``next`` URL,
-        which embeds the token.
-        """
-        path_id(page_id, "page", where="GET /{page-id}/published_posts")
-        token = self.page_access(page_id).token
-        params = {"fields": LIST_FIELDS, "limit": str(LIST_PAGE_SIZE)}
-        listed: list[ListedPost] = []
-        seen: set[str] = set()
-        for _page in range(_MAX_LIST_PAGES):
-            call = GraphCall(
-                "GET", f"/{page_id}/published_posts", token, params, page_id=page_id
-            )
-            body = self._call(call)
-            reached_since = False
-            for entry in data_items(body):
-                post = listed_post(entry, call.target)
-                if post.created_time < since:
-                    reached_since = True
-                else:
-                    listed.append(post)
-            after = next_cursor(body)
-            if reached_since or after is None or after in seen:
-                break
-            seen.add(after)
-            params = {**params, "after": after}
-        listed.sort(key=lambda post: -post.created_time)  # stable: API order in ties
-        return listed
+        """The page's posts created at or after ``since``, newest first."""
+        return self._listing.recent_posts(page_id, since=since)
 
     def scheduled_posts(self, page_id: str) -> list[tuple[str, int | None]]:
-        """``GET /{page-id}/scheduled_posts`` (seed 003 ``scheduled_publish_time``):
-        each scheduled post's id and publishing time, for import to name them."""
-        path_id(page_id, "page", where="GET /{page-id}/scheduled_posts")
-        token = self.page_access(page_id).token
-        params = {"fields": "id,scheduled_publish_time", "limit": str(LIST_PAGE_SIZE)}
-        found: list[tuple[str, int | None]] = []
-        seen: set[str] = set()
-        for _page in range(_MAX_LIST_PAGES):
-            call = GraphCall(
-                "GET", f"/{page_id}/scheduled_posts", token, params, page_id=page_id
-            )
-            body = self._call(call)
-            for entry in data_items(body):
-                when = entry.get("scheduled_publish_time")
-                if isinstance(entry.get("id"), str):
-                    found.append((entry["id"], when if isinstance(when, int) else None))
-            after = next_cursor(body)
-            if after is None or after in seen:
-                break
-            seen.add(after)
-            params = {**params, "after": after}
-        return found
+        """The page's scheduled posts: id and publishing time."""
+        return self._listing.scheduled_posts(page_id)
 
     # Writer
 
