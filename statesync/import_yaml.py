@@ -98,9 +98,12 @@ def _post_node(fields: PostFields) -> object:
     node = CommentedMap()
     if fields.message is not None:
         message = fields.message
-        node["message"] = (
-            LiteralScalarString(message + "\n") if "\n" in message else message
-        )
+        if _reads_as_block(message):
+            node["message"] = LiteralScalarString(message + "\n")
+        elif message.isprintable():
+            node["message"] = message  # the library quotes it where YAML needs it
+        else:  # line breaks YAML reads as such (NEL, U+2028), controls, tabs
+            node["message"] = DoubleQuotedScalarString(message)
     if fields.link is not None:
         node["link"] = fields.link
     if fields.attachments:
@@ -108,6 +111,19 @@ def _post_node(fields: PostFields) -> object:
         ids.fa.set_flow_style()
         node["attachments"] = ids
     return node
+
+
+def _reads_as_block(message: str) -> bool:
+    """A message of several lines that a ``|`` block holds exactly; anything else
+    (control characters, a tab, a line's trailing or the first line's leading space)
+    is written double-quoted, where every character can be escaped."""
+    lines = message.split("\n")
+    return (
+        len(lines) > 1
+        and all(line.isprintable() for line in lines)
+        and not any(line.endswith(" ") for line in lines)
+        and not message.startswith(" ")
+    )
 
 
 def _yaml_scalar(text: str) -> str:
