@@ -132,12 +132,21 @@ def init(directory: Path, sandbox: bool, github: bool, ref: str | None) -> None:
     default="text",
     help="github: print each problem as a workflow annotation on its line.",
 )
-def validate(paths: tuple[Path, ...], output_format: str) -> None:
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Then check the credentials against every page (read-only, nothing planned).",
+)
+@sandbox_option
+def validate(
+    paths: tuple[Path, ...], output_format: str, online: bool, sandbox: bool | None
+) -> None:
     """Check statesync.yaml, every manifest and the lockfile, offline.
 
     PATH is a project directory (default: the current one), or manifest files and
     folders inside a project, as pre-commit passes them: each project they belong
-    to is validated once, whole.
+    to is validated once, whole. With --online, the credentials are then checked
+    against every page, as a plan checks them, without reading any post.
     """
     from statesync.project import validate as validate_paths
 
@@ -150,6 +159,15 @@ def validate(paths: tuple[Path, ...], output_format: str) -> None:
                 f"Valid{where}: {_count(project.pages, 'page')}, "
                 f"{_count(project.posts, 'post')}."
             )
+            if online:
+                from statesync import operations
+
+                hooks = _terminal_hooks("text")
+                click.echo(
+                    operations.check_credentials(
+                        project.root, environ=os.environ, hooks=hooks, sandbox=sandbox
+                    )
+                )
 
 
 @cli.command()

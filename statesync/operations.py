@@ -24,13 +24,14 @@ from statesync.move_plan import rename_hints
 from statesync.plan import Plan
 from statesync.planning import (
     Planned,
+    check_online,
     check_writes,
     plan_project,
     read_touched,
     settle,
 )
 from statesync.progress import ProgressFactory, no_progress
-from statesync.project import Project, open_project
+from statesync.project import Project, load_project, open_project
 from statesync.recovery import Settled, resolve_intent
 from statesync.safety import API_NAMES, check_plan
 from statesync.savedplan import SavedPlan, load_saved_plan, make_guards, save_plan
@@ -208,6 +209,21 @@ def saved_plan_project(saved: SavedPlan, given: Path | None) -> Path:
         f"plan's project ({saved.project}) is not here; nothing was sent. Pass "
         "--project DIR."
     )
+
+
+def check_credentials(
+    root: Path, *, environ: Mapping[str, str], hooks: Hooks, sandbox: bool | None = None
+) -> str:
+    """``validate --online``: the credentials checked against every page, read-only."""
+    loaded = load_project(root)
+    with connect(loaded, sandbox=sandbox, environ=environ) as connection:
+        _announce(connection, hooks)
+        count, unchecked = check_online(loaded, connection)
+    _tell_unchecked(unchecked, hooks)
+    pages = f"{count} page{'' if count == 1 else 's'}"
+    if unchecked:
+        return f"Online: the credentials are valid; {pages} could not be checked."
+    return f"Online: the credentials can read and write every page ({pages})."
 
 
 def resolve(root: Path, address: str, post_id: str | None) -> str:

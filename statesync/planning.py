@@ -126,6 +126,18 @@ def check_writes(project: Project, connection: Connection, plan: Plan) -> bool:
     return _preflight(project, connection.writer, writes)
 
 
+def check_online(project: Project, connection: Connection) -> tuple[int, bool]:
+    """``validate --online``: every page the project names (in its manifests or its
+    lockfile) checked against the credentials, as a plan would before reading or
+    writing, with nothing else read or sent. The number of pages, and True when the
+    writer cannot tell beforehand whether it may write."""
+    pages = set(project.desired.pages) | set(project.recorded())
+    if connection.reader is not None:
+        _preflight(project, connection.reader, dict.fromkeys(pages, "read"))
+    unchecked = _preflight(project, connection.writer, dict.fromkeys(pages, "write"))
+    return len(pages), unchecked
+
+
 def _preflight(
     project: Project, provider: Reader | Writer, pages: Mapping[str, Access]
 ) -> bool:
