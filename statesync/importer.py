@@ -62,7 +62,7 @@ def import_page(
 ) -> ImportReport:
     if not re.fullmatch(r"[0-9]+", page_id):
         raise AdoptError(f"{page_id!r} is not a page id (digits)")
-    with open_project(root) as loaded:
+    with open_project(root, allow_empty=True) as loaded:  # its first manifest, maybe
         path = _manifest_path(loaded, page_id, manifest)
         with connect(loaded, sandbox=sandbox, environ=environ) as connection:
             if connection.lister is None:

@@ -37,16 +37,18 @@ def load_desired(
     *,
     display_base: Path | None = None,
     media_root: Path | None = None,
+    allow_empty: bool = False,
 ) -> Desired:
     """Every manifest in ``manifests_dir``, validated; one in a subfolder is a problem.
     Attached files are relative to ``media_root`` (the project's directory; default:
-    the manifests directory's parent).
+    the manifests directory's parent). ``allow_empty``: for import, which writes
+    a project's first manifest, an empty directory is no error.
 
     Raises ``ConfigError`` when the directory is missing or holds no manifest (an
     empty desired state would plan the deletion of every recorded post), and one
     ``ManifestError`` listing every problem of every manifest otherwise.
     """
-    files, nested = _manifest_files(manifests_dir)
+    files, nested = _manifest_files(manifests_dir, allow_empty=allow_empty)
     base = Path.cwd() if display_base is None else display_base
     folder = display_path(manifests_dir, base)
     problems: Problems = [
@@ -97,7 +99,9 @@ def _load_pages(
     return pages
 
 
-def _manifest_files(manifests_dir: Path) -> tuple[list[Path], list[Path]]:
+def _manifest_files(
+    manifests_dir: Path, *, allow_empty: bool = False
+) -> tuple[list[Path], list[Path]]:
     """The manifests directly in ``manifests_dir``, and those in its subfolders."""
     if not manifests_dir.exists():
         raise ConfigError(
@@ -112,7 +116,7 @@ def _manifest_files(manifests_dir: Path) -> tuple[list[Path], list[Path]]:
         if _is_manifest_name(path.name) and path.is_file()
     )
     nested = _nested_manifests(manifests_dir)
-    if not files and not nested:
+    if not files and not nested and not allow_empty:
         raise ConfigError(
             f"no manifests in {manifests_dir}: add one YAML file (*.yaml) per page; "
             "statesync refuses an empty directory rather than delete every post"

@@ -36,28 +36,44 @@ def locate(root: Path, written: str) -> tuple[Path, str]:
     statesync upload ``/etc/passwd`` or a CI secret."""
     if not written.strip():
         raise MediaProblem("the file path is empty")
+    if "\x00" in written:  # no file system takes it; Path would raise ValueError
+        raise MediaProblem("the file path holds a NUL character")
     candidate = Path(written)
     if candidate.is_absolute():
         raise MediaProblem(
-            f"{written!r} is an absolute path: name the file relative to the "
+            f"{_shown(written)} is an absolute path: name the file relative to the "
             "project (the directory holding statesync.yaml)"
         )
     base = root.resolve()
-    resolved = (base / candidate).resolve()
+    try:
+        resolved = (base / candidate).resolve()
+    except RuntimeError:  # Path.resolve's word for a symlink loop
+        raise MediaProblem(f"{_shown(written)} is a symlink loop") from None
+    except OSError as exc:
+        raise MediaProblem(
+            f"{_shown(written)} cannot be read ({exc.strerror})"
+        ) from None
     if not resolved.is_relative_to(base):
         raise MediaProblem(
-            f"{written!r} leads outside the project: only files inside it can be "
+            f"{_shown(written)} leads outside the project: only files inside it can be "
             "attached"
         )
     try:
         mode = os.stat(resolved).st_mode
     except FileNotFoundError:
-        raise MediaProblem(f"{written!r} does not exist") from None
+        raise MediaProblem(f"{_shown(written)} does not exist") from None
     except OSError as exc:
-        raise MediaProblem(f"{written!r} cannot be read ({exc.strerror})") from None
+        raise MediaProblem(
+            f"{_shown(written)} cannot be read ({exc.strerror})"
+        ) from None
     if not stat.S_ISREG(mode):
-        raise MediaProblem(f"{written!r} is not a regular file")
+        raise MediaProblem(f"{_shown(written)} is not a regular file")
     return resolved, resolved.relative_to(base).as_posix()
+
+
+def _shown(written: str) -> str:
+    """A path as messages quote it: cut after 60 characters, as manifest values are."""
+    return repr(written if len(written) <= 60 else written[:57] + "...")
 
 
 def inspect(path: Path, shown: str) -> tuple[str, int]:

@@ -43,7 +43,11 @@ class Project:
 
 @contextmanager
 def open_project(
-    root: Path, *, only: str | None = None, read_only_if_busy: bool = False
+    root: Path,
+    *,
+    only: str | None = None,
+    read_only_if_busy: bool = False,
+    allow_empty: bool = False,
 ) -> Iterator[Project]:
     """The project, loaded while holding its apply lock, with what an earlier run
     left behind (a 0.1 journal, temp files of a killed write) folded in first.
@@ -62,7 +66,7 @@ def open_project(
             if not (read_only_if_busy and locked.held_by_another):
                 raise
             busy = True
-        project = load_project(root, only=only, config=config)
+        project = load_project(root, only=only, config=config, allow_empty=allow_empty)
         if busy:
             yield replace(project, busy=True)
             return
@@ -71,7 +75,11 @@ def open_project(
 
 
 def load_project(
-    root: Path, *, only: str | None = None, config: ProjectConfig | None = None
+    root: Path,
+    *,
+    only: str | None = None,
+    config: ProjectConfig | None = None,
+    allow_empty: bool = False,
 ) -> Project:
     """Load and validate everything; ``only`` selects manifests by glob (sharding).
 
@@ -80,7 +88,9 @@ def load_project(
     lockfile is not written (``open_project`` is for commands that act).
     """
     config = config or load_config(root)
-    desired = load_desired(config.manifests, media_root=config.root)
+    desired = load_desired(
+        config.manifests, media_root=config.root, allow_empty=allow_empty
+    )
     lock = load_lockstore(config.lockfile)
     if only is None:
         return Project(config=config, desired=desired, lock=lock)

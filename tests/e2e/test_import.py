@@ -192,3 +192,15 @@ def test_oneall_without_a_graph_token_imports_through_the_pull_api(
     assert set(ids) <= set(project.post_ids().values())
     plan = run("plan", ".")
     assert plan.stdout.endswith("No changes.\n"), plan.output
+
+
+def test_a_project_with_no_manifest_yet_gets_its_first_by_import(
+    project, run, emulator
+) -> None:
+    (project.root / "pages").mkdir()
+    assert run("plan", ".").exit_code == 1  # plan still refuses an empty directory
+    seed_posts(emulator, 2)
+    result = run("import", ACME)
+    assert result.exit_code == 0, result.output
+    assert (project.root / f"pages/page-{ACME}.yaml").is_file()
+    assert run("plan", ".").stdout.endswith("No changes.\n")

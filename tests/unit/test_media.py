@@ -289,3 +289,23 @@ def test_the_lockfile_keeps_media_and_pending_uploads(tmp_path: Path) -> None:
     again.intend_upload(PAGE, "acme", "k2", None)
     again.save()
     assert PAGE not in load_lockfile(tmp_path / "statesync.lock").pages
+
+
+def test_loops_nul_and_endless_names_are_problems_not_tracebacks(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    long_name = "x" * 5000
+    pages = project(
+        tmp_path,
+        f'  p:\n    attachments:\n      - a\n      - "bad\\0name"\n      - {long_name}\n',
+        {},
+    )
+    assert problems(pages) == [
+        "pages/acme.yaml:5: attachments[0]: 'a' is a symlink loop",
+        "pages/acme.yaml:6: attachments[1]: the file path holds a NUL character",
+        "pages/acme.yaml:7: attachments[2]: '"
+        + "x" * 57
+        + "...' cannot be read (File name too long)",
+    ]
