@@ -74,6 +74,14 @@ def import_page(
             listed = connection.lister.recent_posts(page_id, since=start)
             scheduled = _scheduled(connection.lister, page_id)
         recorded = loaded.lock.pages.get(page_id)
+        if recorded is not None and recorded.intents:
+            # A push whose answer was lost may be among the page's posts: adopting it
+            # under a new key would make recovery push it again.
+            raise AdoptError(
+                f"page {page_id} has {len(recorded.intents)} push(es) whose outcome "
+                "is not settled yet; run `statesync plan` (or `statesync resolve`) "
+                "first, then import"
+            )
         known = {r.post_id for r in recorded.posts.values()} if recorded else set()
         text = path.read_text(encoding="utf-8") if path.exists() else None
         text = text if text is not None else new_manifest(page_id, None)
@@ -99,14 +107,23 @@ def import_page(
         report.text = add_posts(text, report.imported) if report.imported else text
         if dry_run or not report.imported:
             return report
-        # The manifest first, then the lockfile: a run killed between the two leaves
-        # posts listed and unrecorded, which the next plan shows as pushes to review.
+        # The manifest first, then the lockfile. A lockfile that cannot be written
+        # puts the manifest back; only a kill between the two writes leaves posts
+        # listed and unrecorded, which the next plan shows as pushes to review.
+        before = path.read_text(encoding="utf-8") if path.exists() else None
         write_atomically(path, report.text)
-        now = int(time.time())
-        for item in report.imported:
-            record = Record(item.post_id, field_hashes(item.fields), applied_at=now)
-            loaded.lock.record(page_id, path.stem, item.key, record)
-        loaded.lock.save()
+        try:
+            now = int(time.time())
+            for item in report.imported:
+                record = Record(item.post_id, field_hashes(item.fields), applied_at=now)
+                loaded.lock.record(page_id, path.stem, item.key, record)
+            loaded.lock.save()
+        except Exception:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomically(path, before)
+            raise
         return report
 
 
@@ -134,6 +151,13 @@ def import_post(
             raise AdoptError(
                 f"{address} already records post {recorded.posts[key].post_id}; "
                 "`statesync state forget` it first to adopt another"
+            )
+        posts = recorded.posts if recorded is not None else {}
+        owner = next((k for k, r in posts.items() if r.post_id == post_id), None)
+        if owner is not None:  # one post under two addresses: deleting one kills both
+            raise AdoptError(
+                f"post {post_id} is already recorded as {page.stem}/{owner}; move it "
+                f"with `statesync state mv {page.stem}/{owner} {address}` instead"
             )
         if not re.fullmatch(rf"{re.escape(page.page_id)}_[0-9]+", post_id):
             raise AdoptError(
@@ -176,7 +200,7 @@ def list_pages(
     root: Path, *, environ: Mapping[str, str], sandbox: bool | None = None
 ) -> list[PageRow]:
     """The pages the credentials can act on, and which manifest manages each."""
-    loaded = load_project(root)
+    loaded = load_project(root, allow_empty=True)  # before the first import, too
     with connect(loaded, sandbox=sandbox, environ=environ) as connection:
         pages = connection.writer.pages()
     return [

@@ -135,7 +135,9 @@ def parse_entry(entry: Any, corrupt: Any) -> Record:
         raise corrupt(f"post {entry['id']} has a malformed hash")
     applied_at = entry.get("at")
     if applied_at is not None and (
-        not isinstance(applied_at, int) or isinstance(applied_at, bool)
+        not isinstance(applied_at, int)
+        or isinstance(applied_at, bool)
+        or not 0 <= applied_at < 2**37  # unix seconds, before the year 6325
     ):
         raise corrupt(f"post {entry['id']} has a malformed time")
     return Record(post_id=entry["id"], hashes=dict(hashes), applied_at=applied_at)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from statesync.errors import Location
 from statesync.manifest_moves import check_moves
-from statesync.media import MediaFile
+from statesync.media import MediaFile, is_ref, ref_key
 from statesync.media_files import MediaProblem, load_media_file
 from statesync.model import (
     POST_FIELDS,
@@ -310,13 +310,14 @@ class ManifestChecker(Checker):
             if attachment is None:
                 continue
             value, shown, is_video = attachment
-            if value in first:
+            same = ref_key(value) if is_ref(value) else value  # a file by its content
+            if same in first:
                 self.at(
                     item.line,
-                    f"{shown} is attached twice (first at line {first[value]})",
+                    f"{shown} is attached twice (first at line {first[same]})",
                 )
                 continue
-            first[value] = item.line
+            first[same] = item.line
             items.append(value)
             if is_video:
                 videos.append(item.line)

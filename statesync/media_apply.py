@@ -38,12 +38,11 @@ def apply_media(
         lock.save()  # durable before the upload is sent
         try:
             media_id = writer.upload(page_id, media)
-        except PushOutcomeUnknown:
-            raise  # the intent stays: the next plan says a copy may be left behind
-        except ProviderError:
-            lock.intend_upload(page_id, manifest, key, None)  # refused: none made
-            lock.save()
-            raise
+        except ProviderError as exc:
+            if not _maybe_done(exc):
+                lock.intend_upload(page_id, manifest, key, None)  # refused: none made
+                lock.save()
+            raise  # else the intent stays: the next plan says a copy may remain
         record = MediaRecord(
             media_id=media_id, mime=media.mime, size=media.size, shown=media.shown
         )
@@ -57,6 +56,14 @@ def apply_media(
     lock.record_media(page_id, manifest, key, None)
     lock.save()
     return None
+
+
+def _maybe_done(error: ProviderError) -> bool:
+    """Whether the upload may have been made: no reply, or a server error after it
+    (PROTOCOL §3). Only the API's own refusal proves that nothing was made."""
+    if isinstance(error, PushOutcomeUnknown) or getattr(error, "maybe_done", False):
+        return True
+    return error.status is not None and error.status >= 500
 
 
 def _check_unchanged(media: MediaFile) -> None:

@@ -73,6 +73,15 @@ def _move(
             )
         )
         return None
+    if page is not None and target.key in page.intents:
+        problems.append(
+            (
+                move.location,
+                f"moved: {target} has a push whose outcome is not settled yet; let "
+                "plan settle it (or `statesync resolve`) before moving a post there",
+            )
+        )
+        return None
     if page is not None and source.key in page.intents:
         problems.append(
             (

@@ -182,6 +182,6 @@ def read_touched(
     """Live fields of every post a plan acts on, to check a saved plan is not stale."""
     wanted: dict[str, list[str]] = {}
     for action in plan.actions:
-        if action.post_id:
+        if action.post_id and not action.on_media:  # a media id is not a post
             wanted.setdefault(action.page_id, []).append(action.post_id)
     return read_posts(reader, wanted, parallelism=parallelism)

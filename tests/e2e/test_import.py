@@ -204,3 +204,35 @@ def test_a_project_with_no_manifest_yet_gets_its_first_by_import(
     assert result.exit_code == 0, result.output
     assert (project.root / f"pages/page-{ACME}.yaml").is_file()
     assert run("plan", ".").stdout.endswith("No changes.\n")
+
+
+def test_a_post_already_recorded_is_not_adopted_under_a_second_key(
+    project, run, emulator
+) -> None:
+    project.write(
+        "pages/acme.yaml",
+        'page: "104510075301234"\nposts:\n  one:\n    message: Same.\n'
+        "  two:\n    message: Same.\n",
+    )
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    taken = project.post_ids()["one"]
+    project.write(
+        "pages/acme.yaml",
+        'page: "104510075301234"\nposts:\n  one:\n    message: Same.\n'
+        "  three:\n    message: Same.\n",
+    )
+    result = run("import", "acme/three", taken)
+    assert result.exit_code == 1
+    assert f"post {taken} is already recorded as acme/one" in result.output
+
+
+def test_a_page_with_an_unsettled_push_is_not_imported(project, run, emulator) -> None:
+    project.write("pages/acme.yaml", 'page: "104510075301234"\nposts: {}\n')
+    (project.root / "statesync.lock").write_text(
+        '{"version": 1, "lineage": "x", "serial": 1, "pages": {"104510075301234": '
+        '{"manifest": "acme", "posts": {}, "intents": {"k": {"hashes": '
+        '{"attachments": "a", "link": "b", "message": "c"}, "since": 1}}}}}\n'
+    )
+    result = run("import", ACME)
+    assert result.exit_code == 1
+    assert "1 push(es) whose outcome is not settled yet" in result.output

@@ -93,7 +93,7 @@ def live_attachments(emulator, post_id: str) -> list[str]:
 
 
 def media_of(project) -> dict[str, dict]:
-    return project.lock()["pages"][ACME].get("media", {})
+    return project.lock()["pages"].get(ACME, {}).get("media", {})
 
 
 def test_two_images_with_alt_text_are_uploaded_and_attached(
@@ -388,3 +388,29 @@ def test_attachments_changed_by_hand_are_drift_and_apply_restores_them(
     assert run("apply", "--auto-approve", ".").exit_code == 0
     assert live_attachments(emulator, post_id) == recorded
     assert uploads(emulator) == 2
+
+
+def test_a_forgotten_post_keeps_its_photo_and_nothing_plans_to_delete_it(
+    media_project, run, emulator
+) -> None:
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id = media_project.post_ids()["latte-art"]
+    photos = live_attachments(emulator, post_id)
+    media_project.write("pages/acme.yaml", 'page: "104510075301234"\nposts: {}\n')
+    assert run("state", "forget", "acme/latte-art").exit_code == 0
+    assert media_of(media_project) == {}
+    plan = run("plan", ".")
+    assert plan.stdout.endswith("No changes.\n"), plan.output
+    assert live_attachments(emulator, post_id) == photos
+
+
+def test_a_saved_plan_that_deletes_media_applies(media_project, run, emulator) -> None:
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    media_project.write(
+        "pages/acme.yaml", TWO_IMAGES.replace("          - media/latte-1.jpg\n", "")
+    )
+    plan = run("plan", "--out", "reviewed.plan", ".")
+    assert "Media: 1 to delete." in plan.stdout, plan.output
+    result = run("apply", "reviewed.plan")
+    assert result.exit_code == 0, result.output
+    assert len(media_of(media_project)) == 1

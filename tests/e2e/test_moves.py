@@ -146,3 +146,21 @@ def test_a_move_across_pages_is_refused(applied, run, project) -> None:
     assert "pages/beta.yaml:6: moved: acme/hours is not on page 104510075305678" in (
         result.output
     )
+
+
+def test_a_move_onto_an_unsettled_push_is_refused(project, run, emulator) -> None:
+    project.write(
+        "pages/acme.yaml",
+        'page: "104510075301234"\nposts:\n  b:\n    message: Hi.\n'
+        "moved:\n  - from: a\n    to: b\n",
+    )
+    hashes = '{"attachments": "x", "link": "y", "message": "z"}'
+    (project.root / "statesync.lock").write_text(
+        '{"version": 1, "lineage": "x", "serial": 1, "pages": {"104510075301234": '
+        f'{{"manifest": "acme", "posts": {{"a": {{"id": "104510075301234_1", '
+        f'"hashes": {hashes}}}}}, "intents": {{"b": {{"hashes": {hashes}, '
+        '"since": 1}}}}}\n'
+    )
+    result = run("validate", ".")
+    assert result.exit_code == 1
+    assert "pages/acme.yaml:6: moved: acme/b has a push whose outcome" in result.output

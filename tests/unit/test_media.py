@@ -120,14 +120,14 @@ def test_a_video_goes_alone_and_has_no_alt_text(tmp_path: Path) -> None:
         tmp_path,
         "  mixed:\n    attachments: [clip.mp4, a.png]\n"
         "  described:\n    attachments:\n      - file: clip.mp4\n        alt: A clip\n"
-        "  twice:\n    attachments: [a.png, ./a.png]\n",
-        {"clip.mp4": MP4, "a.png": image_bytes()},
+        "  twice:\n    attachments: [a.png, same-bytes.png]\n",
+        {"clip.mp4": MP4, "a.png": image_bytes(), "same-bytes.png": image_bytes()},
     )
     assert problems(pages) == [
         "pages/acme.yaml:4: a video is posted alone: attach one video, or only images",
         "pages/acme.yaml:7: attachments[0]: 'clip.mp4' is a video: alt text "
         "describes an image; remove 'alt'",
-        "pages/acme.yaml:10: a.png is attached twice (first at line 10)",
+        "pages/acme.yaml:10: same-bytes.png is attached twice (first at line 10)",
     ]
 
 
