@@ -54,6 +54,7 @@ def apply_media(
             raise ValueError(f"{action.address}: a media delete has no media id")
         writer.delete_media(page_id, action.post_id, media.mime)
     lock.record_media(page_id, manifest, key, None)
+    lock.intend_upload(page_id, manifest, key, None)  # a lost upload, forgotten
     lock.save()
     return None
 

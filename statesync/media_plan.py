@@ -134,7 +134,7 @@ def _deletions(
     actions = []
     for page_id in sorted(recorded):
         page = recorded[page_id]
-        if not page.media:
+        if not (page.media or page.uploads):
             continue
         manifest = desired.pages.get(page_id)
         attached: set[str] = set()
@@ -172,4 +172,27 @@ def _deletions(
                     "delete media: statesync forgets it, and it stays on the page",
                 )
             actions.append(deletion)
+        actions.extend(_lost_uploads(page_id, stem, page, attached))
     return actions
+
+
+def _lost_uploads(
+    page_id: str, stem: str, page: RecordedPage, attached: set[str]
+) -> list[Action]:
+    """Pending uploads of files no post attaches any more: nothing will upload them
+    again, so their intents are forgotten (an invisible copy may remain)."""
+    return [
+        Action(
+            kind=ActionKind.FORGET,
+            address=Address(stem, key),
+            page_id=page_id,
+            resource=Kind.MEDIA,
+            media=MediaFile(
+                path="", shown=upload.shown, sha256=key.split(".")[0], mime="", size=0
+            ),
+            note="an upload of this file lost its answer and no post attaches it "
+            "any more: statesync forgets it (an unpublished copy may remain, unseen)",
+        )
+        for key, upload in sorted(page.uploads.items())
+        if key not in attached and key not in page.media
+    ]

@@ -47,7 +47,7 @@ def media_head(action: Action) -> tuple[str, str]:
     media = action.media
     if media is None:  # pragma: no cover - the planner always sets it
         return str(action.address), ""
-    facts = [human_size(media.size), media.mime]
+    facts = [human_size(media.size), media.mime] if media.mime else []
     if action.post_id:
         facts.insert(0, f"media {action.post_id}")
     if media.alt:

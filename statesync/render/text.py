@@ -82,7 +82,8 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
 def _render_action(action: Action) -> list[str]:
     if action.on_media:
         name, about = media_head(action)
-        head = f"  {SYMBOLS[action.kind]} {name}: {action.kind.value} ({about})"
+        head = f"  {SYMBOLS[action.kind]} {name}: {action.kind.value}"
+        head += f" ({about})" if about else ""
         return [head] + ([f"{_INDENT}# {action.note}"] if action.note else [])
     if action.moved_from is not None:  # `moved:`: the lockfile alone changes
         return [

@@ -5,6 +5,7 @@ offline when they are not files of the project that the API accepts."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -414,3 +415,25 @@ def test_a_saved_plan_that_deletes_media_applies(media_project, run, emulator) -
     result = run("apply", "reviewed.plan")
     assert result.exit_code == 0, result.output
     assert len(media_of(media_project)) == 1
+
+
+def test_a_lost_upload_of_a_file_no_longer_attached_is_forgotten(
+    project, run, emulator
+) -> None:
+    project.write(
+        "pages/acme.yaml", 'page: "104510075301234"\nposts:\n  a:\n    message: Hi.\n'
+    )
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    lock = project.lock()
+    lock["pages"][ACME]["uploads"] = {"f" * 64: {"file": "media/gone.jpg", "since": 1}}
+    (project.root / "statesync.lock").write_text(json.dumps(lock))
+    plan = run("plan", ".")
+    assert "  = media/gone.jpg: forget ()" not in plan.stdout
+    assert "media/gone.jpg: forget" in plan.stdout, plan.output
+    assert "Media: 1 to forget." in plan.stdout
+    before = writes(emulator)
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert "uploads" not in project.lock()["pages"][ACME]
+    assert writes(emulator) == before
+    assert run("plan", ".").stdout.endswith("No changes.\n")
