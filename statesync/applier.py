@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 
 from statesync.errors import ProviderError, StatesyncError
 from statesync.lockfile import LockStore
-from statesync.media_apply import apply_media, move_record, resolve_files, use_media
+from statesync.media_apply import (
+    apply_media,
+    forget_post,
+    move_record,
+    resolve_files,
+    use_media,
+)
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
@@ -210,8 +216,7 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
         move_record(lock, action)
         return Outcome(action, action.post_id)
     if action.kind is ActionKind.FORGET:  # nothing to send: the post stays live
-        lock.forget(page, key)
-        use_media(lock, action, ())
+        forget_post(lock, action)
         lock.save()
         return Outcome(action, None, note="it stays on the page")
     if action.kind is ActionKind.DELETE or action.kind is ActionKind.REPLACE:

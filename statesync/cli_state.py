@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from statesync.cli_options import reported
+from statesync.cli_options import reported, sandbox_option
 
 project_option = click.option(
     "-C",
@@ -26,6 +26,15 @@ project_option = click.option(
 )
 
 
+rows_format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="text: one row per line, tab-separated; json: a list of objects.",
+)
+
+
 @click.group("state")
 def state_group() -> None:
     """Read and edit the lockfile by address; nothing is sent to a page."""
@@ -34,13 +43,7 @@ def state_group() -> None:
 @state_group.command("list")
 @click.argument("glob", required=False)
 @project_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="text: address, post id, page; json: a list of objects.",
-)
+@rows_format_option
 def list_command(glob: str | None, project: Path, output_format: str) -> None:
     """The recorded posts, one per line; GLOB filters addresses (acme-*/*)."""
     from statesync.state import state_list
@@ -128,7 +131,7 @@ def mv_command(old: str, new: str, project: Path) -> None:
 @click.option("--since", help="Only posts created since this date (2026-01-31).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many posts.")
 @click.option("--dry-run", is_flag=True, help="Print the manifest; change nothing.")
-@click.option("--sandbox/--no-sandbox", default=None, help="Use the local emulator.")
+@sandbox_option
 def import_command(
     target: str,
     post_id: str | None,
@@ -178,14 +181,8 @@ def import_command(
 
 @click.command("pages")
 @project_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="text: one page per line; json: a list of objects.",
-)
-@click.option("--sandbox/--no-sandbox", default=None, help="Use the local emulator.")
+@rows_format_option
+@sandbox_option
 def pages_command(project: Path, output_format: str, sandbox: bool | None) -> None:
     """The pages the credentials can act on: id, name, tasks, managing manifest."""
     from statesync.importer import list_pages

@@ -35,6 +35,7 @@ from statesync.import_yaml import (
 from statesync.model import Record
 from statesync.normalize import field_hashes
 from statesync.project import Project, load_project, open_project
+from statesync.providers.base import ScheduledLister
 
 
 class AdoptError(StatesyncError):
@@ -178,8 +179,9 @@ def import_post(
 
 def _scheduled(lister: object, page_id: str) -> list[tuple[str, int | None]]:
     """The page's scheduled posts where the provider can list them (Graph)."""
-    scheduled = getattr(lister, "scheduled_posts", None)
-    return list(scheduled(page_id)) if callable(scheduled) else []
+    if isinstance(lister, ScheduledLister):
+        return list(lister.scheduled_posts(page_id))
+    return []
 
 
 def _when(at: int | None) -> str:

@@ -121,6 +121,19 @@ def move_record(lock: LockStore, action: Action) -> None:
     lock.save()
 
 
+def forget_post(lock: LockStore, action: Action) -> None:
+    """A post statesync stops managing (``forget``, by a plan or `state forget`):
+    it leaves the lockfile, and so does every media only it attached, since the live
+    post keeps showing it and no plan may delete it as unused. The caller saves."""
+    page = lock.pages.get(action.page_id)
+    key = action.address.key
+    only_its = [k for k, m in page.media.items() if m.used_by == (key,)] if page else []
+    lock.forget(action.page_id, key)
+    use_media(lock, action, ())
+    for media_key in only_its:
+        lock.record_media(action.page_id, action.address.manifest, media_key, None)
+
+
 def use_media(lock: LockStore, action: Action, attachments: Sequence[str]) -> None:
     """Record which posts attach each of the page's media, once a post's attachments
     are applied (an empty list: the post is gone), so that the lockfile says who

@@ -63,61 +63,58 @@ def _move(
     page: RecordedPage | None,
     problems: Problems,
 ) -> Action | None:
-    source, target = move.source, move.target
-    if source.manifest not in stems:
-        problems.append(
-            (
-                move.location,
-                f"moved: {source} is not on page {page_id}: a post moves within its "
-                "page (its id belongs to the page)",
-            )
-        )
+    """The move's action; None when it is done already or refused (into ``problems``)."""
+    refusal = _refusal(move, page_id, stems, posts, page)
+    if refusal is not None:
+        problems.append((move.location, f"moved: {refusal}"))
         return None
-    if page is not None and target.key in page.intents:
-        problems.append(
-            (
-                move.location,
-                f"moved: {target} has a push whose outcome is not settled yet; let "
-                "plan settle it (or `statesync resolve`) before moving a post there",
-            )
-        )
-        return None
-    if page is not None and source.key in page.intents:
-        problems.append(
-            (
-                move.location,
-                f"moved: {source} has a push whose outcome is not settled yet; let "
-                "plan settle it (or `statesync resolve`), then move it",
-            )
-        )
-        return None
-    has_source, has_target = source.key in posts, target.key in posts
-    if has_source and has_target:
-        problems.append(
-            (
-                move.location,
-                f"moved: {target} is already recorded (post {posts[target.key].post_id}); "
-                f"moving {source} onto it would lose one of the two posts",
-            )
-        )
-        return None
-    if not has_source:
-        if not has_target:
-            problems.append(
-                (
-                    move.location,
-                    f"moved: the lockfile records no post at {source} (nor at "
-                    f"{target}): nothing to move; remove the entry",
-                )
-            )
+    if move.source.key not in posts:
         return None  # done already: the target is recorded, the entry may stay
     return Action(
         kind=ActionKind.MOVE,
-        address=target,
+        address=move.target,
         page_id=page_id,
-        post_id=posts[source.key].post_id,
-        moved_from=source,
+        post_id=posts[move.source.key].post_id,
+        moved_from=move.source,
     )
+
+
+def _refusal(
+    move: Move,
+    page_id: str,
+    stems: set[str],
+    posts: Mapping[str, Record],
+    page: RecordedPage | None,
+) -> str | None:
+    """Why the lockfile rules this move out, or None."""
+    source, target = move.source, move.target
+    intents = page.intents if page is not None else {}
+    if source.manifest not in stems:
+        return (
+            f"{source} is not on page {page_id}: a post moves within its page (its "
+            "id belongs to the page)"
+        )
+    if target.key in intents:
+        return (
+            f"{target} has a push whose outcome is not settled yet; let plan settle "
+            "it (or `statesync resolve`) before moving a post there"
+        )
+    if source.key in intents:
+        return (
+            f"{source} has a push whose outcome is not settled yet; let plan settle "
+            "it (or `statesync resolve`), then move it"
+        )
+    if source.key in posts and target.key in posts:
+        return (
+            f"{target} is already recorded (post {posts[target.key].post_id}); "
+            f"moving {source} onto it would lose one of the two posts"
+        )
+    if source.key not in posts and target.key not in posts:
+        return (
+            f"the lockfile records no post at {source} (nor at {target}): nothing "
+            "to move; remove the entry"
+        )
+    return None
 
 
 def rename_hints(plan: Plan, recorded: Mapping[str, RecordedPage]) -> list[str]:

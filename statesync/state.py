@@ -18,7 +18,7 @@ from pathlib import Path
 from statesync.errors import StatesyncError
 from statesync.lockfile import LockStore
 from statesync.manifest_check import POST_KEY
-from statesync.media_apply import move_record, use_media
+from statesync.media_apply import forget_post, move_record
 from statesync.model import Address, Desired, RecordedPage
 from statesync.plan import Action, ActionKind
 from statesync.project import open_project
@@ -102,7 +102,9 @@ def state_forget(root: Path, addresses: Sequence[str]) -> list[str]:
                 )
         said = []
         for entry in chosen:
-            _forget_with_media(loaded.lock, entry)
+            forget_post(
+                loaded.lock, Action(ActionKind.FORGET, entry.address, entry.page_id)
+            )
             said.append(
                 f"{entry.address}: forgotten; post {entry.post_id} stays on the page, "
                 "unmanaged"
@@ -142,18 +144,6 @@ def state_mv(root: Path, old: str, new: str) -> str:
         )
         move_record(loaded.lock, move)  # as apply makes a `moved:` entry
         return f"{old} -> {new}: moved; post {entry.post_id} keeps its id"
-
-
-def _forget_with_media(lock: LockStore, entry: StateEntry) -> None:
-    """The post leaves the lockfile, and so does every media only it attached: the
-    post keeps showing it, so statesync must not plan to delete it as unused."""
-    page = lock.pages[entry.page_id]
-    key = entry.address.key
-    only_its = [k for k, m in page.media.items() if set(m.used_by) == {key}]
-    lock.forget(entry.page_id, key)
-    use_media(lock, Action(ActionKind.FORGET, entry.address, entry.page_id), ())
-    for media_key in only_its:
-        lock.record_media(entry.page_id, page.manifest, media_key, None)
 
 
 def _refuse_if_wanted(entry: StateEntry, desired: Desired) -> None:

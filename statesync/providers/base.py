@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from statesync.errors import ProviderError
 from statesync.kinds import Capabilities, Kind
@@ -114,6 +114,14 @@ class Lister(Protocol):
         """The page's posts created at or after ``since`` (unix seconds), newest
         first: enough to find a post whose push outcome is unknown."""
         ...
+
+
+@runtime_checkable
+class ScheduledLister(Protocol):
+    """A provider that can list a page's scheduled posts (Graph can; OneAll's Pull
+    API cannot): id and publishing time (unix seconds, None when not given)."""
+
+    def scheduled_posts(self, page_id: str) -> Sequence[tuple[str, int | None]]: ...
 
 
 class ReaderLister(Reader, Lister, Protocol):

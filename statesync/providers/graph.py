@@ -246,17 +246,7 @@ class GraphProvider(HttpProvider):
         (PROTOCOL §10), although 100/33 can also mean the token lost its access."""
         where = f"DELETE /{{post-id}} (on page {page_id})"
         post_path_id(post_id, page_id, where=where)
-        call = GraphCall(
-            "DELETE", f"/{post_id}", self.page_access(page_id).token, page_id=page_id
-        )
-        try:
-            body = self._call(call, CallKind.DELETE)
-        except GraphError as exc:
-            if exc.is_gone:
-                logger.info("%s: already gone", call.target)
-                return
-            raise
-        _expect_success(call, body)
+        self._delete_node(page_id, post_id)
 
     def upload(self, page_id: str, media: MediaFile) -> str:
         """``POST /{page-id}/photos`` with ``published=false`` and the file as the
@@ -286,8 +276,12 @@ class GraphProvider(HttpProvider):
         """``DELETE /{photo-id}``; already gone (100/33) counts as deleted."""
         where = f"DELETE /{{media-id}} (on page {page_id})"
         path_id(media_id, "media", where=where)
+        self._delete_node(page_id, media_id)
+
+    def _delete_node(self, page_id: str, node_id: str) -> None:
+        """``DELETE /{node-id}`` of a checked id; already gone counts as deleted."""
         call = GraphCall(
-            "DELETE", f"/{media_id}", self.page_access(page_id).token, page_id=page_id
+            "DELETE", f"/{node_id}", self.page_access(page_id).token, page_id=page_id
         )
         try:
             body = self._call(call, CallKind.DELETE)

@@ -153,13 +153,7 @@ class OneAllProvider(HttpProvider):
             raise
 
     def delete(self, page_id: str, post_id: str) -> None:
-        try:
-            path = self._post_path("DELETE", page_id, post_id)
-            self._call("DELETE", path, None, CallKind.DELETE)
-        except OneAllError as exc:
-            if exc.status != 404 or not exc.is_refusal:  # OneAll's own 404 only
-                raise
-            log.info("post %s was already gone", post_id)
+        self._delete(self._post_path("DELETE", page_id, post_id), f"post {post_id}")
 
     def upload(self, page_id: str, media: MediaFile) -> str:
         """seed 001: Upload Page Picture or Video (request body unconfirmed)."""
@@ -185,12 +179,16 @@ class OneAllProvider(HttpProvider):
         path_id(media_id, "media", where=where)
         identity = self._identity.reveal()
         path = f"/update/identities/{identity}/facebook/page/{page_id}/{what}/{media_id}.json"
+        self._delete(path, f"{what} {media_id}")
+
+    def _delete(self, path: str, what: str) -> None:
+        """One Update API DELETE; OneAll's own 404 (not a proxy's) means already gone."""
         try:
             self._call("DELETE", path, None, CallKind.DELETE)
         except OneAllError as exc:
             if exc.status != 404 or not exc.is_refusal:
                 raise
-            log.info("%s %s was already gone", what, media_id)
+            log.info("%s was already gone", what)
 
     def read(
         self, page_id: str, post_ids: Sequence[str]

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,3 +85,40 @@ def graph(emulator) -> httpx.Client:
         headers={"Authorization": f"Bearer {ACME_PAGE_TOKEN}"},
     ) as client:
         yield client
+
+
+def write_requests(emulator) -> int:
+    """Requests that could change a page: POST, PUT and DELETE, batch reads excepted."""
+    return sum(
+        route["count"]
+        for route in emulator.stats()["routes"]
+        if route["method"] in ("POST", "PUT", "DELETE") and route["route"] != "/"
+    )
+
+
+def set_latency(emulator, ms: int) -> None:
+    httpx.post(f"{emulator.url}/_emulator/latency", json={"ms": ms}).raise_for_status()
+
+
+def kill_apply_at_call(emulator, root: Path, k: int, start: int) -> None:
+    """Run `statesync apply` as a real process and SIGKILL it while its k-th API call
+    (counted from ``start`` requests) is in flight; the emulator, 150 ms slow meanwhile,
+    still carries that call out, as a real server would."""
+    set_latency(emulator, 150)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "statesync", "apply", "--auto-approve", "."],
+        cwd=root,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Polling: the event is in another process.
+        deadline = time.monotonic() + 60
+        while emulator.stats()["total"] - start < k and process.poll() is None:
+            assert time.monotonic() < deadline, f"apply never made call {k}"
+            time.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+        set_latency(emulator, 0)

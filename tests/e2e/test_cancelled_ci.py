@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ACME, BETA
-from tests.e2e.test_crash_sweep import page_messages, set_latency, writes_by_method
+from tests.e2e.conftest import ACME, BETA, set_latency
+from tests.e2e.test_crash_sweep import page_messages, writes_by_method
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,6 @@ the pages through the API's own feed listing.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 
 import httpx
@@ -22,7 +17,7 @@ import pytest
 
 from statesync.providers.graph import GraphProvider
 from statesync.providers.oneall import OneAllProvider
-from tests.e2e.conftest import ACME, BETA
+from tests.e2e.conftest import ACME, BETA, kill_apply_at_call
 
 pytestmark = pytest.mark.slow
 
@@ -136,10 +131,6 @@ def prepare(project, run, emulator) -> int:
     return emulator.stats()["total"]
 
 
-def set_latency(emulator, ms: int) -> None:
-    httpx.post(f"{emulator.url}/_emulator/latency", json={"ms": ms}).raise_for_status()
-
-
 def test_kill_at_every_api_call_converges_without_duplicates(
     sweep_project, run, emulator
 ) -> None:
@@ -151,25 +142,7 @@ def test_kill_at_every_api_call_converges_without_duplicates(
     survived = 0
     for k in range(1, calls + 1):
         start = prepare(project, run, emulator)
-        set_latency(emulator, 150)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "statesync", "apply", "--auto-approve", "."],
-            cwd=project.root,
-            env=os.environ.copy(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            # Wait (polling: the event is in another process) for the k-th call to
-            # arrive, then kill while it is in flight.
-            deadline = time.monotonic() + 60
-            while emulator.stats()["total"] - start < k and process.poll() is None:
-                assert time.monotonic() < deadline, f"apply never made call {k}"
-                time.sleep(0.005)
-            process.send_signal(signal.SIGKILL)
-        finally:
-            process.wait()
-        set_latency(emulator, 0)
+        kill_apply_at_call(emulator, project.root, k, start)
         assert_converged(project, run, emulator)
         survived += 1
     assert survived == calls

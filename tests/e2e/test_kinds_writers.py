@@ -11,7 +11,7 @@ import pytest
 from statesync.kinds import Capabilities, Kind
 from statesync.model import POST_FIELDS
 from statesync.providers.graph import GraphProvider
-from tests.e2e.conftest import ACME
+from tests.e2e.conftest import ACME, write_requests
 
 MANIFEST = """
     page: "104510075301234"
@@ -22,14 +22,6 @@ MANIFEST = """
         message: Spring promo.
 """
 ALL = frozenset(POST_FIELDS)
-
-
-def _writes(emulator) -> int:
-    return sum(
-        route["count"]
-        for route in emulator.stats()["routes"]
-        if route["method"] in ("POST", "DELETE") and route["route"] != "/"
-    )
 
 
 @pytest.fixture
@@ -55,14 +47,14 @@ def test_a_writer_that_cannot_delete_forgets_and_the_post_stays(
         "Plan: 0 to push, 0 to update, 0 to replace, 0 to delete. 1 to forget."
     )
     assert f"  = acme/promo: forget (post {promo})" in result.stdout.splitlines()
-    writes = _writes(emulator)
+    writes = write_requests(emulator)
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 0, result.output
     assert "acme/promo: forgotten; it stays on the page" in result.stdout.splitlines()
     assert result.stdout.splitlines()[-1] == (
         "Apply complete: 0 pushed, 0 updated, 0 replaced, 0 deleted, 1 forgotten."
     )
-    assert _writes(emulator) == writes  # nothing sent
+    assert write_requests(emulator) == writes  # nothing sent
     assert list(applied.post_ids()) == ["hours"]
     assert graph.get(f"/{promo}").json()["message"] == "Spring promo."  # still live
     assert run("plan", ".").stdout == "No changes.\n"
@@ -95,11 +87,11 @@ def test_an_impossible_change_fails_the_plan_and_apply_sends_nothing(
         "Error: the plan breaks 1 safety rail; nothing was sent.",
     ]
     assert not (applied.root / "plan.json").exists()  # never saved for an apply
-    writes = _writes(emulator)
+    writes = write_requests(emulator)
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 1
     assert "acme/promo: impossible: this writer cannot set link" in result.stderr
-    assert _writes(emulator) == writes  # not even the possible update of hours
+    assert write_requests(emulator) == writes  # not even the possible update of hours
 
 
 def test_a_saved_plan_holding_an_impossible_action_is_refused_whole(
@@ -114,9 +106,9 @@ def test_a_saved_plan_holding_an_impossible_action_is_refused_whole(
     action.update(kind="impossible", note="edited by hand", forced_by="message")
     saved["plan"]["summary"].update(update=0, impossible=1)
     (applied.root / "plan.json").write_text(json.dumps(saved))
-    writes = _writes(emulator)
+    writes = write_requests(emulator)
     result = run("apply", "plan.json")
     assert result.exit_code == 1
     assert "acme/hours: impossible: edited by hand." in result.stderr
-    assert _writes(emulator) == writes
+    assert write_requests(emulator) == writes
     assert applied.lock()["pages"][ACME]["posts"].keys() == {"hours", "promo"}

@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 
 import httpx
@@ -19,7 +14,12 @@ import pytest
 from PIL import Image
 
 from statesync.media import MAX_IMAGE_BYTES
-from tests.e2e.conftest import ACME, ACME_PAGE_TOKEN
+from tests.e2e.conftest import (
+    ACME,
+    ACME_PAGE_TOKEN,
+    kill_apply_at_call,
+    write_requests,
+)
 
 ONEALL_CONFIG = """
     provider: oneall
@@ -62,14 +62,6 @@ def uploads(emulator) -> int:
         for r in emulator.stats()["routes"]
         if r["method"] == "POST"
         and (r["route"].endswith("/photos") or r["route"].endswith("picture.json"))
-    )
-
-
-def writes(emulator) -> int:
-    return sum(
-        r["count"]
-        for r in emulator.stats()["routes"]
-        if r["method"] in ("POST", "PUT", "DELETE") and r["route"] != "/"
     )
 
 
@@ -153,7 +145,7 @@ def test_a_rename_uploads_nothing_and_changes_nothing(
     media_project, run, emulator
 ) -> None:
     assert run("apply", "--auto-approve", ".").exit_code == 0
-    before = writes(emulator)
+    before = write_requests(emulator)
     (media_project.root / "media/latte-1.jpg").rename(
         media_project.root / "media/renamed.jpg"
     )
@@ -163,7 +155,7 @@ def test_a_rename_uploads_nothing_and_changes_nothing(
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 0, result.output
     assert "No changes." in result.output
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
 
 
 def test_a_changed_file_updates_the_post_in_place_and_deletes_the_old_media(
@@ -246,7 +238,7 @@ def test_a_video_is_refused_by_the_graph_writer_before_anything_is_sent(
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 1
     assert "cannot upload clip.mp4 (a video)" in result.output
-    assert writes(emulator) == 0
+    assert write_requests(emulator) == 0
 
 
 def test_oneall_uploads_a_video_and_attaches_it(project, run, emulator) -> None:
@@ -321,23 +313,7 @@ def test_a_kill_during_an_upload_converges_without_a_duplicate_post(
         emulator.reset()
         (media_project.root / "statesync.lock").unlink(missing_ok=True)
         start = emulator.stats()["total"]
-        httpx.post(f"{emulator.url}/_emulator/latency", json={"ms": 150})
-        process = subprocess.Popen(
-            [sys.executable, "-m", "statesync", "apply", "--auto-approve", "."],
-            cwd=media_project.root,
-            env=os.environ.copy(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while emulator.stats()["total"] - start < k and process.poll() is None:
-                assert time.monotonic() < deadline, f"apply never made call {k}"
-                time.sleep(0.005)
-            process.send_signal(signal.SIGKILL)
-        finally:
-            process.wait()
-        httpx.post(f"{emulator.url}/_emulator/latency", json={"ms": 0})
+        kill_apply_at_call(emulator, media_project.root, k, start)
         final = run("apply", "--auto-approve", ".")
         assert final.exit_code == 0, (k, final.output)
         assert run("plan", ".").stdout.endswith("No changes.\n"), k
@@ -364,7 +340,7 @@ def test_a_file_changed_after_the_plan_makes_it_stale(
     result = run("apply", "reviewed.plan")
     assert result.exit_code == 1
     assert "the saved plan is stale: the manifests changed" in result.output
-    assert writes(emulator) == 0
+    assert write_requests(emulator) == 0
 
 
 def test_attachments_changed_by_hand_are_drift_and_apply_restores_them(
@@ -431,9 +407,9 @@ def test_a_lost_upload_of_a_file_no_longer_attached_is_forgotten(
     assert "  = media/gone.jpg: forget ()" not in plan.stdout
     assert "media/gone.jpg: forget" in plan.stdout, plan.output
     assert "Media: 1 to forget." in plan.stdout
-    before = writes(emulator)
+    before = write_requests(emulator)
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 0, result.output
     assert "uploads" not in project.lock()["pages"][ACME]
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
     assert run("plan", ".").stdout.endswith("No changes.\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import BETA
+from tests.e2e.conftest import BETA, write_requests
 
 MANIFEST = """
     page: "104510075301234"
@@ -28,14 +28,6 @@ RENAMED = """
 """
 
 
-def writes(emulator) -> int:
-    return sum(
-        r["count"]
-        for r in emulator.stats()["routes"]
-        if r["method"] in ("POST", "PUT", "DELETE") and r["route"] != "/"
-    )
-
-
 @pytest.fixture
 def applied(project, run, emulator):
     project.write("pages/acme.yaml", MANIFEST)
@@ -45,7 +37,7 @@ def applied(project, run, emulator):
 
 def test_a_moved_key_keeps_its_post_and_sends_nothing(applied, run, emulator) -> None:
     hours = applied.post_ids()["hours"]
-    before = writes(emulator)
+    before = write_requests(emulator)
     applied.write("pages/acme.yaml", RENAMED)
     plan = run("plan", ".")
     assert plan.exit_code == 0, plan.output
@@ -60,7 +52,7 @@ def test_a_moved_key_keeps_its_post_and_sends_nothing(applied, run, emulator) ->
         "opening-hours": hours,
         "promo": applied.post_ids()["promo"],
     }
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
     again = run("plan", ".")  # the entry may stay: the move is done
     assert again.stdout.endswith("No changes.\n"), again.output
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 from filelock import FileLock
 
-from tests.e2e.conftest import ACME
+from tests.e2e.conftest import ACME, write_requests
 
 PROTECTED = """
     page: "104510075301234"
@@ -24,15 +24,6 @@ PROTECTED = """
         message: Open from Monday.
 """
 SPRING_2 = PROTECTED.replace("acme.example/spring", "acme.example/spring-2")
-
-
-def writes(emulator) -> int:
-    """Requests that could change a page: POST and DELETE, batch reads excepted."""
-    return sum(
-        route["count"]
-        for route in emulator.stats()["routes"]
-        if route["method"] in ("POST", "DELETE", "PUT") and route["route"] != "/"
-    )
 
 
 def many_posts(count: int, *, keep: int | None = None, relink: int = 0) -> str:
@@ -53,7 +44,7 @@ def test_prevent_destroy_blocks_a_link_change_on_graph(project, run, emulator) -
     assert run("apply", "--auto-approve", ".").exit_code == 0
     before = project.post_ids()
     project.write("pages/acme.yaml", SPRING_2)
-    writes_before = writes(emulator)
+    writes_before = write_requests(emulator)
     refusal = [
         "pages/acme.yaml:6: acme/spring-menu has prevent_destroy: true, but the plan "
         "would replace it (link changed; the Graph API cannot edit a link in place). "
@@ -75,7 +66,7 @@ def test_prevent_destroy_blocks_a_link_change_on_graph(project, run, emulator) -
     assert apply.exit_code == 1
     assert "-/+ acme/spring-menu" in apply.stdout
     assert apply.stderr.splitlines() == refusal
-    assert writes(emulator) == writes_before
+    assert write_requests(emulator) == writes_before
     assert project.post_ids() == before
 
     # Dropping the flag lets the replace through, as the message says.
@@ -183,7 +174,7 @@ def test_a_mass_delete_is_a_warning_in_plan_and_refused_by_apply(
         f"Warning: {MASS}; apply refuses it without --allow-mass-delete.\n"
     )
 
-    writes_before = writes(emulator)
+    writes_before = write_requests(emulator)
     refused = run("apply", "--auto-approve", ".")
     assert refused.exit_code == 1
     assert refused.stdout == plan.stdout  # the whole plan first, then the refusal
@@ -192,7 +183,7 @@ def test_a_mass_delete_is_a_warning_in_plan_and_refused_by_apply(
         "again with --allow-mass-delete.",
         "Error: the plan breaks 1 safety rail; nothing was sent.",
     ]
-    assert writes(emulator) == writes_before
+    assert write_requests(emulator) == writes_before
     assert len(ten_posts.post_ids()) == 10
 
     allowed = run("apply", "--auto-approve", "--allow-mass-delete", ".")

@@ -8,7 +8,7 @@ from importlib.resources import files
 import jsonschema
 import pytest
 
-from tests.e2e.conftest import USER_TOKEN
+from tests.e2e.conftest import USER_TOKEN, write_requests
 
 MANIFEST = """
     page: "104510075301234"
@@ -79,13 +79,13 @@ def test_stale_for_another_lockfile(applied, run) -> None:
 def test_stale_when_a_touched_post_changed_live(applied, run, graph, emulator) -> None:
     post_id = applied.post_ids()["hours"]
     graph.post(f"/{post_id}", data={"message": "Edited by hand"}).raise_for_status()
-    writes_before = _writes(emulator)
+    writes_before = write_requests(emulator)
     result = run("apply", "plan.json")
     assert result.exit_code == 1
     assert (
         f"post {post_id} changed on the page since the plan was made" in result.stderr
     )
-    assert _writes(emulator) == writes_before
+    assert write_requests(emulator) == writes_before
 
 
 def test_a_plan_file_must_be_a_plan(project, run, emulator) -> None:
@@ -123,12 +123,4 @@ def test_validate_prints_github_annotations(project, run, emulator) -> None:
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0].startswith(
         "::error file=pages/acme.yaml,line=4::unknown field 'mesage'"
-    )
-
-
-def _writes(emulator) -> int:
-    return sum(
-        route["count"]
-        for route in emulator.stats()["routes"]
-        if route["method"] in ("POST", "DELETE") and route["route"] != "/"
     )

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ACME
+from tests.e2e.conftest import ACME, write_requests
 
 MANIFEST = """
     page: "104510075301234"
@@ -18,14 +18,6 @@ MANIFEST = """
       promo:
         message: Spring promo.
 """
-
-
-def writes(emulator) -> int:
-    return sum(
-        r["count"]
-        for r in emulator.stats()["routes"]
-        if r["method"] in ("POST", "PUT", "DELETE") and r["route"] != "/"
-    )
 
 
 @pytest.fixture
@@ -65,7 +57,7 @@ def test_forget_needs_the_manifest_entry_gone_and_leaves_the_post_live(
     applied, run, graph, emulator
 ) -> None:
     promo = applied.post_ids()["promo"]
-    before = writes(emulator)
+    before = write_requests(emulator)
     refused = run("state", "forget", "acme/promo")
     assert refused.exit_code == 1
     assert "its manifest still lists it (pages/acme.yaml:5)" in refused.output
@@ -77,18 +69,18 @@ def test_forget_needs_the_manifest_entry_gone_and_leaves_the_post_live(
     assert applied.lock()["serial"] == serial + 1
     assert graph.get(f"/{promo}").status_code == 200  # still live, unmanaged
     assert run("plan", ".").stdout.endswith("No changes.\n")
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
 
 
 def test_mv_keeps_the_post_id_and_sends_nothing(applied, run, emulator) -> None:
     hours = applied.post_ids()["hours"]
-    before = writes(emulator)
+    before = write_requests(emulator)
     applied.write("pages/acme.yaml", MANIFEST.replace("hours:", "opening-hours:"))
     result = run("state", "mv", "acme/hours", "acme/opening-hours")
     assert result.exit_code == 0, result.output
     assert applied.post_ids()["opening-hours"] == hours
     assert run("plan", ".").stdout.endswith("No changes.\n")
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
 
 
 @pytest.mark.parametrize(

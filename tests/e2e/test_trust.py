@@ -9,8 +9,8 @@ from importlib.resources import files
 import jsonschema
 import pytest
 
+from tests.e2e.conftest import write_requests
 from tests.e2e.test_core_loop import set_faults
-from tests.e2e.test_safety import writes
 
 ACME_MANIFEST = """
     page: "104510075301234"
@@ -151,12 +151,12 @@ def test_a_refusal_comes_after_the_whole_plan(two_pages, run, emulator) -> None:
     two_pages.write("pages/acme.yaml", ACME_MANIFEST + "\n".join(lines) + "\n")
     assert run("apply", "--auto-approve", ".").exit_code == 0
     two_pages.write("pages/acme.yaml", ACME_MANIFEST)  # deletes 12 of 13
-    before = writes(emulator)
+    before = write_requests(emulator)
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 1
     assert result.stdout.count("- acme/p") == 12  # every delete, shown first
     assert "safety.max_destroy_share" in result.stderr
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
 
 
 # -- every page is checked at plan time ---------------------------------------------
@@ -173,12 +173,12 @@ def test_a_bad_token_fails_the_plan_with_nothing_sent(
 ) -> None:
     project.write("pages/acme.yaml", ACME_MANIFEST)
     monkeypatch.setenv("FACEBOOK_ACCESS_TOKEN", "not-a-valid-token")
-    before = writes(emulator)
+    before = write_requests(emulator)
     result = run("plan", ".")
     assert result.exit_code == 1
     assert "code 190" in result.stderr
     assert "not-a-valid-token" not in result.output
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
 
 
 def test_an_unknown_page_fails_the_plan_naming_manifest_and_page(
@@ -186,7 +186,7 @@ def test_an_unknown_page_fails_the_plan_naming_manifest_and_page(
 ) -> None:
     project.write("pages/acme.yaml", ACME_MANIFEST)
     project.write("pages/ghost.yaml", UNKNOWN_PAGE)
-    before = writes(emulator)
+    before = write_requests(emulator)
     result = run("plan", ".")
     assert result.exit_code == 1
     assert (
@@ -199,7 +199,7 @@ def test_an_unknown_page_fails_the_plan_naming_manifest_and_page(
     assert result.stdout == ""
     apply = run("apply", "--auto-approve", ".")
     assert apply.exit_code == 1
-    assert writes(emulator) == before  # not even acme's push: refused up front
+    assert write_requests(emulator) == before  # not even acme's push: refused up front
 
 
 def test_a_page_without_the_needed_task_fails_at_plan_time(
@@ -207,14 +207,14 @@ def test_a_page_without_the_needed_task_fails_at_plan_time(
 ) -> None:
     project.write("pages/acme.yaml", ACME_MANIFEST)
     monkeypatch.setenv("FACEBOOK_ACCESS_TOKEN", "test-analyst-token")  # ANALYZE only
-    before = writes(emulator)
+    before = write_requests(emulator)
     result = run("plan", ".")
     assert result.exit_code == 1
     assert "page 104510075301234 (acme): the token's user lacks the task to" in (
         result.stderr
     )
     assert "holds ANALYZE" in result.stderr
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
 
 
 def test_oneall_checks_the_identitys_pages_at_plan_time(project, run, emulator) -> None:
@@ -224,13 +224,13 @@ def test_oneall_checks_the_identitys_pages_at_plan_time(project, run, emulator) 
     )
     project.write("pages/acme.yaml", ACME_MANIFEST)
     project.write("pages/ghost.yaml", UNKNOWN_PAGE)
-    before = writes(emulator)
+    before = write_requests(emulator)
     result = run("plan", ".")
     assert result.exit_code == 1
     assert "page 104510075399999 (ghost): the OneAll identity does not administer" in (
         result.stderr
     )
-    assert writes(emulator) == before
+    assert write_requests(emulator) == before
 
 
 def test_a_delete_shows_what_it_deletes_in_every_format(two_pages, run) -> None:
