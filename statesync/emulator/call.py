@@ -61,9 +61,12 @@ class Call:
                 status=403,
             )
 
-    def require_reader(self, page_id: str) -> None:
-        """PROTOCOL §2: reading a feed takes CREATE_CONTENT, MANAGE or MODERATE."""
-        if not _READ_TASKS & set(self.tasks(page_id)):
+    def require_reader(self, page_id: str, *, page_token: bool = False) -> None:
+        """PROTOCOL §2: reading a feed takes CREATE_CONTENT, MANAGE or MODERATE;
+        `page_token`: and the page's own token (its settings, seed 004)."""
+        if (page_token and self.principal.page_id != page_id) or not (
+            _READ_TASKS & set(self.tasks(page_id))
+        ):
             raise GraphError(
                 10,
                 "(#10) This endpoint requires the 'pages_read_engagement' permission or the"

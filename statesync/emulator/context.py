@@ -19,7 +19,9 @@ class Context:
     latency_ms: float = 0.0
 
     def reset(self) -> None:
-        """`POST /_emulator/reset`: the seed exactly, and no faults, latency or limits."""
+        """`POST /_emulator/reset`: the seed exactly, on real time, and no faults,
+        latency or limits."""
+        self.store.clock.set(None)  # first: the seed's posts are created "now"
         self.store.reset(self.seed)
         self.faults.set_rules([])
         self.limiter.configure(None, 0)

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from statesync.emulator.clock import format_rfc3339, parse_rfc3339
 from statesync.emulator.context import Context
 from statesync.emulator.faults import ControlError, parse_rules
 from statesync.emulator.uploads import SERVE_PREFIX
@@ -32,6 +33,13 @@ async def handle(ctx: Context, request: Request) -> ApiResponse:
             return ApiResponse(200, {"ok": True, "rules": len(rules)})
         if route == ("POST", "/_emulator/rate-limit"):
             return ApiResponse(200, _rate_limit(ctx, body))
+        if route == ("POST", "/_emulator/clock"):
+            _set_clock(ctx, body)
+            return ApiResponse(
+                200, {"ok": True, "now": format_rfc3339(ctx.store.now())}
+            )
+        if route == ("GET", "/_emulator/clock"):
+            return ApiResponse(200, _clock_state(ctx))
         if route == ("GET", "/_emulator/stats"):
             return ApiResponse(200, ctx.stats.snapshot())
         if route == ("GET", "/_emulator/health"):
@@ -90,3 +98,38 @@ def _rate_limit(ctx: Context, body: Any) -> dict[str, Any]:
         raise ControlError("window_s must be > 0")
     ctx.limiter.configure(budget, window)
     return {"ok": True, "page_calls_per_window": budget, "window_s": window}
+
+
+def _set_clock(ctx: Context, body: Any) -> None:
+    """`{"now": "2026-03-01T09:00:00Z"}` moves the API's clock there, from where it
+    runs on at real speed; `{"now": null}` is real time again."""
+    if not isinstance(body, dict) or "now" not in body:
+        raise ControlError(
+            'expected {"now": "<RFC 3339 instant, e.g. 2026-03-01T09:00:00Z>"}'
+            ' or {"now": null} for real time'
+        )
+    value = body["now"]
+    if value is None:
+        ctx.store.clock.set(None)
+        return
+    if not isinstance(value, str):
+        raise ControlError("now must be an RFC 3339 text such as 2026-03-01T09:00:00Z")
+    try:
+        instant = parse_rfc3339(value.strip())
+    except ValueError:
+        raise ControlError(
+            f"now: {value!r} is not an RFC 3339 instant with an offset"
+            " (2026-03-01T09:00:00Z or 2026-03-01T10:00:00+01:00)"
+        ) from None
+    if instant < 0:
+        raise ControlError("now must not be before 1970-01-01T00:00:00Z")
+    ctx.store.clock.set(instant)
+
+
+def _clock_state(ctx: Context) -> dict[str, Any]:
+    """`{"now": "...Z", "offset_s": <seconds ahead of real time, or null>}`."""
+    offset = ctx.store.clock.offset
+    return {
+        "now": format_rfc3339(ctx.store.now()),
+        "offset_s": None if offset is None else round(offset, 3),
+    }

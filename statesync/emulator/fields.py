@@ -150,6 +150,9 @@ def _post_field(
         return post.is_published
     if name == "is_hidden":
         return post.is_hidden
+    if name == "is_pinned":
+        # seed 003 lists is_pinned among the update parameters; read back as set.
+        return page is not None and page.pinned_post_id == post.id
     if name == "is_eligible_for_promotion":
         return post.is_published
     if name == "timeline_visibility":

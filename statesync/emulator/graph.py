@@ -130,6 +130,8 @@ def check_appsecret_proof(secret: str, token: str, request: ApiRequest) -> None:
     expected = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
     fresh = True
     if proof_time is not None:
+        # Real time, not the emulator's movable clock: a client signs with its own
+        # wall clock, which moving the emulator's does not move.
         try:
             fresh = abs(time.time() - int(proof_time)) <= 300  # expires after 5 minutes
         except ValueError:
@@ -183,6 +185,8 @@ def route(call: Call) -> ApiResponse:
             return nodes.page_node(call, method, node)
         if edge in ("photos", "videos"):
             return graph_media.handle_media_edge(call, method, node, edge)
+        if edge == "settings":
+            return nodes.page_settings(call, method, node)
         return posts.handle_page_edge(call, method, node, edge)
     if store.user(node):
         return nodes.user_node(call, method, node, edge)

@@ -14,6 +14,7 @@ from statesync.emulator.fields import (
     nonexisting,
     parse_fields,
 )
+from statesync.emulator.page_values import detail_problem, parse_option, read_back
 from statesync.emulator.paging import page_of
 from statesync.emulator.params import CONTROL_PARAMS, param_json, param_str
 from statesync.emulator.seed import PAGE_DETAIL_FIELDS
@@ -58,7 +59,7 @@ def render_page(
                 ]
             }
         elif name in PAGE_DETAIL_FIELDS:
-            value = page.details.get(name)
+            value = read_back(name, page.details.get(name))
         elif name not in PAGE_FIELDS:
             raise nonexisting(name, "Page")
         if value is not None:  # seed 004: a field that is not set is not returned
@@ -78,8 +79,8 @@ def page_node(call: Call, method: str, page_id: str) -> ApiResponse:
 _JSON_DETAILS = frozenset({"emails", "hours", "location", "parking"})
 
 
-def update_page(call: Call, page_id: str) -> ApiResponse:
-    """seed 004: `POST /{page-id}` with the details to change; `{"success": true}`."""
+def _require_manager(call: Call, page_id: str) -> None:
+    """seed 004: changing a page's details or settings takes MANAGE and its token."""
     if "MANAGE" not in call.tasks(page_id) or call.principal.page_id != page_id:
         raise GraphError(
             200,
@@ -87,6 +88,14 @@ def update_page(call: Call, page_id: str) -> ApiResponse:
             " action on this page.",
             status=403,
         )
+
+
+def update_page(call: Call, page_id: str) -> ApiResponse:
+    """seed 004: `POST /{page-id}` with the details to change; `{"success": true}`.
+
+    Emails, website, hours and phone are checked (`page_values.detail_problem`) and
+    read back as the API would normalize them (`page_values.read_back`)."""
+    _require_manager(call, page_id)
     changes: dict[str, Any] = {}
     for key in call.request.params:
         if key in CONTROL_PARAMS:
@@ -99,9 +108,43 @@ def update_page(call: Call, page_id: str) -> ApiResponse:
             changes[key] = param_json(call.request.params, key)
         else:
             changes[key] = param_str(call.request.params, key)
+        problem = detail_problem(key, changes[key])
+        if problem:
+            raise GraphError(100, f"(#100) {problem}")
     if not changes:
         raise GraphError(100, "(#100) No parameters to update")
     call.ctx.store.update_page_details(page_id, changes)
+    return ApiResponse(200, {"success": True})
+
+
+def page_settings(call: Call, method: str, page_id: str) -> ApiResponse:
+    """seed 004 "Update Page Settings": `/{page-id}/settings`, with the page's token.
+
+    GET lists every known setting; unconfirmed: the real reply's exact shape. The
+    emulator answers `{"data": [{"setting": "USERS_CAN_POST", "value": true}, ...]}`,
+    in `page_values.SETTING_DEFAULTS` order, with no paging.
+    POST sets one: `option={"USERS_CAN_MESSAGE": false}` -> `{"success": true}`."""
+    if method == "GET":
+        call.require_reader(page_id, page_token=True)
+        settings = call.ctx.store.page_settings(page_id)
+        data = [{"setting": name, "value": value} for name, value in settings.items()]
+        return ApiResponse(200, {"data": data})
+    if method != "POST":
+        raise unsupported(method, f"{page_id}/settings")
+    _require_manager(call, page_id)
+    for key in call.request.params:
+        if key not in CONTROL_PARAMS and key != "option":
+            raise GraphError(
+                100, f"(#100) Param {key} is not a valid parameter for this endpoint"
+            )
+    raw = call.request.params.get("option")
+    if raw is None or raw == "":
+        raise GraphError(100, "(#100) The parameter option is required")
+    try:
+        name, value = parse_option(raw)
+    except ValueError as error:
+        raise GraphError(100, f"(#100) Param {error}") from None
+    call.ctx.store.set_page_setting(page_id, name, value)
     return ApiResponse(200, {"success": True})
 
 

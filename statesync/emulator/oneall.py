@@ -14,6 +14,7 @@ from statesync.emulator.context import Context
 from statesync.emulator.oneall_common import (
     PROCESSED,
     authenticate,
+    dated,
     envelope,
     identity,
     json_body,
@@ -72,9 +73,10 @@ def route_template(path: str) -> str:
 def handle_oneall(ctx: Context, request: ApiRequest) -> ApiResponse:
     try:
         authenticate(ctx, request)
-        return _route(ctx, request)
+        response = _route(ctx, request)
     except OneAllError as error:
-        return envelope(request, error.status, error.info)
+        response = envelope(request, error.status, error.info)
+    return dated(response, ctx.store.now())  # the emulator's clock, as it may be moved
 
 
 def _route(ctx: Context, request: ApiRequest) -> ApiResponse:

@@ -44,6 +44,14 @@ def envelope(
     return ApiResponse(status, body)
 
 
+def dated(response: ApiResponse, unix: float) -> ApiResponse:
+    """The envelope's `response.request.date` at the emulator's time: `envelope` has
+    no store at hand, and replies that never reach a route keep real time."""
+    if isinstance(response.body, dict) and "response" in response.body:
+        response.body["response"]["request"]["date"] = oneall_time(unix)
+    return response
+
+
 def authenticate(ctx: Context, request: ApiRequest) -> None:
     """PROTOCOL §12: HTTP Basic with the site's public and private key."""
     public, private = ctx.seed.oneall_public_key, ctx.seed.oneall_private_key

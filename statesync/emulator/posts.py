@@ -237,6 +237,7 @@ def create_post(call: Call, page_id: str) -> ApiResponse:
                 "(#100) You cannot specify a scheduled publish time on a published post",
             )
         _check_schedule(call, scheduled)
+    pinned = param_bool(params, "is_pinned")
     post = call.ctx.store.create_post(
         page_id,
         message=message,
@@ -245,6 +246,8 @@ def create_post(call: Call, page_id: str) -> ApiResponse:
         is_published=published is not False,
         scheduled_publish_time=scheduled,
     )
+    if pinned:  # unconfirmed: `is_pinned` at creation pins the new post at once
+        call.ctx.store.set_pinned(post.id, page_id, True)
     return ApiResponse(200, _write_reply(call, post, {"id": post.id}))
 
 
@@ -300,7 +303,16 @@ def update_post(call: Call, post: Post) -> ApiResponse:
         changes["created_time"] = call.ctx.store.now()
     elif published is False and post.is_published:
         raise GraphError(100, "(#100) A published post cannot be unpublished")
-    updated = call.ctx.store.update_post(post.id, changes)
+    pinned = param_bool(params, "is_pinned")
+    if pinned is not None:
+        call.ctx.store.set_pinned(post.id, post.page_id, pinned)
+    # unconfirmed: pinning alone is not an edit, so it leaves updated_time as it was.
+    pin_only = pinned is not None and not changes
+    updated = (
+        call.ctx.store.post(post.id)
+        if pin_only
+        else call.ctx.store.update_post(post.id, changes)
+    )
     if updated is None:
         raise _gone("POST", post.id)  # pragma: no cover - a concurrent delete
     return ApiResponse(200, _write_reply(call, updated, {"success": True}))

@@ -30,6 +30,7 @@ class Page:
     category: str | None
     category_list: tuple[tuple[str, str], ...] | None
     details: dict[str, Any]
+    pinned_post_id: str | None = None  # its one pinned post, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,7 @@ def post_from_row(row: sqlite3.Row) -> Post:
 
 
 def page_from_row(row: sqlite3.Row) -> Page:
+    """A row of `tables.PAGE_SELECT` (or of pages alone: nothing pinned)."""
     category_list = json.loads(row["category_list"]) if row["category_list"] else None
     return Page(
         row["id"],
@@ -144,4 +146,5 @@ def page_from_row(row: sqlite3.Row) -> Page:
         if category_list
         else None,
         json.loads(row["details"]),
+        row["pinned_post_id"] if "pinned_post_id" in row.keys() else None,  # noqa: SIM118 - a Row
     )

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from statesync.emulator.page_values import setting_problem
+
 # seed 004: the tasks /me/accounts lists.
 KNOWN_TASKS = frozenset(
     {"ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE", "MESSAGING"}
@@ -41,7 +43,8 @@ PAGE_DETAIL_FIELDS = frozenset(
     }
 )
 _PAGE_KEYS = frozenset(
-    {"id", "name", "category", "category_list", "posts", "media"} | PAGE_DETAIL_FIELDS
+    {"id", "name", "category", "category_list", "posts", "media", "settings"}
+    | PAGE_DETAIL_FIELDS
 )
 _DIGITS = re.compile(r"^[0-9]{1,30}$")
 
@@ -98,6 +101,8 @@ class SeedPage:
     details: Mapping[str, Any]
     media: tuple[SeedMedia, ...]
     posts: tuple[SeedPost, ...]
+    # Initial page settings (`page_values.SETTING_DEFAULTS` names); the rest default.
+    settings: Mapping[str, bool | str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +267,7 @@ def _parse_page(raw: Any, where: str, problems: list[str]) -> SeedPage | None:
                 problems.append(f"{where}.category_list[{index}]: needs id and name")
         category_list = tuple(entries)
     details = {key: raw[key] for key in PAGE_DETAIL_FIELDS if raw.get(key) is not None}
+    settings = _parse_settings(raw.get("settings"), f"{where}.settings", problems)
     media = []
     for index, entry in enumerate(_list(raw.get("media"), f"{where}.media", problems)):
         at = f"{where}.media[{index}]"
@@ -286,8 +292,25 @@ def _parse_page(raw: Any, where: str, problems: list[str]) -> SeedPage | None:
     if not (page_id and name):
         return None
     return SeedPage(
-        page_id, name, category, category_list, details, tuple(media), tuple(posts)
+        page_id,
+        name,
+        category,
+        category_list,
+        details,
+        tuple(media),
+        tuple(posts),
+        settings,
     )
+
+
+def _parse_settings(raw: Any, where: str, problems: list[str]) -> dict[str, Any]:
+    """`settings: {USERS_CAN_MESSAGE: false}`, checked as POST /{page-id}/settings is."""
+    if not isinstance(raw, Mapping | None):
+        problems.append(f"{where}: must be a mapping of page settings to values")
+        return {}
+    found = {str(k): (v, setting_problem(str(k), v)) for k, v in (raw or {}).items()}
+    problems.extend(f"{where}: {problem}" for _, problem in found.values() if problem)
+    return {name: value for name, (value, problem) in found.items() if not problem}
 
 
 def _parse_post(raw: Any, where: str, problems: list[str]) -> SeedPost | None:

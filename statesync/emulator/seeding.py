@@ -2,7 +2,8 @@
 
 Kept apart from the store because it is the only writer that upserts: a restart on
 the same state file applies edits to the seed's people and pages, yet never seeds a
-page's posts twice.
+page's posts twice, nor puts back the seed's details and settings over what clients
+wrote unless the seed's own changed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from statesync.emulator.seed import Seed, SeedPage
 
 
 def apply_seed(db: sqlite3.Connection, seed: Seed, now: int) -> None:
-    """Upsert users, tokens, pages and media; insert posts only on pages that are new."""
+    """Upsert users, tokens, pages and media; insert posts only on pages that are new;
+    details and settings as `_seed_page_values` says."""
     _upsert_people(db, seed)
     for page in seed.pages:
         is_new = (
@@ -66,17 +68,12 @@ def _upsert_people(db: sqlite3.Connection, seed: Seed) -> None:
 def _upsert_page(db: sqlite3.Connection, page: SeedPage, now: int) -> None:
     category_list = json.dumps(page.category_list) if page.category_list else None
     db.execute(
-        "INSERT INTO pages (id, name, category, category_list, details) VALUES (?,?,?,?,?)"
+        "INSERT INTO pages (id, name, category, category_list) VALUES (?,?,?,?)"
         " ON CONFLICT(id) DO UPDATE SET name=excluded.name, category=excluded.category,"
-        " category_list=excluded.category_list, details=excluded.details",
-        (
-            page.id,
-            page.name,
-            page.category,
-            category_list,
-            json.dumps(dict(page.details)),
-        ),
+        " category_list=excluded.category_list",
+        (page.id, page.name, page.category, category_list),
     )
+    _seed_page_values(db, page)
     for media in page.media:
         db.execute(
             "INSERT INTO media (id, page_id, kind, url, created_time) VALUES (?,?,?,?,?)"
@@ -84,6 +81,33 @@ def _upsert_page(db: sqlite3.Connection, page: SeedPage, now: int) -> None:
             " url=excluded.url",
             (media.id, page.id, media.kind, media.url, now),
         )
+
+
+def _seed_page_values(db: sqlite3.Connection, page: SeedPage) -> None:
+    """A page's details and settings are the seed's when the page is new (at reset
+    too), or when the seed's own values for it changed since they were last applied.
+
+    Otherwise they stay as the API left them: a restart on a state file keeps what
+    clients wrote (the sandbox restarts on every command), as it keeps their posts.
+    """
+    key = f"seeded_page_values:{page.id}"
+    seeded = json.dumps(
+        {"details": dict(page.details), "settings": dict(page.settings)},
+        sort_keys=True,
+    )
+    row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    if row is not None and row["value"] == seeded:
+        return
+    db.execute(
+        "UPDATE pages SET details=? WHERE id=?",
+        (json.dumps(dict(page.details)), page.id),
+    )
+    tables.set_settings(db, page.id, page.settings, replace=True)
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?,?)"
+        " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        (key, seeded),
+    )
 
 
 def _insert_posts(db: sqlite3.Connection, page: SeedPage, now: int) -> None:

@@ -34,7 +34,7 @@ class RunningEmulator:
         self._thread = thread
         self._ctx = ctx
 
-    def _control(self, method: str, route: str) -> Any:
+    def _control(self, method: str, route: str, body: Any = None) -> Any:
         # Through HTTP, so that a reset is ordered with requests the loop is handling;
         # http.client because an httpx.Client costs ~25 ms (its SSL context) per call.
         parts = urlsplit(self.url)
@@ -42,11 +42,11 @@ class RunningEmulator:
             parts.hostname or "", parts.port, timeout=10
         )
         try:
-            body = b"{}" if method == "POST" else None
+            sent = json.dumps(body or {}).encode() if method == "POST" else None
             connection.request(
                 method,
                 f"/_emulator/{route}",
-                body=body,
+                body=sent,
                 headers={"content-type": "application/json"},
             )
             response = connection.getresponse()
@@ -62,6 +62,12 @@ class RunningEmulator:
     def reset(self) -> None:
         """Back to the seed; clears faults, latency, rate limits and stats."""
         self._control("POST", "reset")
+
+    def set_clock(self, now: str | None) -> str:
+        """Move the API's clock to `now` (RFC 3339, with an offset) and let it run on
+        from there; None: real time again. Returns the emulator's time, in UTC."""
+        reply: dict[str, Any] = self._control("POST", "clock", {"now": now})
+        return str(reply["now"])
 
     def stats(self) -> dict[str, Any]:
         stats: dict[str, Any] = self._control("GET", "stats")

@@ -11,137 +11,49 @@ are read in one SELECT beforehand (`prefetch_posts`) and kept until the next wri
 scheduled posts are published by a write transaction only once one can be due. So
 the store assumes it is the only writer of its database file while it is open (a
 restart on the same state file is fine).
+
+The connection, transactions and caches are `store_core.StoreCore`; media queries
+are `store_media.MediaStore`; the rest is here.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from statesync.emulator import seeding, tables
+from statesync.emulator.page_values import SETTING_DEFAULTS
 from statesync.emulator.records import (
     Media,
     Page,
     Post,
     Principal,
     Role,
-    UploadedBytes,
     User,
-    media_from_row,
     page_from_row,
     post_from_row,
     role_from_row,
 )
 from statesync.emulator.seed import Seed
+from statesync.emulator.store_media import MediaStore
 
 __all__ = ["Media", "Page", "Post", "Principal", "Role", "Store", "User"]
 
-# Lookups kept in memory between writes; past this many (unknown ids included), the
-# cache starts over rather than grow without bound.
-_MAX_LOOKUPS = 50_000
 # SQLite's default limit of host parameters in one statement is 999 (older builds).
 _MAX_IN = 900
 
 
-class Store:
-    def __init__(
-        self, path: Path | None, *, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._lock = threading.Lock()
-        self._clock = clock
-        # The earliest time an unpublished scheduled post falls due: reads publish
-        # due posts only once it has come (0: unknown, after a write that may
-        # schedule one; inf: none), so a read is a SELECT, not a write transaction.
-        self._next_due: float = 0.0
-        # (kind, key) -> a user, principal, role, page or media (None: not there);
-        # cleared by every write that touches them.
-        self._lookups: dict[tuple[str, str], Any] = {}
-        # Posts read ahead for a batch (None: not there); cleared by every write.
-        self._posts: dict[str, Post | None] = {}
-        self._db = sqlite3.connect(
-            str(path) if path else ":memory:",
-            check_same_thread=False,
-            isolation_level=None,
-        )
-        self._db.row_factory = sqlite3.Row
-        if path:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(tables.SCHEMA)
-
-    def now(self) -> int:
-        return int(self._clock())
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _tx(
-        self, *, people: bool = False, schedules: bool = False
-    ) -> Iterator[sqlite3.Connection]:
-        """A write transaction. ``people``: it may change users, tokens, roles, pages
-        or media; ``schedules``: it may leave a scheduled post waiting to go live."""
-        with self._lock:
-            self._posts.clear()
-            if people:
-                self._lookups.clear()
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            if schedules:
-                self._next_due = 0.0  # unknown: the next read looks again
-
-    def _lookup(
-        self, kind: str, key: str, load: Callable[[sqlite3.Connection], Any]
-    ) -> Any:
-        """A user, principal, role, page or media, from memory or from ``load``."""
-        with self._lock:
-            try:
-                return self._lookups[(kind, key)]
-            except KeyError:
-                pass
-            value = load(self._db)
-            if len(self._lookups) >= _MAX_LOOKUPS:
-                self._lookups.clear()
-            self._lookups[(kind, key)] = value
-            return value
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """Posts as a reader sees them now: due scheduled posts published first (only
-        when one can be due), then plain SELECTs with no transaction of their own."""
-        with self._lock:
-            if self.now() >= self._next_due:
-                self._posts.clear()
-                self._db.execute("BEGIN IMMEDIATE")
-                tables.publish_due(self._db, self.now())
-                self._db.execute("COMMIT")
-                (due,) = self._db.execute(
-                    "SELECT MIN(scheduled_publish_time) FROM posts"
-                    " WHERE is_published=0 AND scheduled_publish_time IS NOT NULL"
-                ).fetchone()
-                self._next_due = math.inf if due is None else float(due)
-            yield self._db
-
+class Store(MediaStore):
     # -- seeding -------------------------------------------------------------------
 
     def apply_seed(self, seed: Seed) -> None:
         """On start: upsert users, tokens, pages and media; posts only on new pages.
 
-        So that restarting on the same state file never duplicates the seed's posts,
-        while edits to the seed's users and pages take effect.
+        So that restarting on the same state file never duplicates the seed's posts
+        nor undoes what clients wrote to pages, while edits to the seed's users and
+        pages take effect (`seeding.apply_seed`).
         """
         with self._tx(people=True, schedules=True) as db:
             seeding.apply_seed(db, seed, self.now())
@@ -218,7 +130,9 @@ class Store:
 
     def page(self, page_id: str) -> Page | None:
         def load(db: sqlite3.Connection) -> Page | None:
-            row = db.execute("SELECT * FROM pages WHERE id=?", (page_id,)).fetchone()
+            row = db.execute(
+                f"{tables.PAGE_SELECT} WHERE pages.id=?", (page_id,)
+            ).fetchone()
             return page_from_row(row) if row else None
 
         page: Page | None = self._lookup("page", page_id, load)
@@ -237,75 +151,24 @@ class Store:
                 "UPDATE pages SET details=? WHERE id=?", (json.dumps(details), page_id)
             )
 
-    # -- media ---------------------------------------------------------------------
+    def page_settings(self, page_id: str) -> dict[str, bool | str]:
+        """Every known setting of a page, set or default, in `SETTING_DEFAULTS` order."""
 
-    def media(self, media_id: str) -> Media | None:
-        def load(db: sqlite3.Connection) -> Media | None:
-            row = db.execute(
-                f"{tables.MEDIA_SELECT} WHERE media.id=?", (media_id,)
-            ).fetchone()
-            return media_from_row(row) if row else None
-
-        media: Media | None = self._lookup("media", media_id, load)
-        return media
-
-    def page_media(self, page_id: str, kind: str | None = None) -> list[Media]:
-        """A page's media (of one kind, if given), newest first."""
-        with self._lock:
-            rows = self._db.execute(
-                f"{tables.MEDIA_SELECT} WHERE media.page_id=? AND ? IN (media.kind, '')"
-                " ORDER BY media.created_time DESC, media.id DESC",
-                (page_id, kind or ""),
+        def load(db: sqlite3.Connection) -> tuple[tuple[str, Any], ...]:
+            rows = db.execute(
+                "SELECT name, value FROM page_settings WHERE page_id=?", (page_id,)
             ).fetchall()
-        return [media_from_row(row) for row in rows]
+            return tuple((row["name"], json.loads(row["value"])) for row in rows)
 
-    def add_media(
-        self,
-        page_id: str,
-        kind: str,
-        url: str | None,
-        *,
-        upload: UploadedBytes | None = None,
-        alt_text: str | None = None,
-        name: str | None = None,
-    ) -> Media:
-        """A new photo or video: from a `url`, or with its bytes (`upload`)."""
+        stored = dict(self._lookup("settings", page_id, load))
+        return {
+            name: stored.get(name, value) for name, value in SETTING_DEFAULTS.items()
+        }
+
+    def set_page_setting(self, page_id: str, name: str, value: bool | str) -> None:
+        """One setting, checked by the caller (`page_values.parse_option`)."""
         with self._tx(people=True) as db:
-            media_id = tables.next_id(db)
-            db.execute(
-                "INSERT INTO media (id, page_id, kind, url, created_time) VALUES (?,?,?,?,?)",
-                (media_id, page_id, kind, url, self.now()),
-            )
-            if upload is not None or alt_text is not None or name is not None:
-                tables.insert_upload(db, media_id, upload, alt_text, name)
-            row = db.execute(
-                f"{tables.MEDIA_SELECT} WHERE media.id=?", (media_id,)
-            ).fetchone()
-        return media_from_row(row)
-
-    def media_bytes(self, media_id: str) -> tuple[str, str, bytes] | None:
-        """(mime, sha256, bytes) of an uploaded media; None without stored bytes."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT mime, sha256, data FROM media_uploads"
-                " WHERE media_id=? AND data IS NOT NULL",
-                (media_id,),
-            ).fetchone()
-        return (row["mime"], row["sha256"], bytes(row["data"])) if row else None
-
-    def media_in_use(self, media_id: str) -> bool:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT attachments FROM posts WHERE attachments LIKE ?",
-                (f'%"{media_id}"%',),
-            ).fetchall()
-        return any(media_id in json.loads(row["attachments"]) for row in rows)
-
-    def delete_media(self, media_id: str) -> bool:
-        """The media and its bytes go together."""
-        with self._tx(people=True) as db:
-            db.execute("DELETE FROM media_uploads WHERE media_id=?", (media_id,))
-            return db.execute("DELETE FROM media WHERE id=?", (media_id,)).rowcount > 0
+            tables.set_settings(db, page_id, {name: value})
 
     # -- posts ---------------------------------------------------------------------
 
@@ -391,6 +254,25 @@ class Store:
             row = db.execute("SELECT * FROM posts WHERE id=?", (post_id,)).fetchone()
         return post_from_row(row) if updated else None
 
+    def set_pinned(self, post_id: str, page_id: str, pinned: bool) -> None:
+        """Pin a post, unpinning the page's previous one, or unpin it.
+
+        unconfirmed: a page has at most one pinned post, as in Facebook's own page
+        screen; the row is the page's (`pinned_posts`), so two can never be pinned."""
+        with self._tx(people=True) as db:  # the page lookups carry the pinned post
+            if pinned:
+                db.execute(
+                    "INSERT INTO pinned_posts (page_id, post_id) VALUES (?,?)"
+                    " ON CONFLICT(page_id) DO UPDATE SET post_id=excluded.post_id",
+                    (page_id, post_id),
+                )
+            else:
+                db.execute("DELETE FROM pinned_posts WHERE post_id=?", (post_id,))
+
     def delete_post(self, post_id: str) -> bool:
         with self._tx() as db:
+            if db.execute(
+                "DELETE FROM pinned_posts WHERE post_id=?", (post_id,)
+            ).rowcount:
+                self._lookups.clear()  # the page no longer has a pinned post
             return db.execute("DELETE FROM posts WHERE id=?", (post_id,)).rowcount > 0

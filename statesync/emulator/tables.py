@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from statesync.emulator.records import UploadedBytes
 
@@ -45,10 +46,26 @@ CREATE INDEX IF NOT EXISTS posts_by_page ON posts (page_id, created_time, seq);
 -- Scheduled posts waiting to go live: every read checks them, so it must not scan.
 CREATE INDEX IF NOT EXISTS posts_scheduled ON posts (scheduled_publish_time)
     WHERE is_published=0;
+-- A page's settings set by the seed or over the API, each value as JSON (the others
+-- are `page_values.SETTING_DEFAULTS`); and each page's one pinned post. Tables of their own, like media_uploads, so
+-- that an older state file needs no migration.
+CREATE TABLE IF NOT EXISTS page_settings (
+    page_id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (page_id, name));
+CREATE TABLE IF NOT EXISTS pinned_posts (
+    page_id TEXT PRIMARY KEY, post_id TEXT NOT NULL UNIQUE);
 """
 
 # Every table, for a reset back to the seed.
-TABLES = ("meta", "users", "pages", "roles", "media", "media_uploads", "posts")
+TABLES = (
+    "meta", "users", "pages", "roles", "media", "media_uploads", "posts",
+    "page_settings", "pinned_posts",
+)  # fmt: skip
+# Pages with their pinned post, as `records.page_from_row` reads them.
+PAGE_SELECT = (
+    "SELECT pages.*, pins.post_id AS pinned_post_id"
+    " FROM pages LEFT JOIN pinned_posts pins ON pins.page_id = pages.id"
+)
 # Media rows with what `records.media_from_row` reads of their upload (never the bytes:
 # a video may be a gigabyte, and the media lookups are cached).
 MEDIA_SELECT = (
@@ -130,10 +147,31 @@ def insert_post(
     return post_id
 
 
+def set_settings(
+    db: sqlite3.Connection,
+    page_id: str,
+    settings: Mapping[str, Any],
+    *,
+    replace: bool = False,
+) -> None:
+    """Store page settings (checked by the caller); `replace`: forget the others."""
+    if replace:
+        db.execute("DELETE FROM page_settings WHERE page_id=?", (page_id,))
+    for name, value in settings.items():
+        db.execute(
+            "INSERT INTO page_settings (page_id, name, value) VALUES (?,?,?)"
+            " ON CONFLICT(page_id, name) DO UPDATE SET value=excluded.value",
+            (page_id, name, json.dumps(value)),
+        )
+
+
 def publish_due(db: sqlite3.Connection, now: int) -> None:
-    """A scheduled post goes live once its time has come, as on Facebook."""
+    """A scheduled post goes live once its time has come, as on Facebook: its
+    `created_time` becomes the scheduled time, whenever a read notices it."""
+    # unconfirmed: updated_time moves to the publish time too, unless edited later.
     db.execute(
-        "UPDATE posts SET is_published=1 WHERE is_published=0"
+        "UPDATE posts SET is_published=1, created_time=scheduled_publish_time,"
+        " updated_time=MAX(updated_time, scheduled_publish_time) WHERE is_published=0"
         " AND scheduled_publish_time IS NOT NULL AND scheduled_publish_time<=?",
         (now,),
     )
