@@ -26,8 +26,15 @@ from statesync.media_apply import (
 )
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
+from statesync.page_apply import apply_page
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
-from statesync.providers.base import Lister, PostGone, PushOutcomeUnknown, Writer
+from statesync.providers.base import (
+    Lister,
+    PageEditor,
+    PostGone,
+    PushOutcomeUnknown,
+    Writer,
+)
 from statesync.recovery import CLOCK_SKEW_S, find_match, wait_for_in_flight
 from statesync.safety import SafetyRailError, impossible_actions
 
@@ -71,13 +78,21 @@ class ApplyReport:
     def counts(self) -> str:
         counts = dict.fromkeys(KIND_ORDER, 0)
         media: dict[ActionKind, int] = {}
+        pages: dict[ActionKind, int] = {}
         for outcome in self.outcomes:
             kind = outcome.action.kind
+            if outcome.action.on_page:
+                pages[kind] = pages.get(kind, 0) + 1
+                continue
             tally = media if outcome.action.on_media else counts
             tally[kind] = tally.get(kind, 0) + 1
         text = ", ".join(
             f"{count} {PAST_TENSE[kind]}" for kind, count in counts.items()
         )
+        if pages:
+            text += "; page details: " + ", ".join(
+                f"{count} {PAST_TENSE[kind]}" for kind, count in pages.items()
+            )
         if media:
             text += "; media: " + ", ".join(
                 f"{count} {PAST_TENSE[kind]}" for kind, count in media.items()
@@ -108,6 +123,7 @@ class ApplyFailed(StatesyncError):
 @dataclass(slots=True)
 class _Run:
     writer: Writer
+    editor: PageEditor | None
     lock: LockStore
     lister: Lister | None
     clock: Callable[[], float]
@@ -125,12 +141,13 @@ def apply_plan(
     sleep: Callable[[float], None] = time.sleep,
     parallelism: int = 1,
     stop: threading.Event | None = None,
+    editor: PageEditor | None = None,
 ) -> ApplyReport:
     """Run the plan's actions; ``lister`` settles pushes whose answer was lost.
 
     Media uploads run first (concurrently), then the posts (with ``parallelism``
-    above 1, pages concurrently, each page's actions in the plan's order), then media
-    deletions: a post is sent only once its files have ids, and a media is deleted
+    above 1, pages concurrently, each page's actions in the plan's order: its
+    details, through ``editor``, first), then media deletions: a post is sent only once its files have ids, and a media is deleted
     only once no post carries it. Once ``stop`` is set (a signal) or an action fails,
     no new action starts; those in flight finish and are recorded, and the report
     lists what did not start. The lockfile is saved after every change.
@@ -143,7 +160,14 @@ def apply_plan(
     if refusals:
         raise SafetyRailError(refusals)
     report = ApplyReport()
-    run = _Run(writer=writer, lock=lock, lister=lister, clock=clock, sleep=sleep)
+    run = _Run(
+        writer=writer,
+        editor=editor,
+        lock=lock,
+        lister=lister,
+        clock=clock,
+        sleep=sleep,
+    )
     stop = stop or threading.Event()
     failures: list[tuple[Action, BaseException]] = []
     reporting = threading.Lock()
@@ -208,6 +232,9 @@ def _by_page(actions: list[Action]) -> Lanes:
 
 
 def _apply_action(action: Action, run: _Run) -> Outcome:
+    if action.on_page:
+        apply_page(action, run.editor, run.lock)
+        return Outcome(action, None, note=action.note)
     if action.on_media:
         media_id = apply_media(action, run.writer, run.lock, clock=run.clock)
         return Outcome(action, media_id, note=action.note if media_id is None else None)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from statesync.config_values import SettingsChecker, number
 from statesync.errors import ConfigError, Problem
+from statesync.normalize import split_url
 from statesync.safety import SafetySettings
-from statesync.yamlcheck import display_path, secret_message, split_url
+from statesync.yamlcheck import display_path, secret_message
 from statesync.yamlcheck import shown as quoted  # quotes a wrong word, never a token
 from statesync.yamlnodes import Entry, Mapping, Scalar, describe
 

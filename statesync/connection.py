@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from statesync.config import ProjectConfig
 from statesync.errors import ConfigError
 from statesync.project import Project
-from statesync.providers.base import Lister, Reader, ReaderLister, Writer
+from statesync.providers.base import (
+    Lister,
+    PageEditor,
+    Reader,
+    ReaderLister,
+    Writer,
+)
 from statesync.providers.graph import GraphProvider
 from statesync.providers.oneall import OneAllProvider
 from statesync.providers.pacing import Pacer, PacingPolicy
@@ -35,6 +41,9 @@ class Connection:
     reader: Reader | None
     lister: Lister | None  # lists a page's recent posts, to settle lost pushes
     banner: str | None  # said first by every plan and apply, e.g. on the sandbox
+    # Reads and writes pages' own details and settings: the Graph provider wherever
+    # a Graph token is configured (OneAll has no page-details API); None without.
+    editor: PageEditor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +87,13 @@ def connect(
             )
         else:
             ends = _endpoints_from(project.config, environ)
-        writer, reader = _providers(project.config, ends, stack)
+        writer, reader, editor = _providers(project.config, ends, stack)
         yield Connection(
-            writer=writer, reader=reader, lister=reader, banner=ends.banner
+            writer=writer,
+            reader=reader,
+            lister=reader,
+            banner=ends.banner,
+            editor=editor,
         )
 
 
@@ -126,17 +139,16 @@ def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpo
 
 def _providers(
     config: ProjectConfig, ends: _Endpoints, stack: ExitStack
-) -> tuple[Writer, ReaderLister | None]:
-    """The writer, and the reader that also lists pages for crash recovery."""
+) -> tuple[Writer, ReaderLister | None, PageEditor | None]:
+    """The writer; the reader that also lists pages for crash recovery; and the
+    editor of pages' details (the Graph provider, with any Graph token)."""
     retry = RetryPolicy(
         attempts=config.retries.attempts,
         max_total_s=config.retries.max_total_s,
         max_wait_s=config.retries.max_wait_s,
     )
     graph = None
-    if ends.graph_token is not None and (
-        config.provider == "graph" or config.oneall.read in ("auto", "graph")
-    ):
+    if ends.graph_token is not None:  # it sends nothing until it is used
         graph = stack.enter_context(
             GraphProvider(
                 base_url=ends.graph_url,
@@ -153,7 +165,7 @@ def _providers(
     if ends.oneall is None:
         if graph is None:
             raise ConfigError("provider graph needs a Graph access token")
-        return graph, graph
+        return graph, graph, graph
     oneall = stack.enter_context(
         OneAllProvider(
             base_url=ends.oneall.url,
@@ -167,10 +179,10 @@ def _providers(
     # Reading, in order of preference: the Graph reader (drift seen exactly as with
     # provider graph), OneAll's Pull API, or nothing (plan from recorded hashes).
     if config.oneall.read == "none":
-        return oneall, None
+        return oneall, None, graph
     if config.oneall.read == "pull" or graph is None:
-        return oneall, oneall
-    return oneall, graph
+        return oneall, oneall, graph
+    return oneall, graph, graph
 
 
 def _secret(environ: Mapping[str, str], name: str) -> Secret | None:

@@ -20,6 +20,9 @@ class Kind(enum.StrEnum):
     # A photo or video uploaded to a page, attached to posts by id. Its "fields" are
     # what a writer can upload ("image", "video"); a changed file is a new upload.
     MEDIA = "media"
+    # The page's own details and settings (seed 004): its "fields" are qualified
+    # names (``details.about``, statesync.page_fields); never deleted, only changed.
+    PAGE = "page"
 
 
 @dataclass(frozen=True, slots=True)

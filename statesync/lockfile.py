@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -75,6 +76,9 @@ class LockStore(Protocol):
     ) -> None: ...
     def intend_upload(
         self, page_id: str, manifest: str, key: str, upload: Upload | None
+    ) -> None: ...
+    def record_details(
+        self, page_id: str, manifest: str, hashes: Mapping[str, str | None]
     ) -> None: ...
     def save(self) -> None: ...
     def fold(self) -> None: ...
@@ -223,6 +227,21 @@ class Lockfile:
                 return
             page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
             page.uploads[key] = upload
+            self._changed(page_id)
+
+    def record_details(
+        self, page_id: str, manifest: str, hashes: Mapping[str, str | None]
+    ) -> None:
+        """Record the page's own fields as applied (name -> hash), or forget those
+        mapped to None: a forgotten field stays on the page as it is."""
+        with self._mutex:
+            self._keep_base()
+            page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
+            for name, digest in hashes.items():
+                if digest is None:
+                    page.details.pop(name, None)
+                else:
+                    page.details[name] = digest
             self._changed(page_id)
 
     def _changed(self, page_id: str) -> None:
@@ -399,9 +418,9 @@ def _parse(path: Path, data: Any) -> Lockfile:
         posts = page.get("posts")
         if not isinstance(posts, dict):
             raise corrupt(f"page {page_id} has no posts object")
-        intents, media, uploads = (
+        intents, media, uploads, details = (
             codec.section(page, name, page_id, corrupt)
-            for name in ("intents", "media", "uploads")
+            for name in ("intents", "media", "uploads", "details")
         )
         recorded = RecordedPage(
             manifest=page["manifest"],
@@ -419,6 +438,7 @@ def _parse(path: Path, data: Any) -> Lockfile:
                 key: codec.parse_upload(entry, corrupt)
                 for key, entry in uploads.items()
             },
+            details=codec.parse_details(details, corrupt),
         )
         if not recorded.is_empty():
             lock.pages[page_id] = recorded

@@ -35,6 +35,9 @@ def page_block(page_id: str, page: RecordedPage, entries: dict[str, str]) -> str
     if page.uploads:
         uploads = {key: _upload_json(page.uploads[key]) for key in sorted(page.uploads)}
         sections.append(("uploads", uploads))
+    if page.details:
+        details = {key: json.dumps(page.details[key]) for key in sorted(page.details)}
+        sections.append(("details", details))
     blocks = [f'      "manifest": {json.dumps(page.manifest)}']
     for name, texts in sections:
         lines = [f"        {json.dumps(key)}: {text}" for key, text in texts.items()]
@@ -79,6 +82,14 @@ def section(page: dict[str, Any], name: str, page_id: str, corrupt: Any) -> Any:
     if not isinstance(section, dict):
         raise corrupt(f"page {page_id} has a malformed {name} object")
     return section
+
+
+def parse_details(section: dict[str, Any], corrupt: Any) -> dict[str, str]:
+    """The page's own fields as applied: ``details.about`` -> hash of its value."""
+    for name, digest in section.items():
+        if "." not in name or not isinstance(digest, str) or not digest:
+            raise corrupt(f"page field {name!r} is malformed")
+    return dict(section)
 
 
 def parse_media(entry: Any, corrupt: Any) -> MediaRecord:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 from statesync.errors import ConfigError
@@ -114,6 +115,11 @@ class LockSet:
                 owner.intend_upload(page_id, manifest, key, None)
             return
         self._for(page_id, manifest).intend_upload(page_id, manifest, key, upload)
+
+    def record_details(
+        self, page_id: str, manifest: str, hashes: Mapping[str, str | None]
+    ) -> None:
+        self._for(page_id, manifest).record_details(page_id, manifest, hashes)
 
     def save(self) -> None:
         """Write the files that changed; the others stay byte for byte as they were."""

@@ -23,7 +23,9 @@ from statesync.model import (
     PageManifest,
     PostFields,
 )
-from statesync.yamlcheck import Checker, secret_message, split_url, suggest
+from statesync.normalize import is_web_url
+from statesync.page_check import check_page_fields
+from statesync.yamlcheck import Checker, secret_message, suggest
 from statesync.yamlnodes import (
     Entry,
     Mapping,
@@ -34,7 +36,7 @@ from statesync.yamlnodes import (
     looks_like_token,
 )
 
-PAGE_FIELDS = ("page", "name", "posts", "moved")
+PAGE_FIELDS = ("page", "name", "details", "settings", "posts", "moved")
 # A post's content fields, then its options (not content: a post of options only has no
 # content). Unknown-field messages list the content fields only.
 POST_OPTIONS = ("prevent_destroy",)
@@ -45,7 +47,6 @@ MAX_MESSAGE_LENGTH = 63_206
 # to characters that need no quoting anywhere and can never contain the "/" separator.
 POST_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 DIGITS = re.compile(r"[0-9]+")
-_SPACE = re.compile(r"\s")
 # Names people reach for that difflib cannot connect to ours.
 _SYNONYMS = {
     "id": "page",
@@ -105,6 +106,9 @@ class ManifestChecker(Checker):
             _value(entries, "posts"), root.line, "posts" in guessed, stem, page_id
         )
         moves = check_moves(self, _value(entries, "moved"), stem, posts)
+        details = check_page_fields(
+            self, _value(entries, "details"), _value(entries, "settings")
+        )
         if page_id is None:
             return None
         location = Location(self.file, entries["page"].line)
@@ -118,6 +122,7 @@ class ManifestChecker(Checker):
             posts=posts,
             media=dict(self.media),
             moves=moves,
+            details=details,
         )
         return Loaded(page_id, location, manifest)
 
@@ -282,7 +287,7 @@ class ManifestChecker(Checker):
         if not (isinstance(node, Scalar) and isinstance(node.value, str)):
             self.at(node.line, f"link must be a URL string, got {describe(node)}")
             return None
-        if not _is_web_url(node.value):
+        if not is_web_url(node.value):
             self.at(
                 node.line,
                 "link must be an absolute http:// or https:// URL with a host, "
@@ -400,10 +405,3 @@ def _digits(node: Node | None) -> str | None:
 def _value(entries: dict[str, Entry], name: str) -> Node | None:
     entry = entries.get(name)
     return None if entry is None else entry.value
-
-
-def _is_web_url(text: str) -> bool:
-    parts = None if _SPACE.search(text) else split_url(text)
-    return (
-        parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
-    )

@@ -67,6 +67,16 @@ class Move:
 
 
 @dataclass(frozen=True, slots=True)
+class DesiredDetails:
+    """The page's own fields a manifest manages (statesync.page_fields): qualified
+    name (``details.about``, ``settings.USERS_CAN_MESSAGE``) -> normalized value.
+    Only the fields named are managed; every other field of the page is left alone."""
+
+    values: Mapping[str, object] = field(default_factory=dict)
+    lines: Mapping[str, Location] = field(default_factory=dict)  # for messages
+
+
+@dataclass(frozen=True, slots=True)
 class PageManifest:
     """One manifest file: one page and the posts it should carry."""
 
@@ -79,6 +89,7 @@ class PageManifest:
     # once per page, however many posts attach it.
     media: Mapping[str, MediaFile] = field(default_factory=dict)
     moves: tuple[Move, ...] = ()  # renames that keep the post (``moved:``)
+    details: DesiredDetails = field(default_factory=DesiredDetails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +155,10 @@ class RecordedPage:
     intents: dict[str, Intent] = field(default_factory=dict)  # post key -> pending push
     media: dict[str, MediaRecord] = field(default_factory=dict)  # media key -> upload
     uploads: dict[str, Upload] = field(default_factory=dict)  # media key -> pending
+    # The page's own fields as last applied: qualified name -> hash of the value.
+    details: dict[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        return not (self.posts or self.intents or self.media or self.uploads)
+        return not (
+            self.posts or self.intents or self.media or self.uploads or self.details
+        )

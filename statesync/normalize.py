@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from statesync.model import POST_FIELDS, PostFields
 
@@ -62,3 +62,21 @@ def field_hashes(fields: PostFields) -> dict[str, str]:
 def _digest(value: object) -> str:
     canonical = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def split_url(text: str) -> SplitResult | None:
+    """``text`` split as a URL, or None where it cannot be one (a port out of range)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return None
+    return parts
+
+
+def is_web_url(text: str) -> bool:
+    """An absolute http(s) URL with a host and no whitespace: a link or a website."""
+    parts = None if any(char.isspace() for char in text) else split_url(text)
+    return (
+        parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+    )

@@ -28,6 +28,7 @@ from statesync.planning import (
     check_writes,
     plan_project,
     read_touched,
+    read_touched_details,
     settle,
 )
 from statesync.progress import ProgressFactory, no_progress
@@ -115,6 +116,7 @@ def plan(
                 loaded.recorded(),
                 loaded.desired,
                 planned.live,
+                planned.details,
             )
         )
     hooks.show_plan(planned.plan)
@@ -182,7 +184,8 @@ def apply_saved(
         _announce(connection, hooks)
         _tell_settled(settle(loaded, connection), loaded, hooks)
         live = read_touched(saved.plan, connection.reader, parallelism=parallelism)
-        saved.check(loaded.lock, loaded.recorded(), loaded.desired, live)
+        details = read_touched_details(saved.plan, loaded, connection)
+        saved.check(loaded.lock, loaded.recorded(), loaded.desired, live, details)
         _tell_unchecked(check_writes(loaded, connection, saved.plan), hooks)
         return _show_check_run(
             saved.with_files(loaded.desired),
@@ -281,6 +284,7 @@ def _show_check_run(
             lister=connection.lister,
             parallelism=parallelism,
             stop=execution.stop,
+            editor=connection.editor,
         )
 
 

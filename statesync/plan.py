@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from statesync.kinds import Kind
 from statesync.media import MediaFile
@@ -30,6 +31,28 @@ KIND_ORDER = (ActionKind.PUSH, ActionKind.UPDATE, ActionKind.REPLACE, ActionKind
 RARE_KINDS = (ActionKind.MOVE, ActionKind.FORGET, ActionKind.IMPOSSIBLE)
 # Media work, counted in its own words after the posts' ("2 media to upload").
 MEDIA_KINDS = (ActionKind.UPLOAD, ActionKind.DELETE, ActionKind.FORGET)
+# A page's details are updated in place, or only forgotten; never deleted.
+PAGE_KINDS = (ActionKind.UPDATE, ActionKind.FORGET, ActionKind.IMPOSSIBLE)
+
+
+# The address key of a page's details action: no post key can start with "@".
+PAGE_DETAILS_KEY = "@details"
+
+
+@dataclass(frozen=True, slots=True)
+class PageChange:
+    """What an action on a page's own fields changes (``resource`` PAGE).
+
+    ``after`` holds the fields to send; ``before`` their live values (None: not
+    read); ``record`` the hash of every managed field once applied, sent or not;
+    ``forgotten`` the fields the manifest no longer manages, dropped from the
+    lockfile and left on the page as they are."""
+
+    after: Mapping[str, object] = field(default_factory=dict)
+    before: Mapping[str, object] | None = None
+    record: Mapping[str, str] = field(default_factory=dict)
+    forgotten: tuple[str, ...] = ()
+    lines: Mapping[str, str] = field(default_factory=dict)  # name -> "FILE:LINE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +77,29 @@ class Action:
     # or, for a delete, the file as recorded (``post_id`` is then the media id).
     media: MediaFile | None = None
     moved_from: Address | None = None  # for a move: the address the post leaves
+    page: PageChange | None = None  # for the page's own fields (``resource`` PAGE)
 
     @property
     def on_media(self) -> bool:
         return self.resource is Kind.MEDIA
 
     @property
+    def on_page(self) -> bool:
+        return self.resource is Kind.PAGE
+
+    @property
+    def on_post(self) -> bool:
+        return self.resource is Kind.POST
+
+    @property
     def name(self) -> str:
-        """How messages name what it acts on: a post's address, a media's file."""
-        return self.media.shown if self.media is not None else str(self.address)
+        """How messages name what it acts on: a post's address, a media's file, a
+        page's details."""
+        if self.media is not None:
+            return self.media.shown
+        if self.resource is Kind.PAGE:
+            return f"{self.address.manifest}: page details"
+        return str(self.address)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -92,7 +129,7 @@ class Plan:
 
     def counts(self) -> dict[ActionKind, int]:
         """Every kind of KIND_ORDER, and the rare kinds the plan has (posts only)."""
-        counter = Counter(action.kind for action in self.actions if not action.on_media)
+        counter = Counter(action.kind for action in self.actions if action.on_post)
         counts = {kind: counter.get(kind, 0) for kind in KIND_ORDER}
         counts.update({kind: counter[kind] for kind in RARE_KINDS if counter[kind]})
         return counts
@@ -100,6 +137,11 @@ class Plan:
     @property
     def impossible(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind is ActionKind.IMPOSSIBLE)
+
+    def page_counts(self) -> dict[ActionKind, int]:
+        """Changes to pages' own details and settings, those the plan has."""
+        counter = Counter(action.kind for action in self.actions if action.on_page)
+        return {kind: counter[kind] for kind in PAGE_KINDS if counter[kind]}
 
     def media_counts(self) -> dict[ActionKind, int]:
         """Uploads and media deletions, those the plan has."""
@@ -126,6 +168,13 @@ class Plan:
             line += f" {counts[ActionKind.FORGET]} to forget."
         if ActionKind.IMPOSSIBLE in counts:
             line += f" {counts[ActionKind.IMPOSSIBLE]} impossible."
+        pages = self.page_counts()
+        if pages:
+            line += (
+                " Page details: "
+                + ", ".join(f"{count} to {kind.value}" for kind, count in pages.items())
+                + "."
+            )
         media = self.media_counts()
         if media:
             words = {

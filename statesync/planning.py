@@ -10,15 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from statesync.connection import Connection
-from statesync.errors import PageAccessError
+from statesync.errors import ManifestError, PageAccessError
 from statesync.kinds import Kind
 from statesync.model import PostFields
 from statesync.move_plan import plan_moves
-from statesync.plan import Plan
+from statesync.page_plan import LiveDetails, plan_page_details, wanted_fields
+from statesync.plan import ActionKind, Plan
 from statesync.planner import Live, make_plan
 from statesync.progress import ProgressFactory, no_progress
 from statesync.project import Project
-from statesync.providers.base import Access, Reader, Writer
+from statesync.providers.base import Access, PageEditor, Reader, Writer
 from statesync.providers.oneall_errors import PullRefused
 from statesync.recovery import Settled, recover
 
@@ -31,6 +32,7 @@ class Planned:
     live: Live | None  # what the plan was made from, for a saved plan's guards
     settled: tuple[Settled, ...] = ()  # lost pushes recovery adopted or cleared
     access_unchecked: bool = False  # the writer cannot check access beforehand
+    details: LiveDetails | None = None  # the pages' live details the plan compared
 
 
 def read_posts(
@@ -91,6 +93,9 @@ def plan_project(
     in_scope = set(project.desired.pages) | set(recorded)
     if connection.reader is not None:
         _preflight(project, connection.reader, dict.fromkeys(in_scope, "read"))
+    details = read_details(
+        project, connection, wanted_fields(project.desired, recorded), parallelism
+    )
     # Every recorded post in scope: kept ones to diff, dropped ones to show what a
     # delete deletes.
     wanted = {
@@ -108,21 +113,77 @@ def plan_project(
         capabilities[Kind.POST],
         media=capabilities.get(Kind.MEDIA),
     )
-    plan = replace(plan, actions=moves.actions + plan.actions)
+    editing = connection.editor.capabilities if connection.editor else {}
+    pages = plan_page_details(
+        project.desired, recorded, details, editing.get(Kind.PAGE)
+    )
+    plan = replace(plan, actions=moves.actions + tuple(pages) + plan.actions)
     unchecked = check_writes(project, connection, plan)
     return Planned(
         plan=replace(plan, scope=project.scope_names),
         live=live,
         settled=tuple(settled),
         access_unchecked=unchecked,
+        details=details,
+    )
+
+
+def read_details(
+    project: Project,
+    connection: Connection,
+    wanted: Mapping[str, Sequence[str]],
+    parallelism: int = 1,
+) -> LiveDetails | None:
+    """The live values of the pages' managed details and settings, after checking
+    that the credentials hold MANAGE on each page whose manifest manages some
+    (seed 004): refused at plan time, with nothing sent, never halfway through an
+    apply. None when nothing is managed."""
+    if not wanted:
+        return None
+    editor = _editor(project, connection)
+    _preflight(project, editor, dict.fromkeys(wanted, "manage"))
+    pages = sorted(wanted)
+    workers = max(1, min(parallelism, len(pages)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        values = pool.map(lambda page: editor.read_details(page, wanted[page]), pages)
+        return dict(zip(pages, values, strict=True))
+
+
+def _editor(project: Project, connection: Connection) -> PageEditor:
+    """The Graph provider, which alone can write page details; refused before
+    anything is sent in a project without a Graph token."""
+    if connection.editor is not None:
+        return connection.editor
+    token_env = project.config.graph.token_env
+    raise ManifestError(
+        [
+            (
+                next(iter(page.details.lines.values())),
+                "details and settings are written through the Graph API (OneAll "
+                f"has no page-details API): export a Graph token in {token_env} "
+                "whose user holds the MANAGE task on the page",
+            )
+            for page in project.desired.pages.values()
+            if page.details.values
+        ]
     )
 
 
 def check_writes(project: Project, connection: Connection, plan: Plan) -> bool:
     """Every page the plan writes to must be writable with these credentials, checked
-    before the first write (plan, and apply of a saved plan). True when the writer
-    cannot tell beforehand."""
-    writes: dict[str, Access] = {action.page_id: "write" for action in plan.actions}
+    before the first write (plan, and apply of a saved plan): posts and media need
+    the writer's access, a page's details MANAGE. True when the writer cannot tell
+    beforehand."""
+    writes: dict[str, Access] = {
+        action.page_id: "write" for action in plan.actions if not action.on_page
+    }
+    manages: dict[str, Access] = {
+        action.page_id: "manage"
+        for action in plan.actions
+        if action.on_page and action.kind is ActionKind.UPDATE
+    }
+    if manages:
+        _preflight(project, _editor(project, connection), manages)
     return _preflight(project, connection.writer, writes)
 
 
@@ -135,11 +196,17 @@ def check_online(project: Project, connection: Connection) -> tuple[int, bool]:
     if connection.reader is not None:
         _preflight(project, connection.reader, dict.fromkeys(pages, "read"))
     unchecked = _preflight(project, connection.writer, dict.fromkeys(pages, "write"))
+    managed = [p for p, m in project.desired.pages.items() if m.details.values]
+    if managed:
+        editor = _editor(project, connection)
+        _preflight(project, editor, dict.fromkeys(managed, "manage"))
     return len(pages), unchecked
 
 
 def _preflight(
-    project: Project, provider: Reader | Writer, pages: Mapping[str, Access]
+    project: Project,
+    provider: Reader | Writer | PageEditor,
+    pages: Mapping[str, Access],
 ) -> bool:
     """Refuse, before anything is written, pages the credentials cannot act on:
     a plan that says "3 to push" must not fail halfway through its apply. True when
@@ -151,9 +218,28 @@ def _preflight(
         return True
     if problems:
         raise PageAccessError(
-            [(_page_where(project, page_id), why) for page_id, why in problems.items()]
+            [
+                (
+                    _page_where(project, page_id),
+                    why + _needed_by(project, page_id, pages),
+                )
+                for page_id, why in problems.items()
+            ]
         )
     return False
+
+
+def _needed_by(project: Project, page_id: str, pages: Mapping[str, Access]) -> str:
+    """The manifest entries that need the missing task, for the page's message."""
+    manifest = project.desired.pages.get(page_id)
+    if manifest is None:
+        return ""
+    if pages.get(page_id) == "manage":
+        lines = manifest.details.lines
+        names = ", ".join(f"{name} ({lines[name]})" for name in sorted(lines))
+        return f"; needed by {names}"
+    count = len(manifest.posts)
+    return f"; needed by its {count} post{'s' if count != 1 else ''}" if count else ""
 
 
 def _page_where(project: Project, page_id: str) -> str:
@@ -182,6 +268,19 @@ def read_touched(
     """Live fields of every post a plan acts on, to check a saved plan is not stale."""
     wanted: dict[str, list[str]] = {}
     for action in plan.actions:
-        if action.post_id and not action.on_media:  # a media id is not a post
+        if action.post_id and action.on_post:  # a media id is not a post
             wanted.setdefault(action.page_id, []).append(action.post_id)
     return read_posts(reader, wanted, parallelism=parallelism)
+
+
+def read_touched_details(
+    plan: Plan, project: Project, connection: Connection
+) -> LiveDetails | None:
+    """Live details of every page whose details a saved plan changes."""
+    pages = {action.page_id for action in plan.actions if action.on_page}
+    if not pages:
+        return None
+    wanted = wanted_fields(project.desired, project.recorded())
+    return read_details(
+        project, connection, {p: n for p, n in wanted.items() if p in pages}
+    )

@@ -24,6 +24,8 @@ from statesync.errors import SavedPlanError
 from statesync.lockfile import LockStore
 from statesync.model import Desired, PostFields, RecordedPage
 from statesync.normalize import field_hashes
+from statesync.page_fields import value_hash
+from statesync.page_plan import LiveDetails
 from statesync.plan import ActionKind, Plan
 from statesync.planner import Live
 from statesync.render.json import plan_from_data, plan_to_data
@@ -62,10 +64,18 @@ class Guards:
 
 def desired_digest(desired: Desired) -> str:
     """Content, not bytes: a comment or reordering in a manifest keeps a plan valid."""
-    canonical = sorted(
+    canonical: list[Any] = sorted(
         (post.page_id, str(post.address), field_hashes(post.fields))
         for post in desired.posts()
     )
+    # Only where there are some, so that plans saved before page details stay valid.
+    details = {
+        page_id: {name: value_hash(v) for name, v in page.details.values.items()}
+        for page_id, page in sorted(desired.pages.items())
+        if page.details.values
+    }
+    if details:
+        canonical.append(details)
     return _sha256(canonical)
 
 
@@ -83,20 +93,35 @@ def recorded_digest(recorded: Mapping[str, RecordedPage]) -> str:
             entry["media"] = {k: [m.media_id, m.size] for k, m in page.media.items()}
         if page.uploads:
             entry["uploads"] = {k: u.since for k, u in page.uploads.items()}
+        if page.details:
+            entry["details"] = dict(page.details)
         canonical[page_id] = entry
     return _sha256(canonical)
 
 
-def live_digests(plan: Plan, live: Live | None) -> dict[str, str | None] | None:
+def live_digests(
+    plan: Plan, live: Live | None, details: LiveDetails | None = None
+) -> dict[str, str | None] | None:
+    """Post id -> digest of its live fields, and ``page:<id>`` -> digest of the
+    page's live details, for what the plan acts on."""
     if live is None:
         return None
-    touched = {action.post_id for action in plan.actions if action.post_id}
+    touched = {
+        action.post_id for action in plan.actions if action.post_id and action.on_post
+    }
     # Only posts read at plan time: a deleted post is not read (nothing to compare)
-    return {
+    digests = {
         post_id: _live_digest(live.get(post_id))
         for post_id in sorted(touched)
         if post_id in live
     }
+    for action in plan.actions:
+        if action.on_page and details is not None and action.page_id in details:
+            digests[_PAGE + action.page_id] = _sha256(details[action.page_id])
+    return digests
+
+
+_PAGE = "page:"  # a guard on a page's details, beside the posts' ids
 
 
 def _live_digest(fields: PostFields | None) -> str | None:
@@ -109,13 +134,14 @@ def make_guards(
     recorded: Mapping[str, RecordedPage],
     desired: Desired,
     live: Live | None,
+    details: LiveDetails | None = None,
 ) -> Guards:
     return Guards(
         lineage=_lineage(lock),
         serial=lock.serial,
         recorded=recorded_digest(recorded),
         desired=desired_digest(desired),
-        live=live_digests(plan, live),
+        live=live_digests(plan, live, details),
     )
 
 
@@ -164,9 +190,10 @@ class SavedPlan:
         recorded: Mapping[str, RecordedPage],
         desired: Desired,
         live: Live | None,
+        details: LiveDetails | None = None,
     ) -> None:
-        """Refuse (``StalePlanError``) unless lockfile, manifests and live posts are
-        exactly as they were when the plan was made."""
+        """Refuse (``StalePlanError``) unless lockfile, manifests, live posts and
+        live page details are exactly as they were when the plan was made."""
         if _lineage(lock) != self.guards.lineage:
             raise StalePlanError(
                 self.path, "it was made for a different lockfile (lineage)"
@@ -189,6 +216,15 @@ class SavedPlan:
         if self.guards.live is None or live is None:
             return
         for post_id, digest in self.guards.live.items():
+            if post_id.startswith(_PAGE):
+                page_id = post_id.removeprefix(_PAGE)
+                now = (details or {}).get(page_id)
+                if now is None or _sha256(now) != digest:
+                    raise StalePlanError(
+                        self.path,
+                        f"page {page_id}'s details changed since the plan was made",
+                    )
+                continue
             if _live_digest(live.get(post_id)) != digest:
                 raise StalePlanError(
                     self.path,

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit
 
 from statesync.errors import Location
 from statesync.yamlnodes import (
@@ -136,13 +135,3 @@ def display_path(path: Path, base: Path) -> str:
         return str(Path(os.path.abspath(path)).relative_to(os.path.abspath(base)))
     except ValueError:
         return str(path)
-
-
-def split_url(text: str) -> SplitResult | None:
-    """``text`` split as a URL, or None where it cannot be one (a port out of range)."""
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a port out of range
-    except ValueError:
-        return None
-    return parts

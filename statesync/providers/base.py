@@ -16,8 +16,9 @@ from statesync.kinds import Capabilities, Kind
 from statesync.media import MediaFile
 from statesync.model import PostFields
 
-# What a run will do on a page, for the access preflight: read its posts, or write.
-Access = Literal["read", "write"]
+# What a run will do on a page, for the access preflight: read its posts, write
+# posts, or manage the page's own details and settings (seed 004: MANAGE).
+Access = Literal["read", "write", "manage"]
 
 
 class PostGone(ProviderError):
@@ -59,6 +60,25 @@ class Writer(Protocol):
         """Before anything is sent: what the credentials lack for each page (page id
         -> why; empty when every page is fine), or None when the API cannot tell
         beforehand. Raises ``ProviderError`` for credentials that are not valid."""
+        ...
+
+
+class PageEditor(Protocol):
+    """Reads and writes a page's own details and settings (seed 004). The Graph
+    provider is one, also in a OneAll project: OneAll has no page-details API."""
+
+    capabilities: Mapping[Kind, Capabilities]  # ``Kind.PAGE``: what it can set
+
+    def read_details(self, page_id: str, names: Sequence[str]) -> Mapping[str, object]:
+        """Live values of the qualified ``names``; None (or absent) for unset."""
+        ...
+
+    def update_details(self, page_id: str, values: Mapping[str, object]) -> None:
+        """Set each qualified field to its value."""
+        ...
+
+    def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:
+        """As ``Writer.check_access``; ``manage`` needs the MANAGE task."""
         ...
 
 

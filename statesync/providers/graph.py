@@ -30,12 +30,14 @@ from statesync.errors import ConfigError
 from statesync.kinds import Capabilities, Kind
 from statesync.media import MediaFile
 from statesync.model import POST_FIELDS, PostFields
+from statesync.page_fields import BY_QUALIFIED
 from statesync.providers.base import (
     Access,
     ListedPost,
     PageInfo,
     PostGone,
 )
+from statesync.providers.graph_details import PageDetails
 from statesync.providers.graph_errors import (
     GraphError,
     GraphUnreachable,
@@ -50,6 +52,7 @@ from statesync.providers.graph_read import BatchReads
 from statesync.providers.graph_wire import (
     GraphCall,
     appsecret_proof,
+    expect_success,
 )
 from statesync.providers.http import (
     SETTLE_WINDOW_S,
@@ -101,6 +104,15 @@ class GraphProvider(HttpProvider):
             read=False,
             list=False,
         ),
+        # seed 004: details through POST /{page-id}, settings through its /settings
+        # edge, each read back; a field is never deleted, only set (or forgotten).
+        Kind.PAGE: Capabilities(
+            fields=frozenset(BY_QUALIFIED),
+            in_place=frozenset(BY_QUALIFIED),
+            delete=False,
+            read=True,
+            list=False,
+        ),
     }
 
     def __init__(
@@ -126,6 +138,9 @@ class GraphProvider(HttpProvider):
         self._retry = retry if retry is not None else RetryPolicy()
         self._pacer = pacer if pacer is not None else Pacer()
         self._listing = PageListing(
+            self._call, lambda page: self.page_access(page).token
+        )
+        self._details = PageDetails(
             self._call, lambda page: self.page_access(page).token
         )
         self._reads = BatchReads(
@@ -165,6 +180,11 @@ class GraphProvider(HttpProvider):
         for chunk in _chunks(ids, BATCH_MAX):
             live.update(self._reads.read_chunk(page_id, token, chunk))
         return live
+
+    def read_details(self, page_id: str, names: Sequence[str]) -> dict[str, object]:
+        """The live values of a page's managed details and settings (seed 004)."""
+        path_id(page_id, "page", where="GET /{page-id} (details)")
+        return self._details.read(page_id, names)
 
     # Lister
 
@@ -239,7 +259,12 @@ class GraphProvider(HttpProvider):
                     code=exc.code,
                 ) from None
             raise
-        _expect_success(call, body)
+        expect_success(call, body)
+
+    def update_details(self, page_id: str, values: Mapping[str, object]) -> None:
+        """Set a page's changed details and settings (seed 004)."""
+        path_id(page_id, "page", where="POST /{page-id} (details)")
+        self._details.update(page_id, values)
 
     def delete(self, page_id: str, post_id: str) -> None:
         """``DELETE /{page-id}_{post-id}``; already gone (100/33) counts as deleted
@@ -290,7 +315,7 @@ class GraphProvider(HttpProvider):
                 logger.info("%s: already gone", call.target)
                 return
             raise
-        _expect_success(call, body)
+        expect_success(call, body)
 
     # Page tokens (seed 004)
 
@@ -388,11 +413,6 @@ def _attached_media(media_ids: Sequence[str], where: str) -> str:
     return json.dumps(
         [{"media_fbid": media_id} for media_id in media_ids], separators=(",", ":")
     )
-
-
-def _expect_success(call: GraphCall, body: Any) -> None:
-    if not (isinstance(body, dict) and body.get("success") is True):
-        raise GraphError("the API did not confirm success", target=call.target)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

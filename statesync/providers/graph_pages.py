@@ -20,10 +20,13 @@ logger = logging.getLogger(__name__)
 ACCOUNTS_PAGE_SIZE = 100
 WRITE_TASKS = frozenset({"CREATE_CONTENT"})  # PROTOCOL §2: publish
 READ_TASKS = frozenset({"CREATE_CONTENT", "MANAGE", "MODERATE"})  # PROTOCOL §2: feed
+MANAGE_TASKS = frozenset({"MANAGE"})  # seed 004: a page's details and settings
+_NEEDED = {"read": READ_TASKS, "write": WRITE_TASKS, "manage": MANAGE_TASKS}
+_DOING = {"read": "read", "write": "write", "manage": "manage its details"}
 
 
 def _missing_page(known: Mapping[str, PageAccess]) -> str:
-    if len(known) == 1 and next(iter(known.values())).tasks is None:
+    if len(known) == 1 and next(iter(known.values())).page_token:
         return f"the token is a page token for page {next(iter(known))}, not this one"
     return (
         "not among the pages this token administers (GET /me/accounts): check the "
@@ -39,6 +42,7 @@ class PageAccess:
     token: Secret
     tasks: frozenset[str] | None
     name: str | None = None  # as /me/accounts names the page, for `statesync pages`
+    page_token: bool = False  # the configured token is this page's own token
 
 
 class PageDirectory:
@@ -54,7 +58,8 @@ class PageDirectory:
         """One ``/me/accounts`` listing (cached for the run) answers for every page:
         is it there, and does the user hold the task the work needs (PROTOCOL §2:
         CREATE_CONTENT to publish and edit; CREATE_CONTENT, MANAGE or MODERATE to
-        read the feed). A page token answers for its own page only, tasks unknown."""
+        read the feed; seed 004: MANAGE for the page's details and settings). A page
+        token answers for its own page only, its tasks unknown."""
         known = self.known()
         problems: dict[str, str] = {}
         for page_id, access in sorted(pages.items()):
@@ -62,11 +67,11 @@ class PageDirectory:
             if found is None:
                 problems[page_id] = _missing_page(known)
                 continue
-            needed = WRITE_TASKS if access == "write" else READ_TASKS
+            needed = _NEEDED[access]
             if found.tasks is not None and not needed & found.tasks:
                 held = ", ".join(sorted(found.tasks)) or "none"
                 problems[page_id] = (
-                    f"the token's user lacks the task to {access} there (needs "
+                    f"the token's user lacks the task to {_DOING[access]} there (needs "
                     f"{' or '.join(sorted(needed))}; holds {held}; seed 004 tasks)"
                 )
         return problems
@@ -77,7 +82,7 @@ class PageDirectory:
         access = pages.get(page_id)
         if access is not None:
             return access
-        if len(pages) == 1 and next(iter(pages.values())).tasks is None:
+        if len(pages) == 1 and next(iter(pages.values())).page_token:
             (own,) = pages
             raise GraphError(
                 f"page {page_id} cannot be reached with this token: it is a page "
@@ -110,12 +115,34 @@ class PageDirectory:
             # on node type (Page)". Then the token stands for its own page only.
             if exc.code != 100 or exc.is_gone:
                 raise
-        me = self._send(GraphCall("GET", "/me", self._token, params={"fields": "id"}))
+        me = self._page_token_view()
         page_id = me.get("id") if isinstance(me, dict) else None
         if not isinstance(page_id, str) or not page_id:
             raise GraphError("the API answered no id for the token", target="GET /me")
         logger.debug("the configured token is a page token for page %s", page_id)
-        return {page_id: PageAccess(token=self._token, tasks=None)}
+        tasks = me.get("tasks")
+        return {
+            page_id: PageAccess(
+                token=self._token,
+                tasks=frozenset(t for t in tasks if isinstance(t, str))
+                if isinstance(tasks, list)
+                else None,
+                page_token=True,
+            )
+        }
+
+    def _page_token_view(self) -> Any:
+        """``GET /me`` of a page token: its page, and the tasks the token's user
+        holds there where the API names them (the Page node's ``tasks`` field);
+        an API that refuses the field (100) still answers the id."""
+        try:
+            return self._send(
+                GraphCall("GET", "/me", self._token, params={"fields": "id,tasks"})
+            )
+        except GraphError as exc:
+            if exc.code != 100 or exc.is_gone:
+                raise
+        return self._send(GraphCall("GET", "/me", self._token, params={"fields": "id"}))
 
     def _accounts(self) -> dict[str, PageAccess]:
         """Every page of ``/me/accounts``, following the ``after`` cursor; never the

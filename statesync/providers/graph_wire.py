@@ -157,3 +157,9 @@ def appsecret_proof(token: Secret, app_secret: Secret) -> str:
     return hmac.new(
         app_secret.reveal().encode(), token.reveal().encode(), hashlib.sha256
     ).hexdigest()
+
+
+def expect_success(call: GraphCall, body: Any) -> None:
+    """A write's reply must be ``{"success": true}`` (seeds 003, 004)."""
+    if not (isinstance(body, dict) and body.get("success") is True):
+        raise GraphError("the API did not confirm success", target=call.target)

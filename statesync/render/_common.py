@@ -55,6 +55,25 @@ def media_head(action: Action) -> tuple[str, str]:
     return media.shown, ", ".join(facts)
 
 
+def page_lines(action: Action) -> list[str]:
+    """A page-details action's fields: each change as ``old -> new``, each field no
+    longer managed with the value it is left at (when read)."""
+    change = action.page
+    if change is None:  # pragma: no cover - the planner always sets it
+        return []
+    before = change.before
+    lines = []
+    for name in action.changed:
+        old = "(not read)" if before is None else show(before.get(name))
+        mark = field_mark(name, action)
+        suffix = f"  # {mark}" if mark else ""
+        lines.append(f"{name}: {old} -> {show(change.after.get(name))}{suffix}")
+    for name in change.forgotten:
+        left = "" if before is None else f" {show(before.get(name))}"
+        lines.append(f"{name}:{left} (no longer managed; left as it is)")
+    return lines
+
+
 def field_mark(name: str, action: Action) -> str | None:
     """Terraform's ``# forces replacement``: why this field decides the action."""
     return _FIELD_MARKS.get(action.kind) if name == action.forced_by else None
@@ -67,18 +86,27 @@ def shown_fields(action: Action) -> list[str]:
     return list(action.changed)
 
 
-def drift_sentence(drifted: int) -> str:
-    """The plan-level drift sentence after its ``Drift:`` label; "" if none drifted."""
-    if not drifted:
+def drift_sentence(drifted: tuple[int, int]) -> str:
+    """The plan-level drift sentence after its ``Drift:`` label, from the counts of
+    drifted posts and drifted pages' details; "" if none drifted."""
+    posts, pages = drifted
+    things = []
+    if posts:
+        things.append(f"{posts} post{'s' if posts != 1 else ''}")
+    if pages:
+        things.append(f"the details of {pages} page{'s' if pages != 1 else ''}")
+    if not things:
         return ""
     return (
-        f"{drifted} post{'s' if drifted != 1 else ''} changed outside statesync "
-        "since the last apply; apply restores the manifests' content."
+        f"{' and '.join(things)} changed outside statesync since the last apply; "
+        "apply restores the manifests' content."
     )
 
 
-def count_drifted(actions: tuple[Action, ...]) -> int:
-    return sum(1 for action in actions if action.drift)
+def count_drifted(actions: tuple[Action, ...]) -> tuple[int, int]:
+    """Drifted posts, and pages whose details drifted."""
+    posts = sum(1 for action in actions if action.drift and not action.on_page)
+    return posts, sum(1 for action in actions if action.drift and action.on_page)
 
 
 def field_value(fields: PostFields | None, name: str) -> object:

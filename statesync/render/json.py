@@ -77,6 +77,12 @@ from statesync.plan import (
     UnknownOutcome,
 )
 from statesync.render._common import present_fields
+from statesync.render.json_page import (
+    all_fields,
+    page_from_data,
+    page_summary,
+    page_to_data,
+)
 
 __all__ = [
     "ERROR_FORMAT_VERSION",
@@ -112,15 +118,17 @@ _PLAN_KEYS = frozenset(
         "actions",
         "format_version",
         "media_summary",
+        "page_summary",
         "reads_live",
         "scope",
         "summary",
         "unknown_outcomes",
     }
 )
-_OPTIONAL_PLAN_KEYS = frozenset({"scope", "media_summary"})  # added to version 1
+# added to version 1
+_OPTIONAL_PLAN_KEYS = frozenset({"scope", "media_summary", "page_summary"})
 # added to version 1: "post" if absent; "media" on media actions only
-_OPTIONAL_ACTION_KEYS = frozenset({"resource", "media", "moved_from"})
+_OPTIONAL_ACTION_KEYS = frozenset({"resource", "media", "moved_from", "page"})
 _MEDIA_KEYS = frozenset({"file", "sha256", "type", "size", "alt"})
 _UNKNOWN_KEYS = frozenset({"address", "manifest", "page_id", "post_key", "since"})
 
@@ -165,6 +173,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "scope": None if plan.scope is None else list(plan.scope),
         "summary": {kind.value: count for kind, count in plan.counts().items()},
         **_media_summary(plan),
+        **page_summary(plan),
         "actions": [_action_to_data(action) for action in plan.actions],
         "unknown_outcomes": [
             {
@@ -235,6 +244,7 @@ def _action_to_data(action: Action) -> dict[str, Any]:
         "note": action.note,
         "resource": action.resource.value,
         **_media_to_data(action.media),
+        **page_to_data(action.page),
         **({"moved_from": str(action.moved_from)} if action.moved_from else {}),
     }
 
@@ -333,13 +343,13 @@ def _action_from_data(data: object, where: str) -> Action:
         raise ValueError(
             f"{where}.resource: {entry['resource']!r} is not a kind"
         ) from None
-    changed = entry["changed"]
-    if not isinstance(changed, list) or any(
-        name not in POST_FIELDS for name in changed
-    ):
+    changed, forced_by = entry["changed"], entry["forced_by"]
+    page = resource is Kind.PAGE  # a page's own fields, named ``details.about``
+    if not (all_fields(changed) if page else _post_fields(changed)):
         raise ValueError(f"{where}.changed: {changed!r} is not a list of fields")
-    forced_by = entry["forced_by"]
-    if forced_by is not None and forced_by not in POST_FIELDS:
+    if forced_by is not None and not (
+        all_fields([forced_by]) if page else forced_by in POST_FIELDS
+    ):
         raise ValueError(f"{where}.forced_by: {forced_by!r} is not a field")
     return Action(
         kind=kind,
@@ -357,7 +367,12 @@ def _action_from_data(data: object, where: str) -> Action:
         resource=resource,
         media=_media_from_data(entry.get("media"), f"{where}.media"),
         moved_from=_address_from_data(entry.get("moved_from"), f"{where}.moved_from"),
+        page=page_from_data(entry.get("page"), f"{where}.page"),
     )
+
+
+def _post_fields(names: object) -> bool:
+    return isinstance(names, list) and all(name in POST_FIELDS for name in names)
 
 
 def _address_from_data(value: object, where: str) -> Address | None:

@@ -47,6 +47,7 @@ from statesync.render._common import (
     media_head,
     message_diff,
     message_lines,
+    page_lines,
     present_fields,
     scope_sentence,
     show,
@@ -97,9 +98,9 @@ def render_markdown(
         head.append(f"> **Scope:** {_escape(scope_sentence(plan.scope))}")
     if not plan.reads_live:
         head.append(f"> **Note:** {_escape(NO_READER_NOTE)}")
-    drifted = count_drifted(plan.actions)
-    if drifted:
-        head.append(f"> **Drift:** {_escape(drift_sentence(drifted))}")
+    drift = drift_sentence(count_drifted(plan.actions))
+    if drift:
+        head.append(f"> **Drift:** {_escape(drift)}")
     for unknown in plan.unknown:
         head.append(
             f"> **Unknown outcome:** {_escape(str(unknown.address))}: "
@@ -213,6 +214,17 @@ def _media_details(action: Action, media_url: str | None) -> str:
 def _row(action: Action) -> str:
     if action.on_media:
         return _media_row(action)
+    if action.on_page:
+        kind = action.kind.value + (", drift" if action.drift else "")
+        names = [*action.changed, *(action.page.forgotten if action.page else ())]
+        cells = [
+            f"`{SYMBOLS[action.kind]}` {kind}",
+            _escape(action.name),
+            _escape(action.page_id),
+            "",
+            ", ".join(_field_label(name, action) for name in names),
+        ]
+        return "| " + " | ".join(cells) + " |"
     kind = action.kind.value
     if action.kind in (ActionKind.REPLACE, ActionKind.IMPOSSIBLE):
         kind = f"**{kind}**"
@@ -243,6 +255,12 @@ def _details(action: Action, media_url: str | None) -> str:
     """The action's detail section, or "" when the table row says it all."""
     if action.on_media:
         return _media_details(action, media_url)
+    if action.on_page:
+        heading = f"### `{SYMBOLS[action.kind]}` {_escape(action.name)}"
+        notes = [f"Note: {_escape(action.note)}"] if action.note else []
+        return "\n\n".join(
+            [heading, *notes, *_code_section("", page_lines(action), "")]
+        )
     body: list[str] = []
     if action.note:
         body.append(f"Note: {_escape(action.note)}")

@@ -25,6 +25,7 @@ from statesync.render._common import (
     field_value,
     media_head,
     message_diff,
+    page_lines,
     present_fields,
     scope_sentence,
     show,
@@ -80,6 +81,14 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
 
 
 def _render_action(action: Action) -> list[str]:
+    if action.on_page:
+        head = f"  {SYMBOLS[action.kind]} {action.name}"
+        if action.drift:
+            head += f" (drift: {DRIFT_SUFFIX})"
+        lines = [head]
+        if action.note and action.kind is ActionKind.IMPOSSIBLE:
+            lines.append(f"{_INDENT}# {action.note}")
+        return lines + [f"{_INDENT}{line}" for line in page_lines(action)]
     if action.on_media:
         name, about = media_head(action)
         head = f"  {SYMBOLS[action.kind]} {name}: {action.kind.value}"

@@ -28,7 +28,8 @@ def test_examples_apply_then_plan_no_changes(examples: Path, run) -> None:
     )
     assert "  + media/latte-art.jpg: upload (9 KB, image/jpeg, with alt text)" in lines
     assert lines[-1] == (
-        "Apply complete: 6 pushed, 0 updated, 0 replaced, 0 deleted; media: 1 uploaded."
+        "Apply complete: 6 pushed, 0 updated, 0 replaced, 0 deleted; page details: 1 "
+        "updated; media: 1 uploaded."
     )
     second = run("plan", str(examples), "--detailed-exitcode")
     assert second.exit_code == 0, second.output

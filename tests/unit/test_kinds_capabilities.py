@@ -15,6 +15,7 @@ from statesync.errors import UnsafePlanError
 from statesync.kinds import Capabilities, Kind
 from statesync.lockfile import Lockfile
 from statesync.model import POST_FIELDS, PostFields
+from statesync.page_fields import BY_QUALIFIED
 from statesync.plan import ActionKind, Plan
 from statesync.planner import make_plan
 from statesync.providers.graph import GraphProvider
@@ -70,6 +71,14 @@ def test_todays_writers_declare_their_tables_from_the_seeds() -> None:
         Kind.POST: Capabilities(ALL, NO_LINK, delete=True, read=True, list=True),
         # docs/media.md §3: photos only; a video is its own post on Graph
         Kind.MEDIA: Capabilities(frozenset({"image"}), nothing, read=False, list=False),
+        # seed 004: every managed page field is set in place, never deleted
+        Kind.PAGE: Capabilities(
+            frozenset(BY_QUALIFIED),
+            frozenset(BY_QUALIFIED),
+            delete=False,
+            read=True,
+            list=False,
+        ),
     }
     assert OneAllProvider.capabilities == {
         Kind.POST: Capabilities(ALL, ALL, delete=True, read=True, list=True),

@@ -1,0 +1,58 @@
+"""Apply one action on a page's own details and settings, and record it."""
+
+from __future__ import annotations
+
+from statesync.errors import ProviderError
+from statesync.lockfile import LockStore
+from statesync.page_fields import DETAILS, SETTINGS
+from statesync.plan import Action, ActionKind, PageChange
+from statesync.providers.base import PageEditor
+
+
+def apply_page(action: Action, editor: PageEditor | None, lock: LockStore) -> None:
+    """Send the changed fields, then record the hash of every managed field and
+    drop the forgotten ones (a forget sends nothing: the field stays as it is)."""
+    change = action.page or PageChange()
+    if action.kind is ActionKind.UPDATE:
+        if editor is None:  # planning refuses this first; a saved plan may not
+            raise ProviderError(
+                "page details are written through the Graph API, and this project "
+                "has no Graph token",
+                target=f"POST /{action.page_id}",
+            )
+        try:
+            editor.update_details(action.page_id, change.after)
+        except ProviderError as exc:
+            raise _with_lines(exc, change) from exc
+    hashes: dict[str, str | None] = dict(change.record)
+    hashes.update(dict.fromkeys(change.forgotten))
+    lock.record_details(action.page_id, action.address.manifest, hashes)
+    lock.save()
+
+
+def _with_lines(exc: ProviderError, change: PageChange) -> ProviderError:
+    """The API's refusal, naming the manifest lines of the values it refused: of
+    the request that failed (the details' POST, or one setting's), the field its
+    message names (error 100 names the parameter), else every one it sent."""
+    target = exc.target or ""
+    section = SETTINGS if "/settings" in target else DETAILS
+    sent = [
+        name
+        for name in change.after
+        if name.startswith(section + ".")
+        and (section == DETAILS or name.split(".", 1)[1] in target)
+    ]
+    text = exc.message.lower()
+    named = [n for n in sent if n.split(".", 1)[1].lower() in text] or sent
+    shown = sorted(
+        (n for n in named if n in change.lines),
+        key=lambda n: int(change.lines[n].rsplit(":", 1)[1]),
+    )
+    where = ", ".join(f"{change.lines[n]} ({n})" for n in shown)
+    return ProviderError(
+        f"{exc.message}; the manifest sets it at {where}" if where else exc.message,
+        target=exc.target,
+        status=exc.status,
+        code=exc.code,
+        remedy=exc.remedy,
+    )
