@@ -37,6 +37,7 @@ from statesync.providers.base import (
 )
 from statesync.recovery import CLOCK_SKEW_S, find_match, wait_for_in_flight
 from statesync.safety import SafetyRailError, impossible_actions
+from statesync.times import utc_text
 
 PAST_TENSE = {
     ActionKind.PUSH: "pushed",
@@ -250,20 +251,28 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
         run.writer.delete(page, _recorded_id(action))
         lock.forget(page, key)
         use_media(lock, action, ())
+        if action.expired_at is not None:  # never pushed again while it is named
+            lock.record_expired(page, action.address.manifest, key, action.expired_at)
         lock.save()
         if action.kind is ActionKind.DELETE:
-            return Outcome(action, None)
+            return Outcome(
+                action, None, note=action.note if action.expired_at else None
+            )
     after = resolve_files(action, _desired(action), lock)
     if action.kind is ActionKind.UPDATE:
         post_id = _recorded_id(action)
+        publish_at = _scheduled_for(action, lock)
         try:
-            run.writer.update(page, post_id, after)
+            if set(action.changed) - {"publish_at"}:
+                run.writer.update(page, post_id, after)
+            if "publish_at" in action.changed:  # a scheduled post not yet published
+                run.writer.reschedule(page, post_id, action.schedule)
         except PostGone:
             new_id, _ = _push(action, after, run)
             gone = f"post {post_id} was gone, so it was pushed again"
             return Outcome(action, new_id, note=gone)
-        _record(action, post_id, after, lock, run.clock())
-        return Outcome(action, post_id)
+        _record(action, post_id, after, lock, run.clock(), publish_at)
+        return Outcome(action, post_id, note=_time_note(action))
     new_id, note = _push(action, after, run)
     return Outcome(action, new_id, note=note)
 
@@ -275,18 +284,20 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
     that it did not publish anything.
     """
     page, key, lock = action.page_id, action.address.key, run.lock
-    intent = Intent(hashes=field_hashes(after), since=int(run.clock()))
+    intent = Intent(
+        hashes=field_hashes(after), since=int(run.clock()), publish_at=action.schedule
+    )
     lock.intend(page, action.address.manifest, key, intent)
     lock.save()  # durable before the push is sent
     retries_left = 1  # one more push, only after the listing shows none landed
     while True:
         sent_at = run.clock()
         try:
-            post_id = run.writer.push(page, after)
+            post_id = run.writer.push(page, after, schedule=action.schedule)
         except PushOutcomeUnknown as exc:
             adopted = _settle(action, intent, sent_at, exc, run)
             if adopted is not None:
-                _record(action, adopted, after, lock, run.clock())
+                _record(action, adopted, after, lock, run.clock(), action.schedule)
                 return adopted, f"adopted post {adopted}: the push's answer was lost"
             if retries_left:
                 retries_left -= 1
@@ -298,8 +309,8 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
             lock.clear_intent(page, key)  # refused: nothing was published
             lock.save()
             raise
-        _record(action, post_id, after, lock, run.clock())
-        return post_id, None
+        _record(action, post_id, after, lock, run.clock(), action.schedule)
+        return post_id, _time_note(action)
 
 
 def _settle(
@@ -345,12 +356,40 @@ def _settle(
 
 
 def _record(
-    action: Action, post_id: str, after: PostFields, lock: LockStore, at: float
+    action: Action,
+    post_id: str,
+    after: PostFields,
+    lock: LockStore,
+    at: float,
+    publish_at: int | None = None,
 ) -> None:
-    record = Record(post_id=post_id, hashes=field_hashes(after), applied_at=int(at))
+    record = Record(
+        post_id=post_id,
+        hashes=field_hashes(after),
+        applied_at=int(at),
+        publish_at=publish_at,
+    )
     lock.record(action.page_id, action.address.manifest, action.address.key, record)
     use_media(lock, action, _desired(action).attachments)
     lock.save()
+
+
+def _scheduled_for(action: Action, lock: LockStore) -> int | None:
+    """The time an updated post is scheduled for once the update is done: the new
+    one where the update moves it, else the one recorded (None: published)."""
+    if "publish_at" in action.changed:
+        return action.schedule
+    page = lock.pages.get(action.page_id)
+    record = page.posts.get(action.address.key) if page else None
+    return record.publish_at if record else None
+
+
+def _time_note(action: Action) -> str | None:
+    if action.schedule is not None:
+        return f"scheduled for {utc_text(action.schedule)}"
+    if "publish_at" in action.changed:
+        return "published now"
+    return None
 
 
 def _recorded_id(action: Action) -> str:

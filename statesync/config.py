@@ -17,6 +17,7 @@ from statesync.config_values import SettingsChecker, number
 from statesync.errors import ConfigError, Problem
 from statesync.normalize import split_url
 from statesync.safety import SafetySettings
+from statesync.times import DEFAULT_ZONE, TimeProblem, zone
 from statesync.yamlcheck import display_path, secret_message
 from statesync.yamlcheck import shown as quoted  # quotes a wrong word, never a token
 from statesync.yamlnodes import Entry, Mapping, Scalar, describe
@@ -72,6 +73,9 @@ class ProjectConfig:
     manifests: Path = Path("pages")
     lockfile: Path = Path("statesync.lock")
     sandbox: bool = False
+    # The IANA zone that local date-times in manifests are read in (publish_at: 2026-
+    # 12-01 08:00), and that plans show instants in beside UTC.
+    timezone: str = DEFAULT_ZONE
     graph: GraphSettings = field(default_factory=GraphSettings)
     oneall: OneAllSettings = field(default_factory=OneAllSettings)
     safety: SafetySettings = field(default_factory=SafetySettings)
@@ -133,11 +137,21 @@ class _ConfigChecker(SettingsChecker):
             manifests=self.path(top, "manifests", Path("pages")),
             lockfile=self.path(top, "lockfile", Path("statesync.lock")),
             sandbox=self.flag(top, "sandbox", defaults.sandbox),
+            timezone=self.timezone(top),
             graph=self.graph(top.get("graph")),
             oneall=self.oneall(top.get("oneall")),
             safety=self.safety(top.get("safety")),
             retries=self.retries(top.get("retries")),
         )
+
+    def timezone(self, top: dict[str, Entry]) -> str:
+        name = self.text(top, "timezone", DEFAULT_ZONE)
+        try:
+            zone(name)
+        except TimeProblem as problem:
+            self.at(top["timezone"].value.line, f"timezone: {problem}")
+            return DEFAULT_ZONE
+        return name
 
     def graph(self, entry: Entry | None) -> GraphSettings:
         values = self.section(entry, _GRAPH_FIELDS)
@@ -252,6 +266,7 @@ _TOP_FIELDS = (
     "manifests",
     "lockfile",
     "sandbox",
+    "timezone",
     "graph",
     "oneall",
     "safety",

@@ -6,10 +6,12 @@ The only module besides ``config`` that reads the environment.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
+from statesync.clock import NOW_ENV, Clock, clock_from
 from statesync.config import ProjectConfig
 from statesync.errors import ConfigError
 from statesync.project import Project
@@ -44,6 +46,8 @@ class Connection:
     # Reads and writes pages' own details and settings: the Graph provider wherever
     # a Graph token is configured (OneAll has no page-details API); None without.
     editor: PageEditor | None = None
+    # "Now" for every decision about time: the system clock, or STATESYNC_NOW.
+    clock: Clock = time.time
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +75,14 @@ def connect(
 ) -> Iterator[Connection]:
     """The provider the project asks for; ``sandbox`` overrides statesync.yaml."""
     use_sandbox = project.config.sandbox if sandbox is None else sandbox
+    clock = clock_from(environ)  # a bad STATESYNC_NOW fails before any request
     with ExitStack() as stack:
         if use_sandbox:
             from statesync.sandbox import run_sandbox  # starts a server: only on demand
 
-            box = stack.enter_context(run_sandbox(project.config.root, project.desired))
+            box = stack.enter_context(
+                run_sandbox(project.config.root, project.desired, environ.get(NOW_ENV))
+            )
             ends = _Endpoints(
                 graph_url=box.url,
                 graph_token=box.user_token,
@@ -94,6 +101,7 @@ def connect(
             lister=reader,
             banner=ends.banner,
             editor=editor,
+            clock=clock,
         )
 
 

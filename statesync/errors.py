@@ -39,7 +39,8 @@ Outside the tree, on purpose: ``UserError`` (error_report), the click exception 
 shows any of these; ``Interrupted`` (interrupt), a ``BaseException`` like
 ``KeyboardInterrupt`` that no ``except Exception`` may take for an error;
 ``MediaProblem`` (media_files), one sentence about an attached file that the manifest check
-turns into a ``FILE:LINE`` problem; and the emulator's own errors (it is a separate
+turns into a ``FILE:LINE`` problem; ``TimeProblem`` (times), the same for an instant or a
+time zone; and the emulator's own errors (it is a separate
 program).
 
 Messages never contain secrets: providers build them from fields they choose, never from

@@ -72,8 +72,14 @@ def import_page(
                     "list a page to import: configure a reader"
                 )
             start = int(since.timestamp()) if since else 0
-            listed = connection.lister.recent_posts(page_id, since=start)
             scheduled = _scheduled(connection.lister, page_id)
+            # The listing holds scheduled posts too (for recovery): skipped below.
+            unpublished = {post_id for post_id, _ in scheduled}
+            listed = [
+                post
+                for post in connection.lister.recent_posts(page_id, since=start)
+                if post.post_id not in unpublished
+            ]
         recorded = loaded.lock.pages.get(page_id)
         if recorded is not None and recorded.intents:
             # A push whose answer was lost may be among the page's posts: adopting it

@@ -40,6 +40,9 @@ class Capabilities:
     delete: bool = True  # False: a removed entry is forgotten and stays live
     read: bool = True  # its live fields can be read back, to see drift
     list: bool = True  # a page's recent ones can be listed, to settle a lost push
+    # A push can carry a future publishing time, which the network keeps to
+    # (Graph's scheduled posts); without it, a future post waits for an apply.
+    schedule: bool = False
 
     def __post_init__(self) -> None:
         if not self.in_place <= self.fields:

@@ -80,6 +80,9 @@ class LockStore(Protocol):
     def record_details(
         self, page_id: str, manifest: str, hashes: Mapping[str, str | None]
     ) -> None: ...
+    def record_expired(
+        self, page_id: str, manifest: str, key: str, at: int | None
+    ) -> None: ...
     def save(self) -> None: ...
     def fold(self) -> None: ...
 
@@ -170,8 +173,12 @@ class Lockfile:
             page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
             page.manifest = manifest
             page.posts[key] = Record(
-                record.post_id, dict(record.hashes), record.applied_at
+                record.post_id,
+                dict(record.hashes),
+                record.applied_at,
+                record.publish_at,
             )
+            page.expired.pop(key, None)
             page.intents.pop(key, None)
             self._entries.get(page_id, {}).pop(key, None)
             self._changed(page_id)
@@ -180,7 +187,11 @@ class Lockfile:
         with self._mutex:
             self._keep_base()
             page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
-            page.intents[key] = Intent(hashes=dict(intent.hashes), since=intent.since)
+            page.intents[key] = Intent(
+                hashes=dict(intent.hashes),
+                since=intent.since,
+                publish_at=intent.publish_at,
+            )
             self._changed(page_id)
 
     def forget(self, page_id: str, key: str) -> None:
@@ -242,6 +253,22 @@ class Lockfile:
                     page.details.pop(name, None)
                 else:
                     page.details[name] = digest
+            self._changed(page_id)
+
+    def record_expired(
+        self, page_id: str, manifest: str, key: str, at: int | None
+    ) -> None:
+        """Remember that a post was deleted at its ``expire_at`` (``at``), or forget
+        it (None): the manifest no longer names it, or names it with a new time."""
+        with self._mutex:
+            self._keep_base()
+            if at is None:
+                page = self.pages.get(page_id)
+                if page is not None and page.expired.pop(key, None) is not None:
+                    self._changed(page_id)
+                return
+            page = self.pages.setdefault(page_id, RecordedPage(manifest=manifest))
+            page.expired[key] = at
             self._changed(page_id)
 
     def _changed(self, page_id: str) -> None:
@@ -418,9 +445,9 @@ def _parse(path: Path, data: Any) -> Lockfile:
         posts = page.get("posts")
         if not isinstance(posts, dict):
             raise corrupt(f"page {page_id} has no posts object")
-        intents, media, uploads, details = (
+        intents, media, uploads, details, expired = (
             codec.section(page, name, page_id, corrupt)
-            for name in ("intents", "media", "uploads", "details")
+            for name in ("intents", "media", "uploads", "details", "expired")
         )
         recorded = RecordedPage(
             manifest=page["manifest"],
@@ -439,6 +466,7 @@ def _parse(path: Path, data: Any) -> Lockfile:
                 for key, entry in uploads.items()
             },
             details=codec.parse_details(details, corrupt),
+            expired=codec.parse_expired(expired, corrupt),
         )
         if not recorded.is_empty():
             lock.pages[page_id] = recorded

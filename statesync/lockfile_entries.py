@@ -38,6 +38,9 @@ def page_block(page_id: str, page: RecordedPage, entries: dict[str, str]) -> str
     if page.details:
         details = {key: json.dumps(page.details[key]) for key in sorted(page.details)}
         sections.append(("details", details))
+    if page.expired:
+        expired = {key: str(page.expired[key]) for key in sorted(page.expired)}
+        sections.append(("expired", expired))
     blocks = [f'      "manifest": {json.dumps(page.manifest)}']
     for name, texts in sections:
         lines = [f"        {json.dumps(key)}: {text}" for key, text in texts.items()]
@@ -48,7 +51,10 @@ def page_block(page_id: str, page: RecordedPage, entries: dict[str, str]) -> str
 
 def _intent_json(intent: Intent) -> str:
     hashes = {name: intent.hashes[name] for name in sorted(intent.hashes)}
-    return json.dumps({"hashes": hashes, "since": intent.since}, ensure_ascii=False)
+    entry: dict[str, Any] = {"hashes": hashes, "since": intent.since}
+    if intent.publish_at is not None:
+        entry["publish_at"] = intent.publish_at
+    return json.dumps(entry, ensure_ascii=False)
 
 
 def _media_json(media: MediaRecord) -> str:
@@ -73,6 +79,8 @@ def _entry_json(record: Record) -> str:
     entry: dict[str, Any] = {"id": record.post_id, "hashes": hashes}
     if record.applied_at is not None:
         entry["at"] = record.applied_at
+    if record.publish_at is not None:
+        entry["publish_at"] = record.publish_at
     return json.dumps(entry, ensure_ascii=False)
 
 
@@ -133,7 +141,10 @@ def parse_intent(entry: Any, corrupt: Any) -> Intent:
         raise corrupt("an intent has a malformed hash")
     if not isinstance(since, int) or isinstance(since, bool):
         raise corrupt("an intent has no time")
-    return Intent(hashes=dict(hashes), since=since)
+    publish_at = entry.get("publish_at")
+    if publish_at is not None and not is_instant(publish_at):
+        raise corrupt("an intent has a malformed publishing time")
+    return Intent(hashes=dict(hashes), since=since, publish_at=publish_at)
 
 
 def parse_entry(entry: Any, corrupt: Any) -> Record:
@@ -144,11 +155,26 @@ def parse_entry(entry: Any, corrupt: Any) -> Record:
         raise corrupt(f"post {entry['id']} has no field hashes")
     if not all(isinstance(value, str) for value in hashes.values()):
         raise corrupt(f"post {entry['id']} has a malformed hash")
-    applied_at = entry.get("at")
-    if applied_at is not None and (
-        not isinstance(applied_at, int)
-        or isinstance(applied_at, bool)
-        or not 0 <= applied_at < 2**37  # unix seconds, before the year 6325
-    ):
-        raise corrupt(f"post {entry['id']} has a malformed time")
-    return Record(post_id=entry["id"], hashes=dict(hashes), applied_at=applied_at)
+    applied_at, publish_at = entry.get("at"), entry.get("publish_at")
+    for value in (applied_at, publish_at):
+        if value is not None and not is_instant(value):
+            raise corrupt(f"post {entry['id']} has a malformed time")
+    return Record(
+        post_id=entry["id"],
+        hashes=dict(hashes),
+        applied_at=applied_at,
+        publish_at=publish_at,
+    )
+
+
+def is_instant(value: Any) -> bool:
+    """Unix seconds as statesync writes them: an int, before the year 6325."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**37
+
+
+def parse_expired(section: dict[str, Any], corrupt: Any) -> dict[str, int]:
+    """Posts deleted at their ``expire_at``: post key -> that instant."""
+    for key, value in section.items():
+        if not is_instant(value):
+            raise corrupt(f"expired post {key!r} has a malformed time")
+    return dict(section)

@@ -121,6 +121,16 @@ class LockSet:
     ) -> None:
         self._for(page_id, manifest).record_details(page_id, manifest, hashes)
 
+    def record_expired(
+        self, page_id: str, manifest: str, key: str, at: int | None
+    ) -> None:
+        if at is None:
+            owner = self._owner(page_id)
+            if owner is not None:
+                owner.record_expired(page_id, manifest, key, None)
+            return
+        self._for(page_id, manifest).record_expired(page_id, manifest, key, at)
+
     def save(self) -> None:
         """Write the files that changed; the others stay byte for byte as they were."""
         for lock in self._files():

@@ -23,6 +23,7 @@ from pathlib import Path
 from statesync.errors import ConfigError, Location, ManifestError
 from statesync.manifest_check import MAX_MESSAGE_LENGTH, Loaded, ManifestChecker
 from statesync.model import Desired, PageManifest
+from statesync.times import DEFAULT_ZONE
 from statesync.yamlcheck import Problems, display_path
 from statesync.yamlnodes import gc_paused
 
@@ -38,10 +39,12 @@ def load_desired(
     display_base: Path | None = None,
     media_root: Path | None = None,
     allow_empty: bool = False,
+    timezone: str = DEFAULT_ZONE,
 ) -> Desired:
     """Every manifest in ``manifests_dir``, validated; one in a subfolder is a problem.
     Attached files are relative to ``media_root`` (the project's directory; default:
-    the manifests directory's parent). ``allow_empty``: for import, which writes
+    the manifests directory's parent); local date-times are read in ``timezone``.
+    ``allow_empty``: for import, which writes
     a project's first manifest, an empty directory is no error.
 
     Raises ``ConfigError`` when the directory is missing or holds no manifest (an
@@ -57,14 +60,14 @@ def load_desired(
     ]
     with gc_paused():
         root = manifests_dir.parent if media_root is None else media_root
-        pages = _load_pages(files, base, root, problems)
+        pages = _load_pages(files, base, root, problems, timezone)
     if problems:
         raise ManifestError(problems)
     return Desired(pages=pages)
 
 
 def _load_pages(
-    files: list[Path], base: Path, media_root: Path, problems: Problems
+    files: list[Path], base: Path, media_root: Path, problems: Problems, timezone: str
 ) -> dict[str, PageManifest]:
     pages: dict[str, PageManifest] = {}
     seen: dict[str, Location] = {}  # page id -> its first ``page:``, valid or not
@@ -81,7 +84,7 @@ def _load_pages(
             )
             continue
         stems[path.stem] = display
-        loaded = _load_manifest(path, display, media_root, problems)
+        loaded = _load_manifest(path, display, media_root, problems, timezone)
         if loaded is None:
             continue
         first = seen.get(loaded.page_id)
@@ -164,7 +167,7 @@ def _nested_message(folder: str) -> str:
 
 
 def _load_manifest(
-    path: Path, display: str, media_root: Path, problems: Problems
+    path: Path, display: str, media_root: Path, problems: Problems, timezone: str
 ) -> Loaded | None:
     try:
         data = path.read_bytes()
@@ -177,5 +180,7 @@ def _load_manifest(
         line = data.count(b"\n", 0, exc.start) + 1
         problems.append((Location(display, line), "not UTF-8 text"))
         return None
-    checker = ManifestChecker(display, problems, media_root=media_root)
+    checker = ManifestChecker(
+        display, problems, media_root=media_root, timezone=timezone
+    )
     return checker.manifest(text, path.stem)

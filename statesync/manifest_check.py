@@ -25,6 +25,8 @@ from statesync.model import (
 )
 from statesync.normalize import is_web_url
 from statesync.page_check import check_page_fields
+from statesync.post_times import check_times
+from statesync.times import DEFAULT_ZONE
 from statesync.yamlcheck import Checker, secret_message, suggest
 from statesync.yamlnodes import (
     Entry,
@@ -39,7 +41,7 @@ from statesync.yamlnodes import (
 PAGE_FIELDS = ("page", "name", "details", "settings", "posts", "moved")
 # A post's content fields, then its options (not content: a post of options only has no
 # content). Unknown-field messages list the content fields only.
-POST_OPTIONS = ("prevent_destroy",)
+POST_OPTIONS = ("prevent_destroy", "publish_at", "expire_at")
 POST_KEYS = POST_FIELDS + POST_OPTIONS
 # PROTOCOL §11: the largest message the Graph API accepts (third-party consensus).
 MAX_MESSAGE_LENGTH = 63_206
@@ -81,6 +83,7 @@ class ManifestChecker(Checker):
     relative to ``media_root``, the project's directory."""
 
     media_root: Path = Path()
+    timezone: str = DEFAULT_ZONE  # the project's, for local date-times
     # key -> the file, for every file attachment of the manifest's posts
     media: dict[str, MediaFile] = field(default_factory=dict)
 
@@ -207,7 +210,7 @@ class ManifestChecker(Checker):
                 continue
             checked = self.post(entry.key, entry.value, entry.line)
             if checked is not None and page_id is not None:
-                fields, protected_at = checked
+                fields, protected_at, (publish_at, expire_at) = checked
                 posts[entry.key] = DesiredPost(
                     address=Address(stem, entry.key),
                     page_id=page_id,
@@ -215,13 +218,16 @@ class ManifestChecker(Checker):
                     location=Location(self.file, entry.line),
                     prevent_destroy=protected_at is not None,
                     prevent_destroy_at=protected_at,
+                    publish_at=publish_at,
+                    expire_at=expire_at,
                 )
         return posts
 
     def post(
         self, key: str, node: Node, line: int
-    ) -> tuple[PostFields, Location | None] | None:
-        """The post's content, and the line of ``prevent_destroy: true`` if set."""
+    ) -> tuple[PostFields, Location | None, tuple[int | None, int | None]] | None:
+        """The post's content, the line of ``prevent_destroy: true`` if set, and its
+        publishing and expiry instants."""
         if isinstance(node, Scalar) and node.value is None:
             self.at(
                 line, f"post {key!r} has no content: set message, link or attachments"
@@ -237,6 +243,9 @@ class ManifestChecker(Checker):
         before = len(self.problems)
         entries, _ = self.fields(node, POST_KEYS, "a post", listed=POST_FIELDS)
         protected_at = self.prevent_destroy(_value(entries, "prevent_destroy"))
+        times = check_times(
+            self, key, _value(entries, "publish_at"), _value(entries, "expire_at")
+        )
         message = self.message(_value(entries, "message"))
         link = self.link(_value(entries, "link"))
         attachments = self.attachments(_value(entries, "attachments"))
@@ -255,7 +264,7 @@ class ManifestChecker(Checker):
         if len(self.problems) > before:
             return None
         fields = PostFields(message=message, link=link, attachments=attachments)
-        return fields, protected_at
+        return fields, protected_at, times
 
     def prevent_destroy(self, node: Node | None) -> Location | None:
         """A boolean and nothing else: a safety flag must never be half set."""

@@ -54,6 +54,10 @@ class DesiredPost:
     # the post out of its manifest takes the protection with it (Terraform's rule).
     prevent_destroy: bool = False
     prevent_destroy_at: Location | None = None  # the flag's line, for the refusal
+    # Not content: when the post goes live, and when statesync deletes it (Unix
+    # seconds; None: at once, and never). statesync.time_plan decides with them.
+    publish_at: int | None = None
+    expire_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +115,9 @@ class Record:
     # Unix seconds when this content was applied (pushed, updated or adopted); None
     # in entries written before statesync recorded it.
     applied_at: int | None = None
+    # The publishing time it was scheduled for (Unix seconds); None: published at
+    # once. Once that time has passed, Facebook has published it by itself.
+    publish_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,7 @@ class Intent:
 
     hashes: Mapping[str, str]  # field_hashes of the content being pushed
     since: int  # unix seconds just before the push was sent
+    publish_at: int | None = None  # the time a scheduled push was scheduled for
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +165,16 @@ class RecordedPage:
     uploads: dict[str, Upload] = field(default_factory=dict)  # media key -> pending
     # The page's own fields as last applied: qualified name -> hash of the value.
     details: dict[str, str] = field(default_factory=dict)
+    # Posts statesync deleted at their ``expire_at``: post key -> that instant, so
+    # that a manifest still naming them does not push them again.
+    expired: dict[str, int] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (
-            self.posts or self.intents or self.media or self.uploads or self.details
+            self.posts
+            or self.intents
+            or self.media
+            or self.uploads
+            or self.details
+            or self.expired
         )

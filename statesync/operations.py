@@ -285,6 +285,7 @@ def _show_check_run(
             parallelism=parallelism,
             stop=execution.stop,
             editor=connection.editor,
+            clock=connection.clock,
         )
 
 

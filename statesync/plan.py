@@ -78,6 +78,11 @@ class Action:
     media: MediaFile | None = None
     moved_from: Address | None = None  # for a move: the address the post leaves
     page: PageChange | None = None  # for the page's own fields (``resource`` PAGE)
+    # For a push (or a replace's push): the future instant to schedule it for; for
+    # an update whose ``changed`` names ``publish_at``: the new instant, or None to
+    # publish the scheduled post now.
+    schedule: int | None = None
+    expired_at: int | None = None  # for a delete at the post's ``expire_at``
 
     @property
     def on_media(self) -> bool:
@@ -119,6 +124,23 @@ class UnknownOutcome:
         )
 
 
+class TimeStateKind(enum.StrEnum):
+    WAITING = "waiting"  # nothing sent yet: an apply from ``due_at`` acts
+    SCHEDULED = "scheduled"  # the network publishes it at ``at`` by itself
+    EXPIRES = "expires"  # an apply from ``at`` deletes it
+    EXPIRED = "expired"  # deleted at ``at``; never pushed again while named
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TimeState:
+    """Where a time-bound post stands, for the plan's time section."""
+
+    address: Address
+    state: TimeStateKind
+    at: int  # the instant the state names (Unix seconds)
+    due_at: int | None = None  # when an apply next has work for it; None: never
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     actions: tuple[Action, ...]
@@ -126,6 +148,14 @@ class Plan:
     unknown: tuple[UnknownOutcome, ...] = ()  # pushes to resolve before they can plan
     # The manifests (stems) a plan under --only covers; None: the whole project.
     scope: tuple[str, ...] | None = None
+    timeline: tuple[TimeState, ...] = ()  # time-bound posts, by address
+    timezone: str = "UTC"  # the project's, to show instants in beside UTC
+
+    @property
+    def next_due_at(self) -> int | None:
+        """The earliest instant an apply will have work for a time-bound post."""
+        due = [state.due_at for state in self.timeline if state.due_at is not None]
+        return min(due) if due else None
 
     def counts(self) -> dict[ActionKind, int]:
         """Every kind of KIND_ORDER, and the rare kinds the plan has (posts only)."""

@@ -23,6 +23,7 @@ from statesync.model import (
 )
 from statesync.normalize import field_hashes, normalize
 from statesync.plan import Action, ActionKind, Plan, UnknownOutcome
+from statesync.time_plan import plan_times, reschedules, timed
 
 Recorded = Mapping[str, RecordedPage]  # page id -> the lockfile's entries
 Live = Mapping[str, PostFields | None]  # post id -> live fields, None when gone
@@ -35,6 +36,7 @@ def make_plan(
     can: Capabilities,
     *,
     media: Capabilities | None = None,
+    now: float | None = None,
 ) -> Plan:
     """Plan every managed post and media file; ``live=None`` means there is no reader.
 
@@ -42,9 +44,14 @@ def make_plan(
     changes are found by comparing the desired fields' hashes with the recorded ones,
     so edits made outside statesync (drift) cannot be seen. ``media`` is what the
     writer can upload (None: nothing); uploads come first, media deletions last.
+    ``now`` (Unix seconds) decides posts in time (statesync.time_plan); None: every
+    post is wanted at once, as in a manifest without times.
     """
     if not can.read:
         live = None
+    times = plan_times(desired, recorded, now, can) if now is not None else None
+    if times is not None:
+        desired = times.desired
     files = plan_media(desired, recorded, media)
     desired = files.desired
     actions: list[Action] = list(files.uploads)
@@ -71,7 +78,17 @@ def make_plan(
         if (a.page_id, a.address.key) not in pending
     )
     actions.extend(files.deletions)
-    return Plan(actions=tuple(actions), reads_live=live is not None, unknown=unknown)
+    if times is None or now is None:
+        return Plan(
+            actions=tuple(actions), reads_live=live is not None, unknown=unknown
+        )
+    actions = reschedules(desired, recorded, timed(actions, times), now, can)
+    return Plan(
+        actions=tuple(actions),
+        reads_live=live is not None,
+        unknown=unknown,
+        timeline=times.timeline,
+    )
 
 
 def _unknown_outcomes(

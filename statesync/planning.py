@@ -88,6 +88,8 @@ def plan_project(
     """
     # A busy project's pending pushes may be in flight right now: not ours to settle.
     settled = [] if project.busy else settle(project, connection, save=save_recovery)
+    if save_recovery and not project.busy:
+        forget_stale_expiries(project)
     moves = plan_moves(project.desired, project.recorded())  # before any read
     recorded = moves.recorded
     in_scope = set(project.desired.pages) | set(recorded)
@@ -112,6 +114,7 @@ def plan_project(
         live,
         capabilities[Kind.POST],
         media=capabilities.get(Kind.MEDIA),
+        now=connection.clock(),
     )
     editing = connection.editor.capabilities if connection.editor else {}
     pages = plan_page_details(
@@ -120,7 +123,7 @@ def plan_project(
     plan = replace(plan, actions=moves.actions + tuple(pages) + plan.actions)
     unchecked = check_writes(project, connection, plan)
     return Planned(
-        plan=replace(plan, scope=project.scope_names),
+        plan=replace(plan, scope=project.scope_names, timezone=project.config.timezone),
         live=live,
         settled=tuple(settled),
         access_unchecked=unchecked,
@@ -252,11 +255,27 @@ def _page_where(project: Project, page_id: str) -> str:
     return f"page {page_id} ({stem}, in the lockfile)"
 
 
+def forget_stale_expiries(project: Project) -> None:
+    """An expired post whose key the manifests no longer name is forgotten quietly
+    (before an apply): nothing of it is left on the page to manage."""
+    changed = False
+    for page_id, page in project.recorded().items():
+        manifest = project.desired.pages.get(page_id)
+        for key in list(page.expired):
+            if manifest is None or key not in manifest.posts:
+                project.lock.record_expired(page_id, page.manifest, key, None)
+                changed = True
+    if changed:
+        project.lock.save()
+
+
 def settle(
     project: Project, connection: Connection, *, save: bool = True
 ) -> list[Settled]:
     """Settle the pushes an interrupted run left as intents (statesync.recovery)."""
-    settled = recover(project.lock, connection.lister, project.scope)
+    settled = recover(
+        project.lock, connection.lister, project.scope, clock=connection.clock
+    )
     if settled and save:
         project.lock.save()
     return settled

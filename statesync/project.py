@@ -89,7 +89,10 @@ def load_project(
     """
     config = config or load_config(root)
     desired = load_desired(
-        config.manifests, media_root=config.root, allow_empty=allow_empty
+        config.manifests,
+        media_root=config.root,
+        allow_empty=allow_empty,
+        timezone=config.timezone,
     )
     lock = load_lockstore(config.lockfile)
     if only is None:

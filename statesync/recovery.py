@@ -102,7 +102,8 @@ def recover(
                 lock.clear_intent(page_id, key)
                 log.info("%s/%s: the pending push never happened", page.manifest, key)
             else:
-                lock.record(page_id, page.manifest, key, Record(post_id, intent.hashes))
+                record = Record(post_id, intent.hashes, publish_at=intent.publish_at)
+                lock.record(page_id, page.manifest, key, record)
                 log.info("%s/%s: adopted post %s", page.manifest, key, post_id)
             settled.append(Settled(page_id, key, post_id))
     return settled

@@ -86,10 +86,16 @@ def sandbox_seed(desired: Desired) -> dict[str, Any]:
 
 
 @contextmanager
-def run_sandbox(project_root: Path, desired: Desired) -> Iterator[Sandbox]:
+def run_sandbox(
+    project_root: Path, desired: Desired, now: str | None = None
+) -> Iterator[Sandbox]:
+    """The emulator for this project; with ``now`` (``STATESYNC_NOW``), its clock
+    is moved there too, so that the API and statesync agree on the time."""
     state = project_root / ".statesync" / "sandbox.db"
     state.parent.mkdir(parents=True, exist_ok=True)
     with run_emulator(seed=sandbox_seed(desired), state=state) as emulator:
+        if now:
+            emulator.set_clock(now)
         yield Sandbox(
             url=emulator.url,
             state=state,

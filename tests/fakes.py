@@ -49,8 +49,12 @@ class FakeProvider:
         if (verb, target) in self.fail_on:
             raise ProviderError("refused by the fake", target=target, code=2)
 
-    def push(self, page_id: str, fields: PostFields) -> str:
+    def push(
+        self, page_id: str, fields: PostFields, *, schedule: int | None = None
+    ) -> str:
         self._check("push", page_id)
+        if schedule is not None:
+            self.calls.append(("schedule", str(schedule)))
         lost = self.lose_answers.pop(0) if self.lose_answers else None
         if lost == "drop":
             raise PushOutcomeUnknown("connection dropped", target=page_id)
@@ -88,6 +92,11 @@ class FakeProvider:
             if "attachments" in self.in_place_fields
             else current.attachments,
         )
+
+    def reschedule(self, page_id: str, post_id: str, when: int | None) -> None:
+        self._check("reschedule", post_id)
+        if post_id not in self.posts:
+            raise PostGone("gone", target=post_id)
 
     def delete(self, page_id: str, post_id: str) -> None:
         self._check("delete", post_id)

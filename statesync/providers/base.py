@@ -30,8 +30,16 @@ class Writer(Protocol):
     # the writer, so the same manifests plan differently on different writers.
     capabilities: Mapping[Kind, Capabilities]
 
-    def push(self, page_id: str, fields: PostFields) -> str:
-        """Publish a new post; return its id (``{page-id}_{post-id}``)."""
+    def push(
+        self, page_id: str, fields: PostFields, *, schedule: int | None = None
+    ) -> str:
+        """Publish a new post, or schedule it for ``schedule`` (Unix seconds; only
+        where ``capabilities[Kind.POST].schedule``); return its id."""
+        ...
+
+    def reschedule(self, page_id: str, post_id: str, when: int | None) -> None:
+        """Move a scheduled post not yet published to ``when``, or publish it now
+        (None). Only where ``capabilities[Kind.POST].schedule``."""
         ...
 
     def update(self, page_id: str, post_id: str, fields: PostFields) -> None:

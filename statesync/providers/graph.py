@@ -92,6 +92,7 @@ class GraphProvider(HttpProvider):
             delete=True,
             read=True,  # seeds 002/003: GET /{page-id}_{post-id}
             list=True,  # PROTOCOL §7: /{page-id}/published_posts
+            schedule=True,  # PROTOCOL §9: published=false + scheduled_publish_time
         ),
         # PROTOCOL §9: photos upload unpublished through /{page-id}/photos and are
         # attached by id. A video cannot be attached to a feed post: it is its own
@@ -198,11 +199,18 @@ class GraphProvider(HttpProvider):
 
     # Writer
 
-    def push(self, page_id: str, fields: PostFields) -> str:
-        """``POST /{page-id}/feed`` (PROTOCOL §9); returns ``{page-id}_{post-id}``."""
+    def push(
+        self, page_id: str, fields: PostFields, *, schedule: int | None = None
+    ) -> str:
+        """``POST /{page-id}/feed`` (PROTOCOL §9); returns ``{page-id}_{post-id}``.
+        A scheduled post is sent unpublished with ``scheduled_publish_time`` (UNIX
+        seconds): Facebook publishes it then, with no run of statesync."""
         where = "POST /{page-id}/feed"
         path_id(page_id, "page", where=where)
         form: dict[str, str] = {}
+        if schedule is not None:
+            form["published"] = "false"
+            form["scheduled_publish_time"] = str(schedule)
         if fields.message is not None:
             form["message"] = fields.message
         if fields.link is not None:
@@ -241,6 +249,26 @@ class GraphProvider(HttpProvider):
         form = {"message": fields.message or ""}
         if fields.link is None:
             form["attached_media"] = _attached_media(fields.attachments, where)
+        self._edit_post(page_id, post_id, form)
+
+    def reschedule(self, page_id: str, post_id: str, when: int | None) -> None:
+        """``POST /{page-id}_{post-id}`` with a new ``scheduled_publish_time``, or
+        ``is_published=true`` to publish it now (PROTOCOL §10)."""
+        post_path_id(post_id, page_id, where="POST /{post-id} (schedule)")
+        form = (
+            {"is_published": "true"}
+            if when is None
+            else {"scheduled_publish_time": str(when)}
+        )
+        self._edit_post(page_id, post_id, form)
+
+    def update_details(self, page_id: str, values: Mapping[str, object]) -> None:
+        """Set a page's changed details and settings (seed 004)."""
+        path_id(page_id, "page", where="POST /{page-id} (details)")
+        self._details.update(page_id, values)
+
+    def _edit_post(self, page_id: str, post_id: str, form: dict[str, str]) -> None:
+        """``POST /{post-id}`` of a checked id; ``PostGone`` when it no longer is."""
         call = GraphCall(
             "POST",
             f"/{post_id}",
@@ -260,11 +288,6 @@ class GraphProvider(HttpProvider):
                 ) from None
             raise
         expect_success(call, body)
-
-    def update_details(self, page_id: str, values: Mapping[str, object]) -> None:
-        """Set a page's changed details and settings (seed 004)."""
-        path_id(page_id, "page", where="POST /{page-id} (details)")
-        self._details.update(page_id, values)
 
     def delete(self, page_id: str, post_id: str) -> None:
         """``DELETE /{page-id}_{post-id}``; already gone (100/33) counts as deleted

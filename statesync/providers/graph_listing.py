@@ -36,23 +36,31 @@ class PageListing:
         self._token_of = token_of
 
     def recent_posts(self, page_id: str, *, since: int) -> list[ListedPost]:
-        """The page's posts created at or after ``since``, newest first.
+        """The page's posts created at or after ``since``, newest first: published
+        ones, then scheduled ones (a lost scheduled push is not published yet).
 
         ``GET /{page-id}/published_posts``, not ``/feed``: PROTOCOL §7 says the feed
         is *ranked* and holds visitors' posts too, while ``published_posts`` lists
         the page's own published posts (all that a push creates) newest first, so
         the listing can stop at the first page that reaches back before ``since``.
+        ``/scheduled_posts`` holds the unpublished ones a scheduled push creates.
         Follows the ``after`` cursor while ``next`` exists, never the ``next`` URL,
         which embeds the token.
         """
         path_id(page_id, "page", where="GET /{page-id}/published_posts")
+        listed = self._listed(page_id, "published_posts", since)
+        listed.extend(self._listed(page_id, "scheduled_posts", since))
+        listed.sort(key=lambda post: -post.created_time)  # stable: API order in ties
+        return listed
+
+    def _listed(self, page_id: str, edge: str, since: int) -> list[ListedPost]:
         token = self._token_of(page_id)
         params = {"fields": LIST_FIELDS, "limit": str(LIST_PAGE_SIZE)}
         listed: list[ListedPost] = []
         seen: set[str] = set()
         for _page in range(_MAX_LIST_PAGES):
             call = GraphCall(
-                "GET", f"/{page_id}/published_posts", token, params, page_id=page_id
+                "GET", f"/{page_id}/{edge}", token, params, page_id=page_id
             )
             body = self._send(call)
             reached_since = False
@@ -67,7 +75,6 @@ class PageListing:
                 break
             seen.add(after)
             params = {**params, "after": after}
-        listed.sort(key=lambda post: -post.created_time)  # stable: API order in ties
         return listed
 
     def scheduled_posts(self, page_id: str) -> list[tuple[str, int | None]]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from statesync.errors import ProviderError
 from statesync.kinds import Capabilities, Kind
 from statesync.media import VIDEO_TYPES, MediaFile
 from statesync.model import POST_FIELDS, PostFields
@@ -128,9 +129,13 @@ class OneAllProvider(HttpProvider):
             auth=httpx.BasicAuth(public_key.reveal(), private_key.reveal()),
         )
 
-    def push(self, page_id: str, fields: PostFields) -> str:
-        # seed 001: request.push.page{id, message, link | attachments}
+    def push(
+        self, page_id: str, fields: PostFields, *, schedule: int | None = None
+    ) -> str:
+        # seed 001: request.push.page{id, message, link | attachments}; no time
         where = "POST /push/.../facebook/page/post.json"
+        if schedule is not None:
+            raise _cannot_schedule(where)
         page: dict[str, Any] = {"id": path_id(page_id, "page", where=where)}
         page.update(post_content(fields, clearing=False))
         path = f"/push/identities/{self._identity.reveal()}/facebook/page/post.json"
@@ -151,6 +156,9 @@ class OneAllProvider(HttpProvider):
                     f"post {post_id} no longer exists", target=exc.target, status=404
                 ) from exc
             raise
+
+    def reschedule(self, page_id: str, post_id: str, when: int | None) -> None:
+        raise _cannot_schedule("PUT /update/.../facebook/page/post.json")
 
     def delete(self, page_id: str, post_id: str) -> None:
         self._delete(self._post_path("DELETE", page_id, post_id), f"post {post_id}")
@@ -409,3 +417,8 @@ class OneAllProvider(HttpProvider):
 
     def _shown(self, method: str, path: str) -> str:
         return f"{method} {path.replace(self._identity.reveal(), MASK)}"
+
+
+def _cannot_schedule(where: str) -> ProviderError:
+    """seed 001 has no publishing time: the planner never asks (capabilities)."""
+    return ProviderError("the OneAll Push API cannot schedule a post", target=where)

@@ -11,7 +11,9 @@ import json
 
 from statesync.media import human_size, shown_attachment
 from statesync.model import POST_FIELDS, PostFields
-from statesync.plan import Action, ActionKind
+from statesync.plan import Action, ActionKind, Plan, TimeStateKind
+from statesync.times import shown as shown_instant
+from statesync.times import utc_text
 
 SYMBOLS = {
     ActionKind.PUSH: "+",
@@ -115,7 +117,39 @@ def field_value(fields: PostFields | None, name: str) -> object:
         return None
     if name == "attachments":
         return [shown_attachment(a) for a in fields.attachments]
+    if name == "publish_at":  # not content: the action's time says it
+        return None
     return fields.as_dict()[name]
+
+
+_STATE_WORDS = {
+    TimeStateKind.WAITING: "waiting until",
+    TimeStateKind.SCHEDULED: "scheduled for",
+    TimeStateKind.EXPIRES: "expires",
+    TimeStateKind.EXPIRED: "expired",
+}
+
+
+def timeline_lines(plan: Plan) -> list[str]:
+    """Each time-bound post's state, and when an apply next has work for it."""
+    lines = []
+    for state in plan.timeline:
+        text = f"{state.address}: {_STATE_WORDS[state.state]} "
+        text += shown_instant(state.at, plan.timezone)
+        if state.state is TimeStateKind.WAITING and state.due_at is not None:
+            verb = "schedules" if state.due_at < state.at else "publishes"
+            text += f"; an apply from {utc_text(state.due_at)} {verb} it"
+        lines.append(text)
+    if plan.next_due_at is not None:
+        lines.append(f"Next due: {utc_text(plan.next_due_at)}")
+    return lines
+
+
+def publish_change(action: Action, zone: str) -> str:
+    """What an update does to a scheduled post's time."""
+    if action.schedule is None:
+        return "published now"
+    return f"scheduled for {shown_instant(action.schedule, zone)}"
 
 
 def present_fields(fields: PostFields) -> list[str]:

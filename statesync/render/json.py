@@ -66,7 +66,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from statesync.kinds import Kind
-from statesync.media import MediaFile
 from statesync.model import POST_FIELDS, Address, PostFields
 from statesync.plan import (
     KIND_ORDER,
@@ -77,11 +76,18 @@ from statesync.plan import (
     UnknownOutcome,
 )
 from statesync.render._common import present_fields
+from statesync.render.json_media import media_from_data, media_summary, media_to_data
 from statesync.render.json_page import (
     all_fields,
     page_from_data,
     page_summary,
     page_to_data,
+)
+from statesync.render.json_time import (
+    instant_or_none,
+    timeline_from_data,
+    timeline_to_data,
+    times_to_data,
 )
 
 __all__ = [
@@ -119,6 +125,8 @@ _PLAN_KEYS = frozenset(
         "format_version",
         "media_summary",
         "page_summary",
+        "next_due_at",
+        "timeline",
         "reads_live",
         "scope",
         "summary",
@@ -126,10 +134,13 @@ _PLAN_KEYS = frozenset(
     }
 )
 # added to version 1
-_OPTIONAL_PLAN_KEYS = frozenset({"scope", "media_summary", "page_summary"})
+_OPTIONAL_PLAN_KEYS = frozenset(
+    {"scope", "media_summary", "page_summary", "timeline", "next_due_at"}
+)
 # added to version 1: "post" if absent; "media" on media actions only
-_OPTIONAL_ACTION_KEYS = frozenset({"resource", "media", "moved_from", "page"})
-_MEDIA_KEYS = frozenset({"file", "sha256", "type", "size", "alt"})
+_OPTIONAL_ACTION_KEYS = frozenset(
+    {"resource", "media", "moved_from", "page", "schedule", "expired_at"}
+)
 _UNKNOWN_KEYS = frozenset({"address", "manifest", "page_id", "post_key", "since"})
 
 
@@ -172,8 +183,9 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         "reads_live": plan.reads_live,
         "scope": None if plan.scope is None else list(plan.scope),
         "summary": {kind.value: count for kind, count in plan.counts().items()},
-        **_media_summary(plan),
+        **media_summary(plan),
         **page_summary(plan),
+        **timeline_to_data(plan),
         "actions": [_action_to_data(action) for action in plan.actions],
         "unknown_outcomes": [
             {
@@ -186,46 +198,6 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
             for unknown in plan.unknown
         ],
     }
-
-
-def _media_summary(plan: Plan) -> dict[str, Any]:
-    counts = plan.media_counts()
-    if not counts:
-        return {}
-    return {"media_summary": {kind.value: count for kind, count in counts.items()}}
-
-
-def _media_to_data(media: MediaFile | None) -> dict[str, Any]:
-    if media is None:
-        return {}
-    return {
-        "media": {
-            "file": media.shown,
-            "sha256": media.sha256,
-            "type": media.mime,
-            "size": media.size,
-            "alt": media.alt,
-        }
-    }
-
-
-def _media_from_data(data: object, where: str) -> MediaFile | None:
-    if data is None:
-        return None
-    entry = _mapping(data, _MEDIA_KEYS, where)
-    size = entry["size"]
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise ValueError(f"{where}.size: {size!r} is not a size")
-    # The file's place on disk is the project's business: a saved plan names it by
-    # its path from the project (``statesync.savedplan`` finds it again).
-    return MediaFile(
-        path="",
-        shown=_str(entry["file"], f"{where}.file"),
-        sha256=_str(entry["sha256"], f"{where}.sha256"),
-        mime=_str(entry["type"], f"{where}.type"),
-        size=size,
-        alt=_optional_str(entry["alt"], f"{where}.alt"),
-    )
 
 
 def _action_to_data(action: Action) -> dict[str, Any]:
@@ -243,8 +215,9 @@ def _action_to_data(action: Action) -> dict[str, Any]:
         "drift": action.drift,
         "note": action.note,
         "resource": action.resource.value,
-        **_media_to_data(action.media),
+        **media_to_data(action.media),
         **page_to_data(action.page),
+        **times_to_data(action),
         **({"moved_from": str(action.moved_from)} if action.moved_from else {}),
     }
 
@@ -294,6 +267,7 @@ def plan_from_data(data: object) -> Plan:
             for index, entry in enumerate(outcomes)
         ),
         scope=_scope(plan.get("scope")),
+        timeline=timeline_from_data(plan),
     )
     summary = _mapping(
         plan["summary"],
@@ -365,14 +339,18 @@ def _action_from_data(data: object, where: str) -> Action:
         drift=_bool(entry["drift"], f"{where}.drift"),
         note=_optional_str(entry["note"], f"{where}.note"),
         resource=resource,
-        media=_media_from_data(entry.get("media"), f"{where}.media"),
+        media=media_from_data(entry.get("media"), f"{where}.media"),
         moved_from=_address_from_data(entry.get("moved_from"), f"{where}.moved_from"),
         page=page_from_data(entry.get("page"), f"{where}.page"),
+        schedule=instant_or_none(entry.get("schedule"), f"{where}.schedule"),
+        expired_at=instant_or_none(entry.get("expired_at"), f"{where}.expired_at"),
     )
 
 
 def _post_fields(names: object) -> bool:
-    return isinstance(names, list) and all(name in POST_FIELDS for name in names)
+    """A post's fields, and ``publish_at`` (a scheduled post's time) where changed."""
+    known = (*POST_FIELDS, "publish_at")
+    return isinstance(names, list) and all(name in known for name in names)
 
 
 def _address_from_data(value: object, where: str) -> Address | None:

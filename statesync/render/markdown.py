@@ -49,9 +49,11 @@ from statesync.render._common import (
     message_lines,
     page_lines,
     present_fields,
+    publish_change,
     scope_sentence,
     show,
     shown_fields,
+    timeline_lines,
 )
 
 __all__ = ["GITHUB_COMMENT_LIMIT", "render_markdown"]
@@ -106,10 +108,15 @@ def render_markdown(
             f"> **Unknown outcome:** {_escape(str(unknown.address))}: "
             f"{_escape(UNKNOWN_OUTCOME)}; {_escape(unknown.resolve_hint())}"
         )
+    timeline = timeline_lines(plan)
+    if timeline:
+        head.append("**Time:**\n\n" + "\n".join(f"- {_escape(t)}" for t in timeline))
     if not plan.actions:
         return _join(head)
     rows = [_row(action) for action in plan.actions]
-    details = [d for d in (_details(a, media_url) for a in plan.actions) if d]
+    details = [
+        d for d in (_details(a, media_url, plan.timezone) for a in plan.actions) if d
+    ]
     return _fit(head, rows, details, limit, full_plan_hint)
 
 
@@ -251,7 +258,7 @@ def _field_label(name: str, action: Action) -> str:
     return f"{_escape(name)} ({mark})" if mark else _escape(name)
 
 
-def _details(action: Action, media_url: str | None) -> str:
+def _details(action: Action, media_url: str | None, zone: str) -> str:
     """The action's detail section, or "" when the table row says it all."""
     if action.on_media:
         return _media_details(action, media_url)
@@ -264,8 +271,10 @@ def _details(action: Action, media_url: str | None) -> str:
     body: list[str] = []
     if action.note:
         body.append(f"Note: {_escape(action.note)}")
+    if action.schedule is not None and "publish_at" not in action.changed:
+        body.append(f"Note: {_escape(publish_change(action, zone))}")
     if action.changed:  # an update or a replace, or an edit that is impossible
-        body.extend(_changes(action))
+        body.extend(_changes(action, zone))
     elif action.after is not None:  # a push, or one that is impossible
         body.extend(_new_post(action.after))
     elif action.kind in SHOWS_LIVE_POST and action.before is not None:
@@ -303,13 +312,16 @@ def _deleted_post(fields: PostFields) -> list[str]:
     return _code_section("**live post**", lines, "") if lines else []
 
 
-def _changes(action: Action) -> list[str]:
+def _changes(action: Action, zone: str) -> list[str]:
     blocks = []
     is_read = action.before is not None
     others: list[str] = []
     for name in action.changed:
         old = field_value(action.before, name)
         new = field_value(action.after, name)
+        if name == "publish_at":  # the time of a scheduled post, not its content
+            others.append(f"+publish_at: {publish_change(action, zone)}")
+            continue
         if name == "message":
             label = _change_label(name, action)
             if not is_read:

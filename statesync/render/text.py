@@ -27,8 +27,10 @@ from statesync.render._common import (
     message_diff,
     page_lines,
     present_fields,
+    publish_change,
     scope_sentence,
     show,
+    timeline_lines,
 )
 
 __all__ = ["SYMBOLS", "render_plan"]
@@ -64,7 +66,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         lines.append(paint(f"Drift: {drift}", _YELLOW))
         lines.append("")
     for action in plan.actions:
-        head, *rest = _render_action(action)
+        head, *rest = _render_action(action, plan.timezone)
         lines.append(paint(head, _COLOURS[action.kind]))
         lines.extend(rest)
         lines.append("")
@@ -73,6 +75,11 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
         lines.append(f"{_INDENT}# {UNKNOWN_OUTCOME}")
         lines.append(f"{_INDENT}# {unknown.resolve_hint()}")
         lines.append("")
+    timeline = timeline_lines(plan)
+    if timeline:
+        lines.append("Time:")
+        lines.extend(f"  {line}" for line in timeline)
+        lines.append("")
     if plan.scope is not None:
         # Right above the summary it qualifies: "No changes." in these manifests only.
         lines.append(f"Scope: {scope_sentence(plan.scope)}")
@@ -80,7 +87,7 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _render_action(action: Action) -> list[str]:
+def _render_action(action: Action, zone: str) -> list[str]:
     if action.on_page:
         head = f"  {SYMBOLS[action.kind]} {action.name}"
         if action.drift:
@@ -110,8 +117,13 @@ def _render_action(action: Action) -> list[str]:
     lines = [head]
     if action.note:
         lines.append(f"{_INDENT}# {action.note}")
+    if action.schedule is not None and "publish_at" not in action.changed:
+        lines.append(f"{_INDENT}# {publish_change(action, zone)}")
     if action.changed:  # an update or a replace, or an edit that is impossible
         for name in action.changed:
+            if name == "publish_at":
+                lines.append(f"{_INDENT}publish_at: {publish_change(action, zone)}")
+                continue
             lines.extend(_render_change(name, action))
         if action.kind is ActionKind.REPLACE:
             lines.append(f"{_INDENT}! {REPLACE_WARNING}")

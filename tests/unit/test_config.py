@@ -139,7 +139,8 @@ mystery: 1
         "statesync.yaml:11: oneall.public_key_env must name an environment variable "
         "(like ONEALL_PUBLIC_KEY), not hold a value: secrets come from the environment",
         "statesync.yaml:12: unknown setting 'mystery': expected one of 'provider', "
-        "'manifests', 'lockfile', 'sandbox', 'graph', 'oneall', 'safety', 'retries'",
+        "'manifests', 'lockfile', 'sandbox', 'timezone', 'graph', 'oneall', "
+        "'safety', 'retries'",
     ]
 
 

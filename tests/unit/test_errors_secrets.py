@@ -68,7 +68,8 @@ def _manifest_problems(root: Path, text: str) -> list[str]:
             [
                 "1: a value (not shown: it looks like a secret) is not a valid !!int",
                 "1: unknown setting 'a': expected one of 'provider', 'manifests', "
-                "'lockfile', 'sandbox', 'graph', 'oneall', 'safety', 'retries'",
+                "'lockfile', 'sandbox', 'timezone', 'graph', 'oneall', "
+                "'safety', 'retries'",
             ],
         ),
         (

@@ -68,7 +68,9 @@ def test_todays_writers_declare_their_tables_from_the_seeds() -> None:
     """The README's kind/capability table, pinned: a change here is a behaviour change."""
     nothing: frozenset[str] = frozenset()
     assert GraphProvider.capabilities == {
-        Kind.POST: Capabilities(ALL, NO_LINK, delete=True, read=True, list=True),
+        Kind.POST: Capabilities(
+            ALL, NO_LINK, delete=True, read=True, list=True, schedule=True
+        ),
         # docs/media.md §3: photos only; a video is its own post on Graph
         Kind.MEDIA: Capabilities(frozenset({"image"}), nothing, read=False, list=False),
         # seed 004: every managed page field is set in place, never deleted

@@ -35,9 +35,11 @@ class JitteryProvider(FakeProvider):
             self.threads.add(threading.current_thread().name)
         time.sleep(delay)
 
-    def push(self, page_id: str, fields: PostFields) -> str:
+    def push(
+        self, page_id: str, fields: PostFields, *, schedule: int | None = None
+    ) -> str:
         self._pause()
-        return super().push(page_id, fields)
+        return super().push(page_id, fields, schedule=schedule)
 
     def delete(self, page_id: str, post_id: str) -> None:
         self._pause()
