@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -28,6 +28,7 @@ from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.page_apply import apply_page
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
+from statesync.post_flags import POST_FLAGS, flags_to_set, managed
 from statesync.providers.base import (
     Lister,
     PageEditor,
@@ -267,6 +268,8 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
                 run.writer.update(page, post_id, after)
             if "publish_at" in action.changed:  # a scheduled post not yet published
                 run.writer.reschedule(page, post_id, action.schedule)
+            if set(action.changed) & set(POST_FLAGS):
+                _set_flags(page, post_id, flags_to_set(after, new=False), run)
         except PostGone:
             new_id, _ = _push(action, after, run)
             gone = f"post {post_id} was gone, so it was pushed again"
@@ -309,6 +312,12 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
             lock.clear_intent(page, key)  # refused: nothing was published
             lock.save()
             raise
+        flags = flags_to_set(after, new=True)
+        if flags:  # recorded first: the post id must survive a failure to flag it
+            _record(
+                action, post_id, after, lock, run.clock(), action.schedule, flags={}
+            )
+            _set_flags(page, post_id, flags, run)
         _record(action, post_id, after, lock, run.clock(), action.schedule)
         return post_id, _time_note(action)
 
@@ -362,16 +371,35 @@ def _record(
     lock: LockStore,
     at: float,
     publish_at: int | None = None,
+    *,
+    flags: Mapping[str, bool] | None = None,
 ) -> None:
+    """Record the post as applied; its flags as given (None: as the manifest has
+    them, which is what they are once ``_set_flags`` is done)."""
     record = Record(
         post_id=post_id,
         hashes=field_hashes(after),
         applied_at=int(at),
         publish_at=publish_at,
+        flags=managed(after) if flags is None else flags,
     )
     lock.record(action.page_id, action.address.manifest, action.address.key, record)
     use_media(lock, action, _desired(action).attachments)
     lock.save()
+
+
+def _set_flags(
+    page_id: str, post_id: str, flags: Mapping[str, bool], run: _Run
+) -> None:
+    """Pinned and hidden go through the Graph API (``editor``), whatever the writer:
+    OneAll cannot set them (planning refuses a project with no editor first)."""
+    if run.editor is None:
+        raise ProviderError(
+            "pinned and hidden are set through the Graph API, and this project has "
+            "no Graph token",
+            target=f"POST /{post_id}",
+        )
+    run.editor.set_flags(page_id, post_id, flags)
 
 
 def _scheduled_for(action: Action, lock: LockStore) -> int | None:

@@ -177,6 +177,7 @@ class Lockfile:
                 dict(record.hashes),
                 record.applied_at,
                 record.publish_at,
+                dict(record.flags),
             )
             page.expired.pop(key, None)
             page.intents.pop(key, None)

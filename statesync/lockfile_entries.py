@@ -81,6 +81,8 @@ def _entry_json(record: Record) -> str:
         entry["at"] = record.applied_at
     if record.publish_at is not None:
         entry["publish_at"] = record.publish_at
+    if record.flags:
+        entry["flags"] = {name: record.flags[name] for name in sorted(record.flags)}
     return json.dumps(entry, ensure_ascii=False)
 
 
@@ -159,11 +161,18 @@ def parse_entry(entry: Any, corrupt: Any) -> Record:
     for value in (applied_at, publish_at):
         if value is not None and not is_instant(value):
             raise corrupt(f"post {entry['id']} has a malformed time")
+    flags = entry.get("flags", {})
+    if not isinstance(flags, dict) or not all(
+        name in ("hidden", "pinned") and isinstance(on, bool)
+        for name, on in flags.items()
+    ):
+        raise corrupt(f"post {entry['id']} has malformed flags")
     return Record(
         post_id=entry["id"],
         hashes=dict(hashes),
         applied_at=applied_at,
         publish_at=publish_at,
+        flags=dict(flags),
     )
 
 

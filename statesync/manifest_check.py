@@ -25,6 +25,7 @@ from statesync.model import (
 )
 from statesync.normalize import is_web_url
 from statesync.page_check import check_page_fields
+from statesync.post_flags import POST_FLAGS
 from statesync.post_times import check_times
 from statesync.times import DEFAULT_ZONE
 from statesync.yamlcheck import Checker, secret_message, suggest
@@ -41,7 +42,7 @@ from statesync.yamlnodes import (
 PAGE_FIELDS = ("page", "name", "details", "settings", "posts", "moved")
 # A post's content fields, then its options (not content: a post of options only has no
 # content). Unknown-field messages list the content fields only.
-POST_OPTIONS = ("prevent_destroy", "publish_at", "expire_at")
+POST_OPTIONS = ("prevent_destroy", "publish_at", "expire_at", "pinned", "hidden")
 POST_KEYS = POST_FIELDS + POST_OPTIONS
 # PROTOCOL §11: the largest message the Graph API accepts (third-party consensus).
 MAX_MESSAGE_LENGTH = 63_206
@@ -198,6 +199,7 @@ class ManifestChecker(Checker):
             )
             return {}
         posts: dict[str, DesiredPost] = {}
+        pinned_at: int | None = None  # the line of the page's pinned post
         for entry in node.entries:
             if looks_like_token(entry.key):
                 continue  # reported as a secret, which no message may repeat
@@ -209,6 +211,16 @@ class ManifestChecker(Checker):
                 )
                 continue
             checked = self.post(entry.key, entry.value, entry.line)
+            if checked is not None and ("pinned", True) in checked[0].flags:
+                if pinned_at is not None:
+                    # seed 003: one pinned post per page; pinning another unpins it
+                    self.at(
+                        entry.line,
+                        f"post {entry.key!r} is pinned, and so is the post at line "
+                        f"{pinned_at}: a page has one pinned post",
+                    )
+                    continue
+                pinned_at = entry.line
             if checked is not None and page_id is not None:
                 fields, protected_at, (publish_at, expire_at) = checked
                 posts[entry.key] = DesiredPost(
@@ -263,7 +275,17 @@ class ManifestChecker(Checker):
             )
         if len(self.problems) > before:
             return None
-        fields = PostFields(message=message, link=link, attachments=attachments)
+        flags = tuple(
+            (name, on)
+            for name in POST_FLAGS
+            if (node_ := _value(entries, name)) is not None
+            and (on := self.boolean(node_, name)) is not None
+        )
+        if len(self.problems) > before:
+            return None
+        fields = PostFields(
+            message=message, link=link, attachments=attachments, flags=flags
+        )
         return fields, protected_at, times
 
     def prevent_destroy(self, node: Node | None) -> Location | None:

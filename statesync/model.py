@@ -35,6 +35,9 @@ class PostFields:
     message: str | None = None
     link: str | None = None
     attachments: tuple[str, ...] = ()
+    # Post flags (statesync.post_flags), sorted (name, value) pairs: desired, the
+    # ones a manifest manages; live, the ones that are on. Not content: never hashed.
+    flags: tuple[tuple[str, bool], ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -118,6 +121,7 @@ class Record:
     # The publishing time it was scheduled for (Unix seconds); None: published at
     # once. Once that time has passed, Facebook has published it by itself.
     publish_at: int | None = None
+    flags: Mapping[str, bool] = field(default_factory=dict)  # managed, as applied
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from statesync.model import (
 )
 from statesync.normalize import field_hashes, normalize
 from statesync.plan import Action, ActionKind, Plan, UnknownOutcome
+from statesync.post_flags import POST_FLAGS, flag_changes, flag_drift
 from statesync.time_plan import plan_times, reschedules, timed
 
 Recorded = Mapping[str, RecordedPage]  # page id -> the lockfile's entries
@@ -126,13 +127,16 @@ def _plan_post(
         return _pushable(push, can)
     if live is None:
         wanted = field_hashes(post.fields)
-        hashed = sorted(f for f in POST_FIELDS if wanted[f] != record.hashes[f])
-        return _edit(push, record, None, tuple(hashed), False, can)
+        hashed = [f for f in POST_FIELDS if wanted[f] != record.hashes[f]]
+        flagged = [n for n, on in post.fields.flags if record.flags.get(n, False) != on]
+        return _edit(push, record, None, tuple(sorted(hashed + flagged)), False, can)
     if current is None:
         note = f"post {record.post_id} no longer exists (deleted outside statesync)"
         return _pushable(replace(push, post_id=record.post_id, note=note), can)
     # Hashed only now that an action results: drift is a fact about that action.
-    drift = field_hashes(current) != dict(record.hashes)
+    drift = field_hashes(current) != dict(record.hashes) or flag_drift(
+        post.fields, current, record.flags
+    )
     return _edit(push, record, current, changed, drift, can)
 
 
@@ -163,7 +167,9 @@ def _edit(
         changed=changed,
         drift=drift,
     )
-    not_in_place = can.not_in_place(changed)
+    # Flags change in place on every writer: through the Graph API where the
+    # writer cannot (planning refuses a project with no way to set them).
+    not_in_place = can.not_in_place(tuple(c for c in changed if c not in POST_FLAGS))
     if not not_in_place:
         return edit
     culprit = not_in_place[0]
@@ -207,16 +213,18 @@ def _unsettable(action: Action, can: Capabilities) -> frozenset[str]:
 
 
 def changed_fields(want: PostFields, have: PostFields) -> tuple[str, ...]:
-    """The names of the fields whose normalized values differ, sorted.
+    """The names of the fields whose normalized values differ, and the managed
+    flags that differ, sorted.
 
     Equal posts (the common case: a plan of 10,000 unchanged posts) are settled by
     one comparison; deepdiff only looks at posts that differ.
     """
     if want == have:  # the commonest case of all: not even normalizing
         return ()
+    flags = flag_changes(want, have)
     desired, live = normalize(want).as_dict(), normalize(have).as_dict()
     if desired == live:
-        return ()
+        return tuple(sorted(flags))
     from deepdiff import DeepDiff  # here: a plan with no changes never imports it
 
     diff = DeepDiff(live, desired, view="tree")
@@ -225,7 +233,7 @@ def changed_fields(want: PostFields, have: PostFields) -> tuple[str, ...]:
         for report in diff.values()
         for level in report
     }
-    return tuple(sorted(names))
+    return tuple(sorted(names | set(flags)))
 
 
 def _deletions(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from statesync.connection import Connection
 from statesync.errors import ManifestError, PageAccessError
 from statesync.kinds import Kind
-from statesync.model import PostFields
+from statesync.model import PostFields, RecordedPage
 from statesync.move_plan import plan_moves
 from statesync.page_plan import LiveDetails, plan_page_details, wanted_fields
 from statesync.plan import ActionKind, Plan
@@ -104,9 +104,12 @@ def plan_project(
         page_id: [record.post_id for _, record in sorted(page.posts.items())]
         for page_id, page in recorded.items()
     }
+    _flags_writer(project, connection)
     live = read_posts(
         connection.reader, wanted, parallelism=parallelism, progress=progress
     )
+    if live is not None and connection.reader and not connection.reader.reads_flags:
+        live = recorded_flags(live, recorded)
     capabilities = connection.writer.capabilities
     plan = make_plan(
         project.desired,
@@ -150,6 +153,46 @@ def read_details(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         values = pool.map(lambda page: editor.read_details(page, wanted[page]), pages)
         return dict(zip(pages, values, strict=True))
+
+
+def _flags_writer(project: Project, connection: Connection) -> None:
+    """Pinned and hidden are set through the Graph API: refused before anything is
+    read or sent in a project without a Graph token (OneAll cannot set them)."""
+    if connection.editor is not None:
+        return
+    flagged = [post for post in project.desired.posts() if post.fields.flags]
+    if flagged:
+        token_env = project.config.graph.token_env
+        raise ManifestError(
+            [
+                (
+                    post.location,
+                    f"post {post.address.key!r} sets pinned or hidden, which the "
+                    "OneAll APIs cannot: statesync sets them through the Graph API; "
+                    f"export a Graph token in {token_env}",
+                )
+                for post in flagged
+            ]
+        )
+
+
+def recorded_flags(live: Live, recorded: Mapping[str, RecordedPage]) -> Live:
+    """Live posts read without their flags (the Pull API) take the flags last
+    applied: managed flags are then planned from the lockfile, as with no reader."""
+    flags = {
+        record.post_id: tuple(sorted((n, on) for n, on in record.flags.items() if on))
+        for page in recorded.values()
+        for record in page.posts.values()
+        if record.flags
+    }
+    if not flags:
+        return live
+    return {
+        post_id: replace(fields, flags=flags[post_id])
+        if fields is not None and post_id in flags
+        else fields
+        for post_id, fields in live.items()
+    }
 
 
 def _editor(project: Project, connection: Connection) -> PageEditor:
@@ -196,6 +239,7 @@ def check_online(project: Project, connection: Connection) -> tuple[int, bool]:
     writing, with nothing else read or sent. The number of pages, and True when the
     writer cannot tell beforehand whether it may write."""
     pages = set(project.desired.pages) | set(project.recorded())
+    _flags_writer(project, connection)
     if connection.reader is not None:
         _preflight(project, connection.reader, dict.fromkeys(pages, "read"))
     unchecked = _preflight(project, connection.writer, dict.fromkeys(pages, "write"))

@@ -85,6 +85,11 @@ class PageEditor(Protocol):
         """Set each qualified field to its value."""
         ...
 
+    def set_flags(self, page_id: str, post_id: str, flags: Mapping[str, bool]) -> None:
+        """Pin or unpin, hide or show a post (seed 003 ``is_pinned``, ``is_hidden``),
+        whichever writer published it."""
+        ...
+
     def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:
         """As ``Writer.check_access``; ``manage`` needs the MANAGE task."""
         ...
@@ -103,6 +108,9 @@ class Reader(Protocol):
     # How many ids one ``read`` call should get: the provider knows what one of its
     # requests can carry (a Graph batch: 50); None: all of a page's ids at once.
     read_chunk: int | None
+    # Whether ``read`` sees a post's flags (pinned, hidden); without, managed flags
+    # are planned from the lockfile's record of them.
+    reads_flags: bool
 
     def read(
         self, page_id: str, post_ids: Sequence[str]

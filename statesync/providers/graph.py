@@ -84,6 +84,7 @@ class GraphProvider(HttpProvider):
     # seed 003: `POST /{page-id}_{post-id}` takes message and attached_media but no
     # link, so a link change is a replace; `DELETE /{post-id}` deletes.
     read_chunk: int | None = BATCH_MAX  # one batch request per read (PROTOCOL §5)
+    reads_flags = True  # seed 003: is_pinned, is_hidden
     settle_window_s = SETTLE_WINDOW_S  # every request is bounded by DEFAULT_TIMEOUT_S
     capabilities: Mapping[Kind, Capabilities] = {
         Kind.POST: Capabilities(
@@ -260,6 +261,13 @@ class GraphProvider(HttpProvider):
             if when is None
             else {"scheduled_publish_time": str(when)}
         )
+        self._edit_post(page_id, post_id, form)
+
+    def set_flags(self, page_id: str, post_id: str, flags: Mapping[str, bool]) -> None:
+        """``POST /{page-id}_{post-id}`` with ``is_pinned`` / ``is_hidden`` (seed
+        003): on any post of the page, one OneAll published included."""
+        post_path_id(post_id, page_id, where="POST /{post-id} (flags)")
+        form = {f"is_{name}": "true" if on else "false" for name, on in flags.items()}
         self._edit_post(page_id, post_id, form)
 
     def update_details(self, page_id: str, values: Mapping[str, object]) -> None:

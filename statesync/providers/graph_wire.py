@@ -25,7 +25,8 @@ from statesync.secret import Secret
 # PROTOCOL §8: the Post node has no `link` field (asking for it fails the whole
 # request with code 12); a shared link and media ids are read from the attachments.
 READ_FIELDS = (
-    "id,message,attachments{type,media_type,unshimmed_url,url,target,subattachments}"
+    "id,message,attachments{type,media_type,unshimmed_url,url,target,subattachments},"
+    "is_pinned,is_hidden"  # seed 003: the flags a manifest may manage
 )
 LIST_FIELDS = f"{READ_FIELDS},created_time"
 _SHIM_HOSTS = frozenset({"l.facebook.com", "lm.facebook.com"})
@@ -53,6 +54,13 @@ def parse_post(body: Mapping[str, Any]) -> PostFields:
         message=message if isinstance(message, str) and message else None,
         link=link,
         attachments=tuple(media_id for media_id in media if media_id),
+        # Only the flags that are on: an unpinned, visible post compares equal to
+        # one whose manifest manages no flag (the 10,000-post plan's fast path).
+        flags=tuple(
+            (name, True)
+            for name in ("hidden", "pinned")
+            if body.get(f"is_{name}") is True
+        ),
     )
 
 

@@ -77,6 +77,7 @@ class OneAllProvider(HttpProvider):
     """
 
     # seed 000: the Update API edits message, link and attachments, and deletes.
+    reads_flags = False  # PROTOCOL §12: the Pull API has no pinned or hidden
     read_chunk: int | None = (
         None  # one pass over the Pull listing serves all of a page's ids
     )

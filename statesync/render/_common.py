@@ -12,6 +12,7 @@ import json
 from statesync.media import human_size, shown_attachment
 from statesync.model import POST_FIELDS, PostFields
 from statesync.plan import Action, ActionKind, Plan, TimeStateKind
+from statesync.post_flags import POST_FLAGS
 from statesync.times import shown as shown_instant
 from statesync.times import utc_text
 
@@ -119,6 +120,8 @@ def field_value(fields: PostFields | None, name: str) -> object:
         return [shown_attachment(a) for a in fields.attachments]
     if name == "publish_at":  # not content: the action's time says it
         return None
+    if name in POST_FLAGS:  # a flag not listed is off
+        return dict(fields.flags).get(name, False)
     return fields.as_dict()[name]
 
 
@@ -153,9 +156,10 @@ def publish_change(action: Action, zone: str) -> str:
 
 
 def present_fields(fields: PostFields) -> list[str]:
-    """The fields a post sets, in POST_FIELDS order."""
+    """The fields a post sets, in POST_FIELDS order, then the flags it manages."""
     values = fields.as_dict()
-    return [name for name in POST_FIELDS if values[name] not in (None, [])]
+    present = [name for name in POST_FIELDS if values[name] not in (None, [])]
+    return present + [name for name, _ in fields.flags]
 
 
 def message_diff(old: object, new: object) -> list[str]:

@@ -75,6 +75,7 @@ from statesync.plan import (
     Plan,
     UnknownOutcome,
 )
+from statesync.post_flags import POST_FLAGS
 from statesync.render._common import present_fields
 from statesync.render.json_media import media_from_data, media_summary, media_to_data
 from statesync.render.json_page import (
@@ -231,7 +232,10 @@ def _changed(action: Action) -> list[str]:
 
 
 def _fields_to_data(fields: PostFields | None) -> dict[str, object] | None:
-    return fields.as_dict() if fields is not None else None
+    """The content, and the flags where some are managed (desired) or on (live)."""
+    if fields is None:
+        return None
+    return {**fields.as_dict(), **dict(fields.flags)}
 
 
 def plan_from_data(data: object) -> Plan:
@@ -322,7 +326,7 @@ def _action_from_data(data: object, where: str) -> Action:
     if not (all_fields(changed) if page else _post_fields(changed)):
         raise ValueError(f"{where}.changed: {changed!r} is not a list of fields")
     if forced_by is not None and not (
-        all_fields([forced_by]) if page else forced_by in POST_FIELDS
+        all_fields([forced_by]) if page else forced_by in (*POST_FIELDS, *POST_FLAGS)
     ):
         raise ValueError(f"{where}.forced_by: {forced_by!r} is not a field")
     return Action(
@@ -349,7 +353,7 @@ def _action_from_data(data: object, where: str) -> Action:
 
 def _post_fields(names: object) -> bool:
     """A post's fields, and ``publish_at`` (a scheduled post's time) where changed."""
-    known = (*POST_FIELDS, "publish_at")
+    known = (*POST_FIELDS, *POST_FLAGS, "publish_at")
     return isinstance(names, list) and all(name in known for name in names)
 
 
@@ -381,7 +385,12 @@ def _unknown_from_data(data: object, where: str) -> UnknownOutcome:
 def _fields_from_data(data: object, where: str) -> PostFields | None:
     if data is None:
         return None
-    fields = _mapping(data, set(POST_FIELDS), where)
+    fields = _mapping(
+        data, {*POST_FIELDS, *POST_FLAGS}, where, optional=frozenset(POST_FLAGS)
+    )
+    flags = tuple((name, fields[name]) for name in POST_FLAGS if name in fields)
+    if not all(isinstance(on, bool) for _, on in flags):
+        raise ValueError(f"{where}: pinned and hidden must be true or false")
     attachments = fields["attachments"]
     if not isinstance(attachments, list) or not all(
         isinstance(item, str) for item in attachments
@@ -391,6 +400,7 @@ def _fields_from_data(data: object, where: str) -> PostFields | None:
         message=_optional_str(fields["message"], f"{where}.message"),
         link=_optional_str(fields["link"], f"{where}.link"),
         attachments=tuple(attachments),
+        flags=flags,
     )
 
 

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from urllib.parse import quote
 
-from statesync.model import POST_FIELDS, PostFields
+from statesync.model import PostFields
 from statesync.plan import Action, ActionKind, Plan
 from statesync.render._common import (
     DRIFT_SUFFIX,
@@ -295,7 +295,7 @@ def _details(action: Action, media_url: str | None, zone: str) -> str:
 
 def _new_post(fields: PostFields) -> list[str]:
     blocks = []
-    values = {name: field_value(fields, name) for name in POST_FIELDS}
+    values = {name: field_value(fields, name) for name in present_fields(fields)}
     if fields.message is not None:
         blocks.extend(_code_section("**message**", message_lines(fields.message), ""))
     others = [name for name in present_fields(fields) if name != "message"]

@@ -9,7 +9,7 @@ plan, preceded by the scope of a plan under ``--only``.
 
 from __future__ import annotations
 
-from statesync.model import POST_FIELDS, PostFields
+from statesync.model import PostFields
 from statesync.plan import Action, ActionKind, Plan
 from statesync.render._common import (
     DRIFT_SUFFIX,
@@ -135,7 +135,7 @@ def _render_action(action: Action, zone: str) -> list[str]:
 
 
 def _render_new(fields: PostFields, action: Action) -> list[str]:
-    values = {name: field_value(fields, name) for name in POST_FIELDS}
+    values = {name: field_value(fields, name) for name in present_fields(fields)}
     present = present_fields(fields)
     width = max(len(name) for name in present) if present else 0
     lines = []

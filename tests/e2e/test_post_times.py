@@ -214,3 +214,102 @@ def test_a_malformed_now_is_refused_before_any_request(
     assert result.exit_code == 1
     assert "STATESYNC_NOW must be an RFC 3339 instant" in result.output
     assert emulator.stats()["total"] == 0
+
+
+FLAGGED = """
+    page: "104510075301234"
+    posts:
+      hours:
+        message: New opening hours.
+        pinned: true
+      old-news:
+        message: Last year's news.
+        hidden: true
+"""
+
+
+def read_flags(emulator, post_id: str) -> dict:
+    response = httpx.get(
+        f"{emulator.url}/v26.0/{post_id}",
+        params={"fields": "is_pinned,is_hidden"},
+        headers={"Authorization": "Bearer test-page-token-acme"},
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def test_pinning_and_hiding_round_trip_and_drift_is_detected(
+    project, run, emulator, graph
+) -> None:
+    project.write("pages/acme.yaml", FLAGGED)
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    ids = project.post_ids()
+    assert read_flags(emulator, ids["hours"])["is_pinned"] is True
+    assert read_flags(emulator, ids["old-news"])["is_hidden"] is True
+    assert run("plan", ".").output.rstrip().endswith("No changes.")
+
+    graph.post(f"/{ids['hours']}", data={"is_pinned": "false"}).raise_for_status()
+    planned = run("plan", ".")
+    assert "~ acme/hours: update" in planned.output
+    assert "drift: changed outside statesync" in planned.output
+    assert "pinned: false -> true" in planned.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert read_flags(emulator, ids["hours"])["is_pinned"] is True
+
+    project.write("pages/acme.yaml", FLAGGED.replace("hidden: true", "hidden: false"))
+    assert "hidden: true -> false" in run("plan", ".").output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert read_flags(emulator, ids["old-news"])["is_hidden"] is False
+    assert project.post_ids() == ids  # in place: the same posts
+    assert run("plan", ".").output.rstrip().endswith("No changes.")
+
+
+def test_a_flag_the_manifest_does_not_name_is_left_alone(
+    project, run, emulator, graph
+) -> None:
+    project.write("pages/acme.yaml", manifest(None))
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id = project.post_ids()["menu"]
+    graph.post(f"/{post_id}", data={"is_pinned": "true"}).raise_for_status()
+    assert run("plan", ".").output.rstrip().endswith("No changes.")
+
+
+def test_two_pinned_posts_on_one_page_are_refused(project, run, emulator) -> None:
+    project.write("pages/acme.yaml", FLAGGED.replace("hidden: true", "pinned: true"))
+    result = run("validate", ".")
+    assert result.exit_code == 1
+    assert (
+        "pages/acme.yaml:6: post 'old-news' is pinned, and so is the post at line 3"
+        in result.output
+    )
+
+
+@pytest.mark.parametrize("graph_token", [True, False])
+def test_oneall_flags_go_through_the_graph_token_or_are_refused(
+    project, run, emulator, monkeypatch: pytest.MonkeyPatch, graph_token: bool
+) -> None:
+    project.write(
+        "statesync.yaml",
+        """
+        provider: oneall
+        oneall:
+          site: https://acme.api.oneall.com
+          read: pull
+        retries: {attempts: 2, max_total_s: 1}
+        """,
+    )
+    if not graph_token:
+        monkeypatch.delenv("FACEBOOK_ACCESS_TOKEN")
+    project.write("pages/acme.yaml", FLAGGED)
+    result = run("apply", "--auto-approve", ".")
+    if not graph_token:
+        assert result.exit_code == 1
+        assert "pages/acme.yaml:3: post 'hours' sets pinned or hidden" in result.output
+        assert write_requests(emulator) == 0
+        assert run("validate", "--online", ".").exit_code == 1
+        return
+    assert result.exit_code == 0, result.output
+    ids = project.post_ids()
+    assert read_flags(emulator, ids["hours"])["is_pinned"] is True
+    # the Pull API cannot read flags: planned from the lockfile, no change
+    assert run("plan", ".").output.rstrip().endswith("No changes.")
