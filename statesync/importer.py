@@ -95,8 +95,9 @@ def import_page(
         taken = existing_keys(text) | (set(recorded.posts) if recorded else set())
         report = ImportReport(manifest=path)
         report.skipped.extend(
-            f"{post_id}: a scheduled post ({_when(at)}); statesync does not model "
-            "scheduled posts yet, so it is left as it is"
+            f"{post_id}: a scheduled post ({_when(at)}); import adopts published "
+            "posts only, so it is left as it is (to manage it, delete it and add it "
+            "to the manifest with publish_at)"
             for post_id, at in scheduled
             if post_id not in known
         )
