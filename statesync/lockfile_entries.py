@@ -18,6 +18,7 @@ from statesync.model import (
     RecordedPage,
     Upload,
 )
+from statesync.page_fields import BY_QUALIFIED
 
 
 def page_block(page_id: str, page: RecordedPage, entries: dict[str, str]) -> str:
@@ -97,7 +98,12 @@ def section(page: dict[str, Any], name: str, page_id: str, corrupt: Any) -> Any:
 def parse_details(section: dict[str, Any], corrupt: Any) -> dict[str, str]:
     """The page's own fields as applied: ``details.about`` -> hash of its value."""
     for name, digest in section.items():
-        if "." not in name or not isinstance(digest, str) or not digest:
+        if name not in BY_QUALIFIED:
+            raise corrupt(
+                f"page field {name!r} is not one this statesync manages (written by a "
+                "newer version?)"
+            )
+        if not isinstance(digest, str) or not digest:
             raise corrupt(f"page field {name!r} is malformed")
     return dict(section)
 

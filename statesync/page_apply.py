@@ -10,9 +10,12 @@ from statesync.providers.base import PageEditor
 
 
 def apply_page(action: Action, editor: PageEditor | None, lock: LockStore) -> None:
-    """Send the changed fields, then record the hash of every managed field and
-    drop the forgotten ones (a forget sends nothing: the field stays as it is)."""
+    """Send the changed fields, recording each request's fields as soon as it is
+    done (a failure later in the page leaves what landed recorded, not drift); then
+    the hash of every managed field, and drop the forgotten ones (a forget sends
+    nothing: the field stays as it is)."""
     change = action.page or PageChange()
+    manifest = action.address.manifest
     if action.kind is ActionKind.UPDATE:
         if editor is None:  # planning refuses this first; a saved plan may not
             raise ProviderError(
@@ -20,14 +23,26 @@ def apply_page(action: Action, editor: PageEditor | None, lock: LockStore) -> No
                 "has no Graph token",
                 target=f"POST /{action.page_id}",
             )
-        try:
-            editor.update_details(action.page_id, change.after)
-        except ProviderError as exc:
-            raise _with_lines(exc, change) from exc
+        for request in _requests(change):
+            try:
+                editor.update_details(action.page_id, request)
+            except ProviderError as exc:
+                raise _with_lines(exc, change) from exc
+            sent = {name: change.record.get(name) for name in request}
+            lock.record_details(action.page_id, manifest, sent)
+            lock.save()
     hashes: dict[str, str | None] = dict(change.record)
     hashes.update(dict.fromkeys(change.forgotten))
-    lock.record_details(action.page_id, action.address.manifest, hashes)
+    lock.record_details(action.page_id, manifest, hashes)
     lock.save()
+
+
+def _requests(change: PageChange) -> list[dict[str, object]]:
+    """As the API takes them (seed 004): every detail in one ``POST /{page-id}``,
+    each setting in its own ``POST /{page-id}/settings``."""
+    details = {n: v for n, v in change.after.items() if n.startswith(DETAILS + ".")}
+    settings = [{n: v} for n, v in change.after.items() if n.startswith(SETTINGS + ".")]
+    return ([details] if details else []) + settings
 
 
 def _with_lines(exc: ProviderError, change: PageChange) -> ProviderError:

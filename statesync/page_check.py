@@ -17,7 +17,15 @@ from statesync.page_fields import (
     problem,
 )
 from statesync.yamlcheck import Checker, suggest
-from statesync.yamlnodes import Mapping, Node, Scalar, Sequence, describe
+from statesync.yamlnodes import (
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    describe,
+    is_secret_key,
+    looks_like_token,
+)
 
 # Names people reach for that difflib cannot connect to the API's.
 _SYNONYMS = {
@@ -54,6 +62,8 @@ def check_page_fields(
             )
             continue
         for entry in node.entries:
+            if _secret_shaped(entry.key) or _holds_secret_keys(entry.value):
+                continue  # reported as a secret, which no message may repeat
             field = table.get(entry.key)
             if field is None:
                 checker.at(entry.line, _unknown(section, entry.key, tuple(table)))
@@ -70,6 +80,21 @@ def check_page_fields(
     return DesiredDetails(values=values, lines=lines)
 
 
+def _secret_shaped(key: str) -> bool:
+    return looks_like_token(key) or is_secret_key(key)
+
+
+def _holds_secret_keys(node: Node) -> bool:
+    """A mapping (hours, location, parking) with a token-shaped key at any depth."""
+    if isinstance(node, Mapping):
+        return any(
+            _secret_shaped(e.key) or _holds_secret_keys(e.value) for e in node.entries
+        )
+    if isinstance(node, Sequence):
+        return any(_holds_secret_keys(item) for item in node.items)
+    return False
+
+
 def _unknown(section: str, key: str, known: tuple[str, ...]) -> str:
     guess = key.upper() if key.upper() in known else suggest(key, known, _SYNONYMS)
     if guess is not None:
@@ -84,6 +109,8 @@ def _plain(node: Node, field: PageField) -> Any:
     """The node as plain data. Times keep their source text: unquoted ``18:00`` is
     the integer 1080 in YAML 1.1 (base 60), but it means six in the evening."""
     if isinstance(node, Scalar):
+        if field.kind is FieldKind.CHOICE and node.text in field.choices:
+            return node.text  # unquoted OFF is the boolean false in YAML 1.1
         if field.kind is FieldKind.HOURS or (
             isinstance(node.value, int)
             and not isinstance(node.value, bool)

@@ -122,7 +122,7 @@ def problem(field: PageField, value: Any) -> str | None:
     kind = field.kind
     if kind is FieldKind.TEXT:
         if not isinstance(value, str):
-            return f"{name} must be a string"
+            return f"{name} must be a string (write it in quotes)"
         return None if value.strip() else f"{name} is blank: remove it or write text"
     if kind is FieldKind.PHONE:
         if not isinstance(value, str):
@@ -197,7 +197,7 @@ def _location_problem(name: str, value: Any) -> str | None:
             if not -bound <= item <= bound:
                 return f"{name}.{key} must be between -{bound:g} and {bound:g}"
         elif not isinstance(item, str) or not item.strip():
-            return f"{name}.{key} must be a non-blank string"
+            return f"{name}.{key} must be a non-blank string (write it in quotes)"
     return None
 
 
@@ -233,7 +233,13 @@ def normalize(field: PageField, value: Any) -> Any:
     if kind is FieldKind.PARKING and isinstance(value, dict):
         return {key: int(bool(item)) for key, item in sorted(value.items())}
     if kind is FieldKind.LOCATION and isinstance(value, dict):
-        return {key: value[key] for key in sorted(value)}
+        # Coordinates as floats: 40 in a manifest is 40.0 read back.
+        return {
+            key: float(value[key])
+            if key in LOCATION_NUMBERS and isinstance(value[key], int | float)
+            else value[key]
+            for key in sorted(value)
+        }
     return value
 
 

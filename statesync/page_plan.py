@@ -22,16 +22,35 @@ LiveDetails = Mapping[str, Mapping[str, object]]
 def wanted_fields(
     desired: Desired, recorded: Mapping[str, RecordedPage]
 ) -> dict[str, tuple[str, ...]]:
-    """The fields to read per page: those the manifests manage, and those the
-    lockfile records (to show what a forgotten field is left as)."""
-    wanted: dict[str, set[str]] = {}
+    """The fields to read per page whose manifest manages some: those, and those the
+    lockfile records (to show what a forgotten field is left as). A page whose
+    manifest manages none is not read: forgetting sends nothing and needs no task."""
+    wanted: dict[str, tuple[str, ...]] = {}
     for page_id, manifest in desired.pages.items():
         if manifest.details.values:
-            wanted.setdefault(page_id, set()).update(manifest.details.values)
-    for page_id, page in recorded.items():
-        if page.details and page_id in desired.pages:
-            wanted.setdefault(page_id, set()).update(page.details)
-    return {page_id: tuple(sorted(names)) for page_id, names in wanted.items()}
+            page = recorded.get(page_id)
+            names = set(manifest.details.values) | set(page.details if page else ())
+            wanted[page_id] = tuple(sorted(names))
+    return wanted
+
+
+def settled_hashes(
+    desired: Desired, recorded: Mapping[str, RecordedPage], live: LiveDetails | None
+) -> dict[str, dict[str, str]]:
+    """Managed fields already as the manifest wants them live, whose hash the
+    lockfile lacks: recorded quietly by an apply, so that a later edit by hand is
+    named as drift (nothing is sent for them)."""
+    settled: dict[str, dict[str, str]] = {}
+    for page_id, values in (live or {}).items():
+        manifest = desired.pages.get(page_id)
+        page = recorded.get(page_id)
+        rec = page.details if page else {}
+        now = _live_values(values)
+        for name, value in (manifest.details.values if manifest else {}).items():
+            digest = value_hash(value)
+            if now.get(name) == value and rec.get(name) != digest:
+                settled.setdefault(page_id, {})[name] = digest
+    return settled
 
 
 def plan_page_details(
@@ -68,12 +87,13 @@ def _plan_page(
     want = dict(manifest.details.values) if manifest is not None else {}
     rec = page.details if page is not None else {}
     stem = manifest.stem if manifest is not None else (page.manifest if page else "")
-    now = _live_values(live.get(page_id, {})) if live is not None else None
+    now = _live_values(live[page_id]) if live and page_id in live else None
     hashes = {name: value_hash(value) for name, value in want.items()}
     if now is not None:
         changed = sorted(name for name in want if now.get(name) != want[name])
+        # Over the changed fields only: one that is as wanted has not drifted
         drift = any(
-            name in rec and value_hash(now.get(name)) != rec[name] for name in want
+            name in rec and value_hash(now.get(name)) != rec[name] for name in changed
         )
     else:
         changed = sorted(name for name in want if hashes[name] != rec.get(name))

@@ -10,11 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from statesync.connection import Connection
-from statesync.errors import ManifestError, PageAccessError
+from statesync.errors import ConfigError, ManifestError, PageAccessError
 from statesync.kinds import Kind
 from statesync.model import PostFields, RecordedPage
 from statesync.move_plan import plan_moves
-from statesync.page_plan import LiveDetails, plan_page_details, wanted_fields
+from statesync.page_plan import (
+    LiveDetails,
+    plan_page_details,
+    settled_hashes,
+    wanted_fields,
+)
 from statesync.plan import ActionKind, Plan
 from statesync.planner import Live, make_plan
 from statesync.progress import ProgressFactory, no_progress
@@ -98,6 +103,8 @@ def plan_project(
     details = read_details(
         project, connection, wanted_fields(project.desired, recorded), parallelism
     )
+    if save_recovery and details:  # apply: fields already as wanted get recorded
+        _record_settled(project, settled_hashes(project.desired, recorded, details))
     # Every recorded post in scope: kept ones to diff, dropped ones to show what a
     # delete deletes.
     wanted = {
@@ -132,6 +139,15 @@ def plan_project(
         access_unchecked=unchecked,
         details=details,
     )
+
+
+def _record_settled(project: Project, settled: Mapping[str, Mapping[str, str]]) -> None:
+    for page_id, hashes in settled.items():
+        project.lock.record_details(
+            page_id, project.desired.pages[page_id].stem, hashes
+        )
+    if settled:
+        project.lock.save()
 
 
 def read_details(
@@ -201,18 +217,19 @@ def _editor(project: Project, connection: Connection) -> PageEditor:
     if connection.editor is not None:
         return connection.editor
     token_env = project.config.graph.token_env
-    raise ManifestError(
-        [
-            (
-                next(iter(page.details.lines.values())),
-                "details and settings are written through the Graph API (OneAll "
-                f"has no page-details API): export a Graph token in {token_env} "
-                "whose user holds the MANAGE task on the page",
-            )
-            for page in project.desired.pages.values()
-            if page.details.values
-        ]
+    why = (
+        "details and settings are written through the Graph API (OneAll has no "
+        f"page-details API): export a Graph token in {token_env} whose user holds "
+        "the MANAGE task on the page"
     )
+    lines = [
+        next(iter(page.details.lines.values()))
+        for page in project.desired.pages.values()
+        if page.details.lines
+    ]
+    if not lines:  # pragma: no cover - only pages that manage details get here
+        raise ConfigError(why)
+    raise ManifestError([(line, why) for line in lines])
 
 
 def check_writes(project: Project, connection: Connection, plan: Plan) -> bool:

@@ -51,15 +51,21 @@ class Guards:
     recorded: str  # digest of the recorded pages in scope
     desired: str  # digest of every desired post
     live: Mapping[str, str | None] | None  # post id -> digest; None when not read
+    # page id -> digest of the live details a page action was planned from; kept
+    # apart from ``live``: details are read even where posts are not.
+    details: Mapping[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "lineage": self.lineage,
             "serial": self.serial,
             "recorded": self.recorded,
             "desired": self.desired,
             "live": None if self.live is None else dict(sorted(self.live.items())),
         }
+        if self.details:  # only where there are some: older plans stay readable
+            data["details"] = dict(sorted(self.details.items()))
+        return data
 
 
 def desired_digest(desired: Desired) -> str:
@@ -99,29 +105,30 @@ def recorded_digest(recorded: Mapping[str, RecordedPage]) -> str:
     return _sha256(canonical)
 
 
-def live_digests(
-    plan: Plan, live: Live | None, details: LiveDetails | None = None
-) -> dict[str, str | None] | None:
-    """Post id -> digest of its live fields, and ``page:<id>`` -> digest of the
-    page's live details, for what the plan acts on."""
+def live_digests(plan: Plan, live: Live | None) -> dict[str, str | None] | None:
+    """Post id -> digest of its live fields, for the posts the plan acts on."""
     if live is None:
         return None
     touched = {
         action.post_id for action in plan.actions if action.post_id and action.on_post
     }
     # Only posts read at plan time: a deleted post is not read (nothing to compare)
-    digests = {
+    return {
         post_id: _live_digest(live.get(post_id))
         for post_id in sorted(touched)
         if post_id in live
     }
-    for action in plan.actions:
-        if action.on_page and details is not None and action.page_id in details:
-            digests[_PAGE + action.page_id] = _sha256(details[action.page_id])
-    return digests
 
 
-_PAGE = "page:"  # a guard on a page's details, beside the posts' ids
+def details_digests(plan: Plan, details: LiveDetails | None) -> dict[str, str]:
+    """Page id -> digest of the live details of each page whose details it sets."""
+    if details is None:
+        return {}
+    return {
+        action.page_id: _sha256(details[action.page_id])
+        for action in plan.actions
+        if action.on_page and action.page_id in details
+    }
 
 
 def _live_digest(fields: PostFields | None) -> str | None:
@@ -141,7 +148,8 @@ def make_guards(
         serial=lock.serial,
         recorded=recorded_digest(recorded),
         desired=desired_digest(desired),
-        live=live_digests(plan, live, details),
+        live=live_digests(plan, live),
+        details=details_digests(plan, details),
     )
 
 
@@ -213,18 +221,16 @@ class SavedPlan:
             raise StalePlanError(
                 self.path, "the manifests changed since the plan was made"
             )
+        for page_id, page_digest in (self.guards.details or {}).items():
+            now = (details or {}).get(page_id)
+            if now is None or _sha256(now) != page_digest:
+                raise StalePlanError(
+                    self.path,
+                    f"page {page_id}'s details changed since the plan was made",
+                )
         if self.guards.live is None or live is None:
             return
         for post_id, digest in self.guards.live.items():
-            if post_id.startswith(_PAGE):
-                page_id = post_id.removeprefix(_PAGE)
-                now = (details or {}).get(page_id)
-                if now is None or _sha256(now) != digest:
-                    raise StalePlanError(
-                        self.path,
-                        f"page {page_id}'s details changed since the plan was made",
-                    )
-                continue
             if _live_digest(live.get(post_id)) != digest:
                 raise StalePlanError(
                     self.path,
@@ -271,12 +277,13 @@ def _lineage(lock: LockStore) -> str | None:
 def _guards_from(data: Any) -> Guards:
     if not isinstance(data, dict):
         raise ValueError("guards: missing")
-    lineage, serial, recorded, desired, live = (
+    lineage, serial, recorded, desired, live, details = (
         data.get("lineage"),
         data.get("serial"),
         data.get("recorded"),
         data.get("desired"),
         data.get("live"),
+        data.get("details", {}),
     )
     if not isinstance(lineage, str | None) or not isinstance(desired, str):
         raise ValueError("guards: lineage and desired must be strings")
@@ -288,8 +295,17 @@ def _guards_from(data: Any) -> Guards:
         isinstance(live, dict) and all(isinstance(v, str | None) for v in live.values())
     ):
         raise ValueError("guards.live: must map post ids to digests")
+    if not (
+        isinstance(details, dict) and all(isinstance(v, str) for v in details.values())
+    ):
+        raise ValueError("guards.details: must map page ids to digests")
     return Guards(
-        lineage=lineage, serial=serial, recorded=recorded, desired=desired, live=live
+        lineage=lineage,
+        serial=serial,
+        recorded=recorded,
+        desired=desired,
+        live=live,
+        details=details,
     )
 
 

@@ -218,8 +218,11 @@ def test_the_api_refusing_a_value_names_the_manifest_line(
     assert "acme: page details: update failed" in result.output
     assert "pages/acme.yaml:3 (details.about)" in result.output
     assert "Traceback" not in result.output
-    # nothing recorded, nothing half-written: the page's posts did not start
-    assert not (project.root / "statesync.lock").exists()
+    # only the field already as wanted live is recorded (quietly, nothing sent);
+    # the refused ones are not, and the page's posts did not start
+    page = project.lock()["pages"][ACME]
+    assert set(page["details"]) == {"details.website"}
+    assert page["posts"] == {}
 
 
 def test_a_saved_plan_is_stale_once_a_detail_changed_live(
@@ -287,3 +290,97 @@ def test_oneall_with_a_graph_token_lacking_manage_is_refused(
     assert result.exit_code == 1
     assert "MANAGE" in result.output
     assert write_requests(emulator) == 0
+
+
+def test_dropping_every_detail_forgets_them_without_a_graph_token(
+    project, run, emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure_oneall(project)
+    project.write("pages/acme.yaml", MANIFEST)
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    monkeypatch.delenv("FACEBOOK_ACCESS_TOKEN")
+    no_details = (
+        MANIFEST[: MANIFEST.index("    details:")]
+        + MANIFEST[MANIFEST.index("    posts:") :]
+    )
+    project.write("pages/acme.yaml", no_details)
+    planned = run("plan", ".")
+    assert planned.exit_code == 0, planned.output
+    assert "= acme: page details" in planned.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert "details" not in project.lock()["pages"][ACME]
+
+
+def test_a_partial_apply_records_what_landed_and_is_no_drift(
+    project, run, emulator
+) -> None:
+    project.write("pages/acme.yaml", MANIFEST)
+    rule = {"method": "POST", "path": "/settings$", "action": "error", "status": 400}
+    httpx.post(
+        f"{emulator.url}/_emulator/faults", json={"rules": [rule | {"code": 100}]}
+    ).raise_for_status()
+    assert run("apply", "--auto-approve", ".").exit_code == 1
+    recorded = project.lock()["pages"][ACME]["details"]
+    assert "details.about" in recorded
+    assert "settings.USERS_CAN_MESSAGE" not in recorded
+    httpx.post(f"{emulator.url}/_emulator/faults", json={"rules": []})
+    planned = run("plan", ".")
+    assert "settings.USERS_CAN_MESSAGE: true -> false" in planned.output
+    assert "drift" not in planned.output.lower()
+
+
+def test_secret_shaped_keys_are_never_repeated(project, run, emulator) -> None:
+    token = "EAABwzLixnjYBAOZBxyz1234567890abcdefSECRET"
+    project.write(
+        "pages/acme.yaml",
+        f"""
+        page: "104510075301234"
+        details:
+          {token}: x
+          hours: {{{token}: "07:00"}}
+        settings:
+          PROFANITY_FILTER: OFF
+        posts: {{}}
+        """,
+    )
+    result = run("validate", ".")
+    assert result.exit_code == 1
+    assert token not in result.output
+    assert "PROFANITY_FILTER" not in result.output  # unquoted OFF is the word
+
+
+def test_a_saved_plan_guards_details_where_posts_are_not_read(
+    project, run, emulator, graph
+) -> None:
+    project.write(
+        "statesync.yaml",
+        """
+        provider: oneall
+        oneall:
+          site: https://acme.api.oneall.com
+          read: none
+        retries: {attempts: 2, max_total_s: 1}
+        """,
+    )
+    project.write("pages/acme.yaml", MANIFEST)
+    assert run("plan", "--out", "plan.json", ".").exit_code == 0
+    graph.post(f"/{ACME}", data={"about": "Edited after review."}).raise_for_status()
+    result = run("apply", "plan.json")
+    assert result.exit_code == 1
+    assert "page 104510075301234's details changed" in result.output
+
+
+def test_an_unknown_field_in_the_lockfile_is_a_clean_error(
+    project, run, emulator
+) -> None:
+    project.write("pages/acme.yaml", MANIFEST)
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    lock = (project.root / "statesync.lock").read_text()
+    lock = lock.replace(
+        '"details.about":', '"details.username": "0123456789abcdef",\n"details.about":'
+    )
+    (project.root / "statesync.lock").write_text(lock)
+    result = run("plan", ".")
+    assert result.exit_code == 1
+    assert "'details.username' is not one this statesync manages" in result.output
+    assert "Traceback" not in result.output
