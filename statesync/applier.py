@@ -38,6 +38,7 @@ from statesync.providers.base import (
 )
 from statesync.recovery import CLOCK_SKEW_S, find_match, wait_for_in_flight
 from statesync.safety import SafetyRailError, impossible_actions
+from statesync.time_plan import MIN_AHEAD_S
 from statesync.times import utc_text
 
 PAST_TENSE = {
@@ -264,7 +265,7 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
         post_id = _recorded_id(action)
         publish_at = _scheduled_for(action, lock)
         try:
-            if set(action.changed) - {"publish_at"}:
+            if set(action.changed) - {"publish_at", *POST_FLAGS}:  # content
                 run.writer.update(page, post_id, after)
             if "publish_at" in action.changed:  # a scheduled post not yet published
                 run.writer.reschedule(page, post_id, action.schedule)
@@ -295,12 +296,13 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
     retries_left = 1  # one more push, only after the listing shows none landed
     while True:
         sent_at = run.clock()
+        schedule, note = _send_time(action.schedule, sent_at)
         try:
-            post_id = run.writer.push(page, after, schedule=action.schedule)
+            post_id = run.writer.push(page, after, schedule=schedule)
         except PushOutcomeUnknown as exc:
             adopted = _settle(action, intent, sent_at, exc, run)
             if adopted is not None:
-                _record(action, adopted, after, lock, run.clock(), action.schedule)
+                _flagged(action, adopted, after, schedule, run)
                 return adopted, f"adopted post {adopted}: the push's answer was lost"
             if retries_left:
                 retries_left -= 1
@@ -312,14 +314,8 @@ def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None
             lock.clear_intent(page, key)  # refused: nothing was published
             lock.save()
             raise
-        flags = flags_to_set(after, new=True)
-        if flags:  # recorded first: the post id must survive a failure to flag it
-            _record(
-                action, post_id, after, lock, run.clock(), action.schedule, flags={}
-            )
-            _set_flags(page, post_id, flags, run)
-        _record(action, post_id, after, lock, run.clock(), action.schedule)
-        return post_id, _time_note(action)
+        _flagged(action, post_id, after, schedule, run)
+        return post_id, note or _time_note(action)
 
 
 def _settle(
@@ -386,6 +382,28 @@ def _record(
     lock.record(action.page_id, action.address.manifest, action.address.key, record)
     use_media(lock, action, _desired(action).attachments)
     lock.save()
+
+
+def _flagged(
+    action: Action, post_id: str, after: PostFields, schedule: int | None, run: _Run
+) -> None:
+    """Record a pushed (or adopted) post, then set its flags: recorded first, with
+    no flags, so that its id survives a failure to flag it and the next plan sees
+    the flags still to set."""
+    flags = flags_to_set(after, new=True)
+    if flags:
+        _record(action, post_id, after, run.lock, run.clock(), schedule, flags={})
+        _set_flags(action.page_id, post_id, flags, run)
+    _record(action, post_id, after, run.lock, run.clock(), schedule)
+
+
+def _send_time(schedule: int | None, now: float) -> tuple[int | None, str | None]:
+    """The schedule to send now: a time that came too close to schedule while the
+    apply ran (the API wants 10 minutes ahead) is published at once, at most that
+    early, rather than fail the apply over time arithmetic."""
+    if schedule is None or schedule - now >= MIN_AHEAD_S:
+        return schedule, None
+    return None, f"published now: {utc_text(schedule)} was too close to schedule"
 
 
 def _set_flags(

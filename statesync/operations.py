@@ -185,7 +185,14 @@ def apply_saved(
         _tell_settled(settle(loaded, connection), loaded, hooks)
         live = read_touched(saved.plan, connection.reader, parallelism=parallelism)
         details = read_touched_details(saved.plan, loaded, connection)
-        saved.check(loaded.lock, loaded.recorded(), loaded.desired, live, details)
+        saved.check(
+            loaded.lock,
+            loaded.recorded(),
+            loaded.desired,
+            live,
+            details,
+            now=connection.clock(),
+        )
         _tell_unchecked(check_writes(loaded, connection, saved.plan), hooks)
         return _show_check_run(
             saved.with_files(loaded.desired),

@@ -7,6 +7,8 @@ from typing import Protocol
 from statesync.times import TimeProblem, parse_instant
 from statesync.yamlnodes import Node, Scalar
 
+LAST_INSTANT = 2**37  # as the lockfile stores instants: before the year 6325
+
 
 class _Checker(Protocol):
     @property
@@ -48,7 +50,13 @@ def _instant(checker: _Checker, node: Node | None, name: str) -> int | None:
         )
         return None
     try:
-        return parse_instant(node.text, checker.timezone)
+        instant = parse_instant(node.text, checker.timezone)
     except TimeProblem as problem:
         checker.at(node.line, f"{name}: {problem}")
         return None
+    if not 0 <= instant < LAST_INSTANT:
+        checker.at(
+            node.line, f"{name}: {node.text.strip()!r} is before 1970 or after 6324"
+        )
+        return None
+    return instant

@@ -202,7 +202,9 @@ def mass_destroys(
     destroyed: dict[str, int] = {}
     for action in plan.actions:
         # A media deleted is one no post uses any more: the posts decide the share.
-        if action.kind in DESTROYING and not action.on_media:
+        # An expiry (expire_at) was declared in a reviewed manifest: not a surprise,
+        # and an unattended scheduled apply must not stop at it.
+        if action.kind in DESTROYING and action.on_post and not action.expired_at:
             destroyed[action.page_id] = destroyed.get(action.page_id, 0) + 1
     found = []
     for page_id, count in sorted(destroyed.items()):

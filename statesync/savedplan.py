@@ -29,6 +29,8 @@ from statesync.page_plan import LiveDetails
 from statesync.plan import ActionKind, Plan
 from statesync.planner import Live
 from statesync.render.json import plan_from_data, plan_to_data
+from statesync.time_plan import MIN_AHEAD_S
+from statesync.times import utc_text
 
 SAVED_PLAN_KIND = "statesync-saved-plan"
 SAVED_PLAN_VERSION = 2  # 2: guards.recorded
@@ -74,6 +76,16 @@ def desired_digest(desired: Desired) -> str:
         (post.page_id, str(post.address), field_hashes(post.fields))
         for post in desired.posts()
     )
+    # Only where there are some, so that plans saved before posts in time stay valid.
+    timed = sorted(
+        (str(post.address), post.publish_at, post.expire_at, list(post.fields.flags))
+        for post in desired.posts()
+        if post.publish_at is not None
+        or post.expire_at is not None
+        or post.fields.flags
+    )
+    if timed:
+        canonical.append(timed)
     # Only where there are some, so that plans saved before page details stay valid.
     details = {
         page_id: {name: value_hash(v) for name, v in page.details.values.items()}
@@ -199,9 +211,12 @@ class SavedPlan:
         desired: Desired,
         live: Live | None,
         details: LiveDetails | None = None,
+        now: float | None = None,
     ) -> None:
         """Refuse (``StalePlanError``) unless lockfile, manifests, live posts and
-        live page details are exactly as they were when the plan was made."""
+        live page details are exactly as they were when the plan was made, and
+        (at ``now``) its times still hold: a post to schedule still far enough
+        ahead, a post to push not expired since."""
         if _lineage(lock) != self.guards.lineage:
             raise StalePlanError(
                 self.path, "it was made for a different lockfile (lineage)"
@@ -221,9 +236,11 @@ class SavedPlan:
             raise StalePlanError(
                 self.path, "the manifests changed since the plan was made"
             )
+        if now is not None:
+            self._check_times(desired, now)
         for page_id, page_digest in (self.guards.details or {}).items():
-            now = (details or {}).get(page_id)
-            if now is None or _sha256(now) != page_digest:
+            seen = (details or {}).get(page_id)
+            if seen is None or _sha256(seen) != page_digest:
                 raise StalePlanError(
                     self.path,
                     f"page {page_id}'s details changed since the plan was made",
@@ -235,6 +252,26 @@ class SavedPlan:
                 raise StalePlanError(
                     self.path,
                     f"post {post_id} changed on the page since the plan was made",
+                )
+
+    def _check_times(self, desired: Desired, now: float) -> None:
+        expiries = {
+            (post.page_id, post.address.key): post.expire_at
+            for post in desired.posts()
+            if post.expire_at is not None
+        }
+        for action in self.plan.actions:
+            if action.schedule is not None and action.schedule - now < MIN_AHEAD_S:
+                raise StalePlanError(
+                    self.path,
+                    f"{action.address} was to be scheduled for "
+                    f"{utc_text(action.schedule)}, which is now too close to schedule",
+                )
+            expire_at = expiries.get((action.page_id, action.address.key))
+            pushes = action.kind in (ActionKind.PUSH, ActionKind.REPLACE)
+            if pushes and expire_at is not None and expire_at <= now:
+                raise StalePlanError(
+                    self.path, f"{action.address} has expired since the plan was made"
                 )
 
 

@@ -71,7 +71,8 @@ def plan_times(
             record = page.posts.get(key) if page else None
             expired = page.expired.get(key) if page else None
             pending = record is not None and _unpublished(record.publish_at, now)
-            state, keep = _decide(post, record is not None, pending, expired, now, can)
+            was = record.publish_at if record is not None and pending else None
+            state, keep = _decide(post, record is not None, was, expired, now, can)
             if state is not None:
                 timeline.append(state)
             if keep:
@@ -102,12 +103,14 @@ def _unpublished(publish_at: int | None, now: float) -> bool:
 def _decide(
     post: DesiredPost,
     is_recorded: bool,
-    pending: bool,
+    was: int | None,
     expired: int | None,
     now: float,
     can: Capabilities,
 ) -> tuple[TimeState | None, bool]:
-    """The post's state, and whether it belongs in the desired state now."""
+    """The post's state, and whether it belongs in the desired state now. ``was``:
+    the time a recorded post not yet published is scheduled for."""
+    pending = was is not None
     address = post.address
     publish_at, expire_at = post.publish_at, post.expire_at
     if expire_at is not None and (now >= expire_at or expired == expire_at):
@@ -116,9 +119,14 @@ def _decide(
     if publish_at is not None and publish_at > now and (not is_recorded or pending):
         if can.schedule and can_schedule(publish_at, now):
             return _scheduled(address, publish_at, expire_at), True
-        if pending and publish_at - now < MIN_AHEAD_S + MARGIN_S:
-            # Too soon to move: it keeps the time it was scheduled for.
+        if pending and publish_at == was:  # close to its time: Facebook's to do
             return _scheduled(address, publish_at, expire_at), True
+        if pending and publish_at - now < MIN_AHEAD_S + MARGIN_S:
+            # Too close to move it there: it stays scheduled for its old time, and
+            # an apply at its new time publishes it (PROTOCOL §10).
+            return TimeState(
+                address, TimeStateKind.WAITING, publish_at, publish_at
+            ), True
         due = _due(publish_at, now, can)
         return TimeState(address, TimeStateKind.WAITING, publish_at, due), False
     if expire_at is not None:

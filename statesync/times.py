@@ -53,7 +53,14 @@ def parse_instant(text: str, zone_name: str = DEFAULT_ZONE) -> int:
     except ValueError:
         raise TimeProblem(f"{cleaned!r} is not a real date and time") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone(zone_name))
+        local = zone(zone_name)
+        early, late = moment.replace(tzinfo=local), moment.replace(tzinfo=local, fold=1)
+        if early.utcoffset() != late.utcoffset():
+            raise TimeProblem(
+                f"{cleaned!r} falls in a daylight-saving change in {zone_name} (a time "
+                "that happens twice, or never): write it with an offset"
+            )
+        moment = early
     return int(moment.timestamp())
 
 

@@ -183,7 +183,7 @@ def deleted_lines(fields: PostFields) -> list[str]:
     """What a delete removes, one aligned ``name: value`` line per field set: the
     reviewer must recognise the post, not read it, so a message is cut to its first
     line."""
-    values = {name: field_value(fields, name) for name in POST_FIELDS}
+    values = {name: field_value(fields, name) for name in present_fields(fields)}
     shown = {name: show(values[name]) for name in present_fields(fields)}
     if "message" in shown:
         shown["message"] = message_excerpt(str(fields.message))

@@ -1,0 +1,175 @@
+"""Posts in time and flags: the defects a review found, each pinned by a test that
+fails if it comes back."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import ACME
+from tests.e2e.test_post_times import manifest, published_ids, read_flags, read_post
+
+
+@pytest.fixture
+def at(emulator, monkeypatch: pytest.MonkeyPatch):
+    def move(instant: str) -> None:
+        monkeypatch.setenv("STATESYNC_NOW", instant)
+        emulator.set_clock(instant)
+
+    return move
+
+
+def set_faults(emulator, *rules: dict) -> None:
+    httpx.post(
+        f"{emulator.url}/_emulator/faults", json={"rules": list(rules)}
+    ).raise_for_status()
+
+
+def test_deleting_a_post_pinned_by_hand_renders(project, run, emulator, graph) -> None:
+    project.write("pages/acme.yaml", manifest(None) + "  other:\n    message: Other.\n")
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id = project.post_ids()["menu"]
+    graph.post(f"/{post_id}", data={"is_pinned": "true"}).raise_for_status()
+    project.write(
+        "pages/acme.yaml",
+        'page: "104510075301234"\nposts:\n  other:\n    message: O.\n',
+    )
+    planned = run("plan", ".")
+    assert planned.exit_code == 0, planned.output
+    assert "- acme/menu: delete" in planned.output
+    assert "pinned:  true" in planned.output  # the live post it deletes
+
+
+def test_an_expiring_hidden_post_is_deleted(project, run, emulator, at) -> None:
+    at("2026-11-29T12:00:00Z")
+    body = manifest(None, expire_at="2026-12-05T00:00:00Z") + "    hidden: true\n"
+    project.write("pages/acme.yaml", body)
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    at("2026-12-05T01:00:00Z")
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert project.post_ids() == {}
+
+
+def test_expiries_do_not_trip_the_mass_delete_rail(project, run, emulator, at) -> None:
+    at("2026-11-01T12:00:00Z")
+    posts = [
+        f'  e{i}: {{message: Event {i}, expire_at: "2026-12-05T00:00:00Z"}}'
+        for i in range(4)
+    ]
+    posts += [f"  p{i}: {{message: Post {i}}}" for i in range(6)]
+    posts += ['  later: {message: Later, publish_at: "2026-12-05T00:20:00Z"}']
+    project.write(
+        "pages/acme.yaml", 'page: "104510075301234"\nposts:\n' + "\n".join(posts) + "\n"
+    )
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    at("2026-12-05T00:30:00Z")
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert "later" in project.post_ids()
+
+
+def test_a_scheduled_post_moved_too_close_is_published_at_its_new_time(
+    project, run, emulator, at
+) -> None:
+    at("2026-11-29T12:00:00Z")
+    project.write("pages/acme.yaml", manifest("2026-12-20T08:00:00Z"))
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    project.write("pages/acme.yaml", manifest("2026-11-29T12:12:00Z"))
+    planned = run("plan", "--format", "json", ".")
+    data = json.loads(planned.stdout)
+    assert data["timeline"][0]["state"] == "waiting"
+    assert data["next_due_at"] == 1795954320  # 2026-11-29T12:12:00Z
+    at("2026-11-29T12:13:00Z")
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert read_post(emulator, project.post_ids()["menu"])["is_published"] is True
+
+
+def test_an_instant_before_1970_is_refused_offline(project, run, emulator) -> None:
+    project.write("pages/acme.yaml", manifest(None, expire_at="1026-12-01T00:00:00Z"))
+    result = run("validate", ".")
+    assert result.exit_code == 1
+    assert "pages/acme.yaml:5: expire_at: '1026-12-01T00:00:00Z' is before 1970" in (
+        result.output
+    )
+
+
+def test_a_local_time_in_a_daylight_saving_change_is_refused(
+    project, run, emulator
+) -> None:
+    project.write("statesync.yaml", "provider: graph\ntimezone: Europe/Paris\n")
+    project.write("pages/acme.yaml", manifest("2026-03-29 02:30"))
+    result = run("validate", ".")
+    assert result.exit_code == 1
+    assert "falls in a daylight-saving change in Europe/Paris" in result.output
+
+
+def test_a_lost_push_adopted_still_gets_its_flags(project, run, emulator) -> None:
+    project.write(
+        "statesync.yaml",
+        "provider: oneall\noneall:\n  site: https://acme.api.oneall.com\n"
+        "  read: pull\nretries: {attempts: 2, max_total_s: 1}\n",
+    )
+    project.write("pages/acme.yaml", manifest(None) + "    hidden: true\n")
+    set_faults(
+        emulator, {"method": "POST", "path": "^/push/", "action": "commit_then_drop"}
+    )
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert "the push's answer was lost" in result.output
+    assert read_flags(emulator, project.post_ids()["menu"])["is_hidden"] is True
+
+
+def test_a_saved_plan_applied_too_late_to_schedule_is_stale(
+    project, run, emulator, at
+) -> None:
+    at("2026-11-29T12:00:00Z")
+    project.write("pages/acme.yaml", manifest("2026-11-29T12:20:00Z"))
+    assert run("plan", "--out", "p.plan", ".").exit_code == 0
+    at("2026-11-29T12:15:00Z")
+    result = run("apply", "p.plan")
+    assert result.exit_code == 1
+    assert "now too close to schedule" in result.output
+
+
+def test_a_saved_plan_does_not_push_a_post_expired_since(
+    project, run, emulator, at
+) -> None:
+    at("2026-11-29T12:00:00Z")
+    project.write("pages/acme.yaml", manifest(None, expire_at="2026-11-29T13:00:00Z"))
+    assert run("plan", "--out", "p.plan", ".").exit_code == 0
+    at("2026-11-29T14:00:00Z")
+    result = run("apply", "p.plan")
+    assert result.exit_code == 1
+    assert "has expired since the plan was made" in result.output
+    assert len(published_ids(emulator)) == 1  # the seed's welcome post only
+
+
+def test_a_saved_plan_is_stale_after_a_time_or_flag_edit(
+    project, run, emulator
+) -> None:
+    project.write("pages/acme.yaml", manifest(None) + "    pinned: true\n")
+    assert run("plan", "--out", "p.plan", ".").exit_code == 0
+    project.write("pages/acme.yaml", manifest(None) + "    pinned: false\n")
+    result = run("apply", "p.plan")
+    assert result.exit_code == 1
+    assert "the manifests changed" in result.output
+
+
+def test_a_flag_only_change_sends_only_the_flag(project, run, emulator) -> None:
+    project.write("pages/acme.yaml", manifest(None))
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+
+    def edits() -> int:
+        return sum(
+            r["count"]
+            for r in emulator.stats()["routes"]
+            if r["method"] == "POST" and r["route"] == "/{page-id}_{post-id}"
+        )
+
+    before = edits()
+    project.write("pages/acme.yaml", manifest(None) + "    hidden: true\n")
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert edits() - before == 1
+    assert ACME in project.lock()["pages"]
