@@ -38,6 +38,8 @@ class PostFields:
     # Post flags (statesync.post_flags), sorted (name, value) pairs: desired, the
     # ones a manifest manages; live, the ones that are on. Not content: never hashed.
     flags: tuple[tuple[str, bool], ...] = ()
+    # Live only: the time an unpublished post is scheduled for (Graph), else None.
+    scheduled_at: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {

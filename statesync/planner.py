@@ -83,7 +83,7 @@ def make_plan(
         return Plan(
             actions=tuple(actions), reads_live=live is not None, unknown=unknown
         )
-    actions = reschedules(desired, recorded, timed(actions, times), now, can)
+    actions = reschedules(desired, recorded, timed(actions, times), now, can, live)
     return Plan(
         actions=tuple(actions),
         reads_live=live is not None,

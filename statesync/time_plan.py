@@ -21,7 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from statesync.kinds import Capabilities
-from statesync.model import Address, Desired, DesiredPost, PageManifest, RecordedPage
+from statesync.model import (
+    Address,
+    Desired,
+    DesiredPost,
+    PageManifest,
+    PostFields,
+    RecordedPage,
+)
 from statesync.plan import Action, ActionKind, TimeState, TimeStateKind
 from statesync.times import utc_text
 
@@ -181,10 +188,13 @@ def reschedules(
     actions: list[Action],
     now: float,
     can: Capabilities,
+    live: Mapping[str, PostFields | None] | None = None,
 ) -> list[Action]:
-    """Scheduled posts not yet published whose ``publish_at`` changed: the update in
-    place (PROTOCOL §10: a new ``scheduled_publish_time``, or ``is_published=true``
-    to publish now), merged into the post's content update where there is one."""
+    """Scheduled posts not yet published whose time is not the manifest's: the
+    update in place (PROTOCOL §10: a new ``scheduled_publish_time``, or
+    ``is_published=true`` to publish now), merged into the post's content update
+    where there is one. Where the post was read, its live time decides (a time moved
+    by hand is drift, and restored); else the time the lockfile recorded."""
     by_key = {(a.page_id, a.address.key): i for i, a in enumerate(actions)}
     out = list(actions)
     for post in desired.posts():
@@ -192,8 +202,14 @@ def reschedules(
         record = page.posts.get(post.address.key) if page else None
         if record is None or record.publish_at is None or record.publish_at <= now:
             continue  # published already (or at once): its time is history
+        current, drift = record.publish_at, False
+        seen = live.get(record.post_id) if live else None
+        if seen is not None:
+            if seen.scheduled_at is None:
+                continue  # published by hand, early: nothing left to schedule
+            current, drift = seen.scheduled_at, seen.scheduled_at != record.publish_at
         wanted = post.publish_at if post.publish_at and post.publish_at > now else None
-        if wanted == record.publish_at:
+        if wanted == current:
             continue
         if wanted is not None and not (can.schedule and can_schedule(wanted, now)):
             continue  # cannot be moved there yet: it keeps its current time
@@ -205,13 +221,17 @@ def reschedules(
                     address=post.address,
                     page_id=post.page_id,
                     post_id=record.post_id,
+                    before=seen,
                     after=post.fields,
                     changed=("publish_at",),
                     schedule=wanted,
+                    drift=drift,
                 )
             )
         elif out[index].kind is ActionKind.UPDATE:
             action = out[index]
             changed = tuple(sorted({*action.changed, "publish_at"}))
-            out[index] = replace(action, changed=changed, schedule=wanted)
+            out[index] = replace(
+                action, changed=changed, schedule=wanted, drift=action.drift or drift
+            )
     return out

@@ -26,7 +26,8 @@ from statesync.secret import Secret
 # request with code 12); a shared link and media ids are read from the attachments.
 READ_FIELDS = (
     "id,message,attachments{type,media_type,unshimmed_url,url,target,subattachments},"
-    "is_pinned,is_hidden"  # seed 003: the flags a manifest may manage
+    "is_pinned,is_hidden,"  # seed 003: the flags a manifest may manage
+    "is_published,scheduled_publish_time"  # PROTOCOL §8: a scheduled post's time
 )
 LIST_FIELDS = f"{READ_FIELDS},created_time"
 _SHIM_HOSTS = frozenset({"l.facebook.com", "lm.facebook.com"})
@@ -61,7 +62,16 @@ def parse_post(body: Mapping[str, Any]) -> PostFields:
             for name in ("hidden", "pinned")
             if body.get(f"is_{name}") is True
         ),
+        scheduled_at=_scheduled_at(body),
     )
+
+
+def _scheduled_at(body: Mapping[str, Any]) -> int | None:
+    """An unpublished post's publishing time (PROTOCOL §8: a UNIX int as read;
+    an ISO time is taken too); None for a published post."""
+    if body.get("is_published") is not False:
+        return None
+    return parse_graph_time(body.get("scheduled_publish_time"))
 
 
 def _shared_link(attachment: Mapping[str, Any]) -> str | None:

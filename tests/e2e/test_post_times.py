@@ -313,3 +313,20 @@ def test_oneall_flags_go_through_the_graph_token_or_are_refused(
     assert read_flags(emulator, ids["hours"])["is_pinned"] is True
     # the Pull API cannot read flags: planned from the lockfile, no change
     assert run("plan", ".").output.rstrip().endswith("No changes.")
+
+
+def test_a_scheduled_time_moved_by_hand_is_drift_and_restored(
+    project, run, emulator, at, graph
+) -> None:
+    at("2026-11-29T12:00:00Z")
+    project.write("pages/acme.yaml", manifest("2026-12-01T08:00:00Z"))
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id = project.post_ids()["menu"]
+    moved = {"scheduled_publish_time": "1796371200"}  # 2026-12-04T08:00:00Z
+    graph.post(f"/{post_id}", data=moved).raise_for_status()
+    planned = run("plan", ".")
+    assert "~ acme/menu: update" in planned.output
+    assert "drift: changed outside statesync" in planned.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert read_post(emulator, post_id)["scheduled_publish_time"] == 1796112000
+    assert run("plan", ".").output.rstrip().endswith("No changes.")
