@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -24,22 +24,26 @@ from statesync.media_apply import (
     resolve_files,
     use_media,
 )
-from statesync.model import Intent, PostFields, Record
-from statesync.normalize import field_hashes
 from statesync.page_apply import apply_page
 from statesync.plan import KIND_ORDER, Action, ActionKind, Plan
-from statesync.post_flags import POST_FLAGS, flags_to_set, managed
+from statesync.post_apply import (
+    ApplyRun,
+    desired,
+    push,
+    record,
+    recorded_id,
+    scheduled_for,
+    set_flags,
+    time_note,
+)
+from statesync.post_flags import POST_FLAGS, flags_to_set
 from statesync.providers.base import (
     Lister,
     PageEditor,
     PostGone,
-    PushOutcomeUnknown,
     Writer,
 )
-from statesync.recovery import CLOCK_SKEW_S, find_match, wait_for_in_flight
 from statesync.safety import SafetyRailError, impossible_actions
-from statesync.time_plan import MIN_AHEAD_S
-from statesync.times import utc_text
 
 PAST_TENSE = {
     ActionKind.PUSH: "pushed",
@@ -103,11 +107,6 @@ class ApplyReport:
         return text
 
 
-class OutcomeUnknown(ProviderError):
-    """A push may or may not have published the post, and the page cannot be listed
-    to find out: its intent stays in the lockfile until someone resolves it."""
-
-
 class ApplyFailed(StatesyncError):
     """An action failed: everything before it is done and recorded."""
 
@@ -121,16 +120,6 @@ class ApplyFailed(StatesyncError):
             f"Apply stopped after {done} completed action{'s' if done != 1 else ''}; "
             "the lockfile records every one of them. Fix the cause and run apply again."
         )
-
-
-@dataclass(slots=True)
-class _Run:
-    writer: Writer
-    editor: PageEditor | None
-    lock: LockStore
-    lister: Lister | None
-    clock: Callable[[], float]
-    sleep: Callable[[float], None]
 
 
 def apply_plan(
@@ -163,7 +152,7 @@ def apply_plan(
     if refusals:
         raise SafetyRailError(refusals)
     report = ApplyReport()
-    run = _Run(
+    run = ApplyRun(
         writer=writer,
         editor=editor,
         lock=lock,
@@ -234,7 +223,7 @@ def _by_page(actions: list[Action]) -> Lanes:
     return list(by_page.values())
 
 
-def _apply_action(action: Action, run: _Run) -> Outcome:
+def _apply_action(action: Action, run: ApplyRun) -> Outcome:
     if action.on_page:
         apply_page(action, run.editor, run.lock)
         return Outcome(action, None, note=action.note)
@@ -250,7 +239,7 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
         lock.save()
         return Outcome(action, None, note="it stays on the page")
     if action.kind is ActionKind.DELETE or action.kind is ActionKind.REPLACE:
-        run.writer.delete(page, _recorded_id(action))
+        run.writer.delete(page, recorded_id(action))
         lock.forget(page, key)
         use_media(lock, action, ())
         if action.expired_at is not None:  # never pushed again while it is named
@@ -260,191 +249,22 @@ def _apply_action(action: Action, run: _Run) -> Outcome:
             return Outcome(
                 action, None, note=action.note if action.expired_at else None
             )
-    after = resolve_files(action, _desired(action), lock)
+    after = resolve_files(action, desired(action), lock)
     if action.kind is ActionKind.UPDATE:
-        post_id = _recorded_id(action)
-        publish_at = _scheduled_for(action, lock)
+        post_id = recorded_id(action)
+        publish_at = scheduled_for(action, lock)
         try:
             if set(action.changed) - {"publish_at", *POST_FLAGS}:  # content
                 run.writer.update(page, post_id, after)
             if "publish_at" in action.changed:  # a scheduled post not yet published
                 run.writer.reschedule(page, post_id, action.schedule)
             if set(action.changed) & set(POST_FLAGS):
-                _set_flags(page, post_id, flags_to_set(after, new=False), run)
+                set_flags(page, post_id, flags_to_set(after, new=False), run)
         except PostGone:
-            new_id, _ = _push(action, after, run)
+            new_id, _ = push(action, after, run)
             gone = f"post {post_id} was gone, so it was pushed again"
             return Outcome(action, new_id, note=gone)
-        _record(action, post_id, after, lock, run.clock(), publish_at)
-        return Outcome(action, post_id, note=_time_note(action))
-    new_id, note = _push(action, after, run)
+        record(action, post_id, after, lock, run.clock(), publish_at)
+        return Outcome(action, post_id, note=time_note(action))
+    new_id, note = push(action, after, run)
     return Outcome(action, new_id, note=note)
-
-
-def _push(action: Action, after: PostFields, run: _Run) -> tuple[str, str | None]:
-    """Intent first, then the push; a lost answer is settled by listing the page.
-
-    A push whose answer was lost is tried again only once the page's listing shows
-    that it did not publish anything.
-    """
-    page, key, lock = action.page_id, action.address.key, run.lock
-    intent = Intent(
-        hashes=field_hashes(after), since=int(run.clock()), publish_at=action.schedule
-    )
-    lock.intend(page, action.address.manifest, key, intent)
-    lock.save()  # durable before the push is sent
-    retries_left = 1  # one more push, only after the listing shows none landed
-    while True:
-        sent_at = run.clock()
-        schedule, note = _send_time(action.schedule, sent_at)
-        try:
-            post_id = run.writer.push(page, after, schedule=schedule)
-        except PushOutcomeUnknown as exc:
-            adopted = _settle(action, intent, sent_at, exc, run)
-            if adopted is not None:
-                _flagged(action, adopted, after, schedule, run)
-                return adopted, f"adopted post {adopted}: the push's answer was lost"
-            if retries_left:
-                retries_left -= 1
-                continue
-            lock.clear_intent(page, key)  # listed: not published
-            lock.save()
-            raise
-        except ProviderError:
-            lock.clear_intent(page, key)  # refused: nothing was published
-            lock.save()
-            raise
-        _flagged(action, post_id, after, schedule, run)
-        return post_id, note or _time_note(action)
-
-
-def _settle(
-    action: Action,
-    intent: Intent,
-    sent_at: float,
-    cause: PushOutcomeUnknown,
-    run: _Run,
-) -> str | None:
-    """The post the lost push created, or None if the page shows it never happened."""
-    if run.lister is None or not run.writer.capabilities[action.resource].list:
-        raise OutcomeUnknown(
-            f"the push was sent but its answer was lost ({cause.message}), and this "
-            "project cannot list the page's posts to find out whether it was "
-            "published. The intent stays in the lockfile and the post will not be "
-            "pushed again until it is resolved: check the page, then run "
-            f"`statesync resolve {action.address} --post-id <id>` or "
-            f"`statesync resolve {action.address} --not-published`",
-            target=cause.target,
-            status=cause.status,
-            code=cause.code,
-        ) from cause
-    wait_for_in_flight(
-        sent_at, run.lister.settle_window_s, clock=run.clock, sleep=run.sleep
-    )
-    try:
-        listed = run.lister.recent_posts(
-            action.page_id, since=intent.since - CLOCK_SKEW_S
-        )
-    except ProviderError as exc:  # the intent stays: a later run lists again
-        raise OutcomeUnknown(
-            f"the push's answer was lost ({cause.message}), and listing the page to "
-            f"find out failed too ({exc}). The push stays recorded as pending: the "
-            "next plan or apply lists the page again and adopts the post if it was "
-            "published, or pushes it if it was not, never both",
-            target=cause.target,
-            status=cause.status,
-            code=cause.code,
-        ) from exc
-    page = run.lock.pages.get(action.page_id)
-    taken = {record.post_id for record in page.posts.values()} if page else set()
-    return find_match(intent, listed, taken)
-
-
-def _record(
-    action: Action,
-    post_id: str,
-    after: PostFields,
-    lock: LockStore,
-    at: float,
-    publish_at: int | None = None,
-    *,
-    flags: Mapping[str, bool] | None = None,
-) -> None:
-    """Record the post as applied; its flags as given (None: as the manifest has
-    them, which is what they are once ``_set_flags`` is done)."""
-    record = Record(
-        post_id=post_id,
-        hashes=field_hashes(after),
-        applied_at=int(at),
-        publish_at=publish_at,
-        flags=managed(after) if flags is None else flags,
-    )
-    lock.record(action.page_id, action.address.manifest, action.address.key, record)
-    use_media(lock, action, _desired(action).attachments)
-    lock.save()
-
-
-def _flagged(
-    action: Action, post_id: str, after: PostFields, schedule: int | None, run: _Run
-) -> None:
-    """Record a pushed (or adopted) post, then set its flags: recorded first, with
-    no flags, so that its id survives a failure to flag it and the next plan sees
-    the flags still to set."""
-    flags = flags_to_set(after, new=True)
-    if flags:
-        _record(action, post_id, after, run.lock, run.clock(), schedule, flags={})
-        _set_flags(action.page_id, post_id, flags, run)
-    _record(action, post_id, after, run.lock, run.clock(), schedule)
-
-
-def _send_time(schedule: int | None, now: float) -> tuple[int | None, str | None]:
-    """The schedule to send now: a time that came too close to schedule while the
-    apply ran (the API wants 10 minutes ahead) is published at once, at most that
-    early, rather than fail the apply over time arithmetic."""
-    if schedule is None or schedule - now >= MIN_AHEAD_S:
-        return schedule, None
-    return None, f"published now: {utc_text(schedule)} was too close to schedule"
-
-
-def _set_flags(
-    page_id: str, post_id: str, flags: Mapping[str, bool], run: _Run
-) -> None:
-    """Pinned and hidden go through the Graph API (``editor``), whatever the writer:
-    OneAll cannot set them (planning refuses a project with no editor first)."""
-    if run.editor is None:
-        raise ProviderError(
-            "pinned and hidden are set through the Graph API, and this project has "
-            "no Graph token",
-            target=f"POST /{post_id}",
-        )
-    run.editor.set_flags(page_id, post_id, flags)
-
-
-def _scheduled_for(action: Action, lock: LockStore) -> int | None:
-    """The time an updated post is scheduled for once the update is done: the new
-    one where the update moves it, else the one recorded (None: published)."""
-    if "publish_at" in action.changed:
-        return action.schedule
-    page = lock.pages.get(action.page_id)
-    record = page.posts.get(action.address.key) if page else None
-    return record.publish_at if record else None
-
-
-def _time_note(action: Action) -> str | None:
-    if action.schedule is not None:
-        return f"scheduled for {utc_text(action.schedule)}"
-    if "publish_at" in action.changed:
-        return "published now"
-    return None
-
-
-def _recorded_id(action: Action) -> str:
-    if action.post_id is None:
-        raise ValueError(f"{action.address}: a {action.kind} action has no post id")
-    return action.post_id
-
-
-def _desired(action: Action) -> PostFields:
-    if action.after is None:
-        raise ValueError(f"{action.address}: a {action.kind} action has no content")
-    return action.after

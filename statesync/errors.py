@@ -18,7 +18,7 @@ annotation outputs all render the same way (``statesync.error_report``).
     ├── ProviderError           an API refused or was unreachable (address, code, remedy)
     │   ├── PostGone                     (providers) the post to update is gone
     │   ├── PushOutcomeUnknown           (providers) a push sent, its answer lost
-    │   ├── OutcomeUnknown               (applier) ... and the page cannot be listed
+    │   ├── OutcomeUnknown               (post_apply) ... and the page cannot be listed
     │   ├── InvalidId                    (providers) an id that would change a URL path
     │   ├── GraphError                   (providers) the Graph API's error, mapped
     │   │   └── GraphUnreachable         (providers) no answer from the Graph API
