@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from statesync.errors import Location
+from statesync.manifest_attachments import check_attachments
 from statesync.manifest_moves import check_moves
-from statesync.media import MediaFile, is_ref, ref_key
-from statesync.media_files import MediaProblem, load_media_file
+from statesync.media import MediaFile
 from statesync.model import (
     POST_FIELDS,
     Address,
@@ -28,13 +28,12 @@ from statesync.page_check import check_page_fields
 from statesync.post_flags import POST_FLAGS
 from statesync.post_times import check_times
 from statesync.times import DEFAULT_ZONE
-from statesync.yamlcheck import Checker, secret_message, suggest
+from statesync.yamlcheck import Checker, digits, secret_message, suggest, value_of
 from statesync.yamlnodes import (
     Entry,
     Mapping,
     Node,
     Scalar,
-    Sequence,
     describe,
     looks_like_token,
 )
@@ -49,7 +48,6 @@ MAX_MESSAGE_LENGTH = 63_206
 # A post key is half of an address (``<stem>/<key>``) and a key of the lockfile: keep it
 # to characters that need no quoting anywhere and can never contain the "/" separator.
 POST_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-DIGITS = re.compile(r"[0-9]+")
 # Names people reach for that difflib cannot connect to ours.
 _SYNONYMS = {
     "id": "page",
@@ -104,14 +102,14 @@ class ManifestChecker(Checker):
             )
             return None
         entries, guessed = self.fields(root, PAGE_FIELDS, "a manifest")
-        page_id = self.page_id(_value(entries, "page"), root.line, "page" in guessed)
-        name = self.name(_value(entries, "name"))
+        page_id = self.page_id(value_of(entries, "page"), root.line, "page" in guessed)
+        name = self.name(value_of(entries, "name"))
         posts = self.posts(
-            _value(entries, "posts"), root.line, "posts" in guessed, stem, page_id
+            value_of(entries, "posts"), root.line, "posts" in guessed, stem, page_id
         )
-        moves = check_moves(self, _value(entries, "moved"), stem, posts)
+        moves = check_moves(self, value_of(entries, "moved"), stem, posts)
         details = check_page_fields(
-            self, _value(entries, "details"), _value(entries, "settings")
+            self, value_of(entries, "details"), value_of(entries, "settings")
         )
         if page_id is None:
             return None
@@ -160,7 +158,7 @@ class ManifestChecker(Checker):
             if not guessed:
                 self.at(line, "missing 'page': the numeric id of the Facebook page")
             return None
-        page_id = _digits(node)
+        page_id = digits(node)
         if page_id is None:
             self.at(
                 node.line,
@@ -254,13 +252,13 @@ class ManifestChecker(Checker):
             return None
         before = len(self.problems)
         entries, _ = self.fields(node, POST_KEYS, "a post", listed=POST_FIELDS)
-        protected_at = self.prevent_destroy(_value(entries, "prevent_destroy"))
+        protected_at = self.prevent_destroy(value_of(entries, "prevent_destroy"))
         times = check_times(
-            self, key, _value(entries, "publish_at"), _value(entries, "expire_at")
+            self, key, value_of(entries, "publish_at"), value_of(entries, "expire_at")
         )
-        message = self.message(_value(entries, "message"))
-        link = self.link(_value(entries, "link"))
-        attachments = self.attachments(_value(entries, "attachments"))
+        message = self.message(value_of(entries, "message"))
+        link = self.link(value_of(entries, "link"))
+        attachments = check_attachments(self, value_of(entries, "attachments"))
         if link is not None and attachments:
             # seeds 000/001: "either include a link or attachments but not both"
             self.at(
@@ -278,7 +276,7 @@ class ManifestChecker(Checker):
         flags = tuple(
             (name, on)
             for name in POST_FLAGS
-            if (node_ := _value(entries, name)) is not None
+            if (node_ := value_of(entries, name)) is not None
             and (on := self.boolean(node_, name)) is not None
         )
         if len(self.problems) > before:
@@ -326,113 +324,3 @@ class ManifestChecker(Checker):
             )
             return None
         return node.value.strip()
-
-    def attachments(self, node: Node | None) -> tuple[str, ...]:
-        """Media ids and files, in order; a file becomes its ref (statesync.media)."""
-        if node is None or (isinstance(node, Scalar) and node.value is None):
-            return ()
-        if not isinstance(node, Sequence):
-            self.at(
-                node.line,
-                "attachments must be a list of files or media ids "
-                f"(attachments: [media/photo.jpg]), got {describe(node)}",
-            )
-            return ()
-        items: list[str] = []
-        first: dict[str, int] = {}
-        videos: list[int] = []
-        for index, item in enumerate(node.items):
-            attachment = self.attachment(index, item)
-            if attachment is None:
-                continue
-            value, shown, is_video = attachment
-            same = ref_key(value) if is_ref(value) else value  # a file by its content
-            if same in first:
-                self.at(
-                    item.line,
-                    f"{shown} is attached twice (first at line {first[same]})",
-                )
-                continue
-            first[same] = item.line
-            items.append(value)
-            if is_video:
-                videos.append(item.line)
-        if videos and len(node.items) > 1:
-            # Facebook posts a video alone: no album mixes videos with photos
-            self.at(
-                videos[0],
-                "a video is posted alone: attach one video, or only images",
-            )
-        return tuple(items)
-
-    def attachment(self, index: int, item: Node) -> tuple[str, str, bool] | None:
-        """(media id or file ref, how to name it, whether it is a video)."""
-        media_id = _digits(item)
-        if media_id is not None:
-            return media_id, f"media {media_id}", False
-        written, alt = self.file_entry(index, item)
-        if written is None:
-            return None
-        if looks_like_token(written):  # a pasted secret: never repeated, never read
-            self.at(
-                item.line,
-                f"attachments[{index}] must be a file path or a media id, got a "
-                "string (not shown: it looks like a secret)",
-            )
-            return None
-        try:
-            media = load_media_file(self.media_root, written, alt)
-        except MediaProblem as problem:
-            self.at(item.line, f"attachments[{index}]: {problem}")
-            return None
-        self.media[media.key] = media
-        return media.ref, media.shown, media.is_video
-
-    def file_entry(self, index: int, item: Node) -> tuple[str | None, str | None]:
-        """A path (``media/a.jpg``) or ``{file: media/a.jpg, alt: ...}``."""
-        if isinstance(item, Scalar) and isinstance(item.value, str):
-            return item.value, None
-        if isinstance(item, Mapping):
-            entries = self.known_entries(
-                item,
-                ("file", "alt"),
-                lambda key: (
-                    f"unknown field {key!r} in attachments[{index}]: "
-                    "an attachment has 'file' and 'alt'"
-                ),
-            )
-            file_node = _value(entries, "file")
-            if file_node is None:
-                self.at(item.line, f"attachments[{index}] needs 'file: <path>'")
-                return None, None
-            written = self.string(file_node, "file")
-            alt_node = _value(entries, "alt")
-            alt = None if alt_node is None else self.string(alt_node, "alt")
-            if alt is not None and not alt.strip():
-                self.at(alt_node.line if alt_node else item.line, "alt is blank")
-                return None, None
-            return written, alt
-        self.at(
-            item.line,
-            f"attachments[{index}] must be a file path, {{file: ..., alt: ...}} or a "
-            f"media id (a string of digits), got {self.shown(item)}",
-        )
-        return None, None
-
-
-def _digits(node: Node | None) -> str | None:
-    """An id written as digits, quoted or not; never a float, hex or octal reading.
-
-    The source text is kept, so an unquoted ``0123`` (octal 83 in YAML 1.1) stays
-    "0123" and an unquoted 15-digit id keeps every digit.
-    """
-    if not isinstance(node, Scalar) or isinstance(node.value, bool):
-        return None
-    if isinstance(node.value, str | int) and DIGITS.fullmatch(node.text):
-        return node.text
-    return None
-
-
-def _value(entries: dict[str, Entry], name: str) -> Node | None:
-    entry = entries.get(name)
-    return None if entry is None else entry.value

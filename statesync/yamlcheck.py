@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Callable
 from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
@@ -127,6 +128,28 @@ def secret_message(key: str | None) -> str:
     if key is None:
         return f"this looks like a Graph access token: {SECRETS_ADVICE}"
     return f"{key!r} looks like a secret: {SECRETS_ADVICE}"
+
+
+def value_of(entries: MappingOf[str, Entry], name: str) -> Node | None:
+    """The value of the entry ``name``, if the mapping has it."""
+    entry = entries.get(name)
+    return None if entry is None else entry.value
+
+
+DIGITS = re.compile(r"[0-9]+")  # an id, as manifests write page and media ids
+
+
+def digits(node: Node | None) -> str | None:
+    """An id written as digits, quoted or not; never a float, hex or octal reading.
+
+    The source text is kept, so an unquoted ``0123`` (octal 83 in YAML 1.1) stays
+    "0123" and an unquoted 15-digit id keeps every digit.
+    """
+    if not isinstance(node, Scalar) or isinstance(node.value, bool):
+        return None
+    if isinstance(node.value, str | int) and DIGITS.fullmatch(node.text):
+        return node.text
+    return None
 
 
 def display_path(path: Path, base: Path) -> str:

@@ -38,13 +38,13 @@ from statesync.config_values import ENV_NAME
 from statesync.errors import ConfigError, ManifestError
 from statesync.manifest import load_desired
 from statesync.manifest_check import (
-    DIGITS,
     MAX_MESSAGE_LENGTH,
     PAGE_FIELDS,
     POST_KEY,
     POST_KEYS,
 )
 from statesync.scaffold import init_project
+from statesync.yamlcheck import DIGITS
 from statesync.yamlnodes import SECRET_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
