@@ -143,7 +143,10 @@ class GraphProvider(HttpProvider):
             self._call, lambda page: self.page_access(page).token
         )
         self._details = PageDetails(
-            self._call, lambda page: self.page_access(page).token
+            self._call,
+            lambda page: self.page_access(page).token,
+            secrets=self._secrets,
+            known_tasks=self._known_tasks,
         )
         self._reads = BatchReads(
             send=self._call_once,

@@ -3,8 +3,10 @@ managed fields, write the changed ones. OneAll has no page-details API, so a One
 project with a Graph token uses this too.
 
 Wire (seed 004; docs/page-details.md says what is unconfirmed):
-- details: ``GET /{page-id}?fields=about,emails`` returns the fields that are set
-  (a field not returned is not set); ``POST /{page-id}`` with the fields to change,
+- reading: one batch request (PROTOCOL §5) per page holding ``GET
+  /{page-id}?fields=about,emails`` and ``GET /{page-id}/settings``.
+- details: the page node returns the fields that are set (a field not returned is
+  not set); ``POST /{page-id}`` with the fields to change,
   structured values as JSON, answers ``{"success": true}``.
 - settings: ``GET /{page-id}/settings`` answers ``{"data": [{"setting": NAME, "value":
   V}, ...]}`` (the Page Settings reference; unconfirmed shape); ``POST
@@ -19,8 +21,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from statesync.page_fields import BY_QUALIFIED, DETAILS, SETTINGS, wire_value
-from statesync.providers.graph_errors import GraphError
-from statesync.providers.graph_wire import GraphCall, data_items, expect_success
+from statesync.providers.graph_errors import (
+    GraphError,
+    error_from_envelope,
+    error_not_json,
+)
+from statesync.providers.graph_wire import (
+    GraphCall,
+    data_items,
+    expect_success,
+    item_headers,
+)
 from statesync.providers.retry import CallKind
 from statesync.secret import Secret
 
@@ -29,42 +40,86 @@ Send = Callable[[GraphCall, CallKind], Any]
 
 class PageDetails:
     """Reads and writes one page's details and settings through ``send`` (the
-    provider's retried, paced call) with the page's token from ``token_of``."""
+    provider's retried, paced call) with the page's token from ``token_of``;
+    ``secrets`` and ``known_tasks`` word a refused batch item as any refusal."""
 
-    def __init__(self, send: Send, token_of: Callable[[str], Secret]) -> None:
+    def __init__(
+        self,
+        send: Send,
+        token_of: Callable[[str], Secret],
+        *,
+        secrets: Callable[[], list[Secret]],
+        known_tasks: Callable[[str | None], frozenset[str] | None],
+    ) -> None:
         self._send = send
         self._token_of = token_of
+        self._secrets = secrets
+        self._known_tasks = known_tasks
 
     def read(self, page_id: str, names: Sequence[str]) -> dict[str, object]:
-        """The live values of ``names`` (qualified): one request per section."""
-        live: dict[str, object] = {}
+        """The live values of ``names`` (qualified), in one batch request per page
+        (PROTOCOL §5): the page node's fields and the settings edge together."""
         details = [BY_QUALIFIED[n].name for n in names if n.startswith(DETAILS + ".")]
         settings = [BY_QUALIFIED[n].name for n in names if n.startswith(SETTINGS + ".")]
-        token = self._token_of(page_id)
+        urls = []
         if details:
-            call = GraphCall(
-                "GET",
-                f"/{page_id}",
-                token,
-                params={"fields": ",".join(sorted(details))},
-                page_id=page_id,
-            )
-            body = self._send(call, CallKind.READ)
-            if not isinstance(body, dict):
-                raise GraphError(
-                    "the page's details are not an object", target=call.target
-                )
-            for name in details:
-                live[f"{DETAILS}.{name}"] = body.get(name)  # seed 004: unset: absent
+            urls.append(f"{page_id}?fields={','.join(sorted(details))}")
         if settings:
-            call = GraphCall("GET", f"/{page_id}/settings", token, page_id=page_id)
+            urls.append(f"{page_id}/settings")
+        bodies = self._batch(page_id, urls)
+        live: dict[str, object] = {}
+        if details:
+            node = bodies.pop(0)
+            for name in details:
+                live[f"{DETAILS}.{name}"] = node.get(name)  # seed 004: unset: absent
+        if settings:
             values = {
-                item.get("setting"): item.get("value")
-                for item in data_items(self._send(call, CallKind.READ))
+                item.get("setting"): item.get("value") for item in data_items(bodies[0])
             }
             for name in settings:
                 live[f"{SETTINGS}.{name}"] = values.get(name)
         return live
+
+    def _batch(self, page_id: str, urls: list[str]) -> list[dict[str, Any]]:
+        """Each GET's body, in order; a refused item raises as a call would."""
+        items = [{"method": "GET", "relative_url": url} for url in urls]
+        call = GraphCall(
+            "POST",
+            "/",
+            self._token_of(page_id),
+            form={"batch": json.dumps(items, separators=(",", ":"))},
+            page_id=page_id,
+            note=f"batch read of page {page_id}'s details",
+        )
+        replies = self._send(call, CallKind.READ)
+        if not isinstance(replies, list) or len(replies) != len(items):
+            raise GraphError(
+                "the batch reply does not hold one answer per request",
+                target=call.target,
+            )
+        return [
+            self._body(reply, url, page_id)
+            for reply, url in zip(replies, urls, strict=True)
+        ]
+
+    def _body(self, reply: Any, url: str, page_id: str) -> dict[str, Any]:
+        target = f"GET /{url.split('?')[0]} (in a batch)"
+        status = reply.get("code") if isinstance(reply, dict) else None
+        raw = reply.get("body") if isinstance(reply, dict) else None
+        try:
+            body = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            raise error_not_json(target, status or 0) from None
+        if status == 200 and isinstance(body, dict) and "error" not in body:
+            return body
+        raise error_from_envelope(
+            target,
+            status if isinstance(status, int) else None,
+            body,
+            item_headers(reply),
+            self._secrets(),
+            known_tasks=self._known_tasks(page_id),
+        )
 
     def update(self, page_id: str, values: Mapping[str, object]) -> None:
         """Every detail in one ``POST /{page-id}``, then each setting in its own

@@ -87,6 +87,32 @@ def graph(emulator) -> httpx.Client:
         yield client
 
 
+def configure_oneall(project: Project, read: str = "auto") -> None:
+    """A OneAll project reading through ``read`` (pull, graph, auto or none)."""
+    project.write(
+        "statesync.yaml",
+        f"""
+        provider: oneall
+        oneall:
+          site: https://acme.api.oneall.com
+          read: {read}
+        retries: {{attempts: 2, max_total_s: 1}}
+        """,
+    )
+
+
+@pytest.fixture
+def at(emulator, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Move both clocks, statesync's (STATESYNC_NOW) and the emulator's, to an
+    RFC 3339 instant: time is moved, never waited for."""
+
+    def move(instant: str) -> None:
+        monkeypatch.setenv("STATESYNC_NOW", instant)
+        emulator.set_clock(instant)
+
+    return move
+
+
 def write_requests(emulator) -> int:
     """Requests that could change a page: POST, PUT and DELETE, batch reads excepted."""
     return sum(

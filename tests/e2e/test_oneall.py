@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import ACME, USER_TOKEN
+from tests.e2e.conftest import ACME, USER_TOKEN, configure_oneall
 
 IDENTITY = "0f6a1c52-7d3e-4b8a-9c11-2e5f6a7b8c9d"
 SECRETS = (USER_TOKEN, "test-public-key", "test-private-key", IDENTITY)
@@ -24,22 +24,9 @@ MANIFEST = """
 """
 
 
-def configure(project, read: str = "auto") -> None:
-    project.write(
-        "statesync.yaml",
-        f"""
-        provider: oneall
-        oneall:
-          site: https://acme.api.oneall.com
-          read: {read}
-        retries: {{attempts: 2, max_total_s: 1}}
-        """,
-    )
-
-
 @pytest.fixture
 def oneall_project(project, emulator):
-    configure(project)
+    configure_oneall(project)
     project.write("pages/acme.yaml", MANIFEST)
     return project
 
@@ -132,7 +119,7 @@ def test_drift_is_detected_and_restored(oneall_project, run, graph, read_path) -
 def test_without_reads_the_plan_says_drift_cannot_be_seen(
     project, run, graph, emulator
 ) -> None:
-    configure(project, read="none")
+    configure_oneall(project, read="none")
     project.write("pages/acme.yaml", MANIFEST)
     assert run("apply", "--auto-approve", ".").exit_code == 0
     post_id = project.post_ids()["hours"]
@@ -152,7 +139,9 @@ def test_a_gone_post_is_pushed_again_on_update(oneall_project, run, graph) -> No
     old = oneall_project.post_ids()["hours"]
     oneall_project.write("pages/acme.yaml", MANIFEST.replace("from Monday", "later"))
     assert run("plan", ".", "--out", "plan.json").exit_code == 0
-    configure(oneall_project, read="none")  # the saved plan can no longer see it go
+    configure_oneall(
+        oneall_project, read="none"
+    )  # the saved plan can no longer see it go
     graph.delete(f"/{old}").raise_for_status()
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 0, result.output
@@ -197,7 +186,7 @@ def test_oneall_errors_are_clear_and_leak_nothing(
 
 
 def test_a_page_the_identity_does_not_administer_is_403(project, run, emulator) -> None:
-    configure(project)
+    configure_oneall(project)
     project.write(
         "pages/other.yaml", 'page: "104510075309999"\nposts:\n  a:\n    message: hi\n'
     )

@@ -10,7 +10,7 @@ import json
 import httpx
 import pytest
 
-from tests.e2e.conftest import ACME, write_requests
+from tests.e2e.conftest import ACME, configure_oneall, write_requests
 
 MANIFEST = """
     page: "104510075301234"
@@ -90,9 +90,12 @@ def test_details_and_settings_are_pushed_and_settle(project, run, emulator) -> N
         "settings.USERS_CAN_MESSAGE",
     }
 
+    before = emulator.stats()["total"]
     again = run("plan", "--detailed-exitcode", ".")
     assert again.exit_code == 0, again.output
     assert again.output.rstrip().endswith("No changes.")
+    # /me/accounts, one batch for the posts, one batch for details and settings
+    assert emulator.stats()["total"] - before == 3
 
 
 def test_drift_on_a_detail_is_named_and_restored(project, run, emulator, graph) -> None:
@@ -241,21 +244,8 @@ def test_a_saved_plan_is_stale_once_a_detail_changed_live(
     assert write_requests(emulator) == before
 
 
-def configure_oneall(project) -> None:
-    project.write(
-        "statesync.yaml",
-        """
-        provider: oneall
-        oneall:
-          site: https://acme.api.oneall.com
-          read: pull
-        retries: {attempts: 2, max_total_s: 1}
-        """,
-    )
-
-
 def test_oneall_writes_details_through_the_graph_token(project, run, emulator) -> None:
-    configure_oneall(project)
+    configure_oneall(project, "pull")
     project.write("pages/acme.yaml", MANIFEST)
     result = run("apply", "--auto-approve", ".")
     assert result.exit_code == 0, result.output
@@ -267,7 +257,7 @@ def test_oneall_writes_details_through_the_graph_token(project, run, emulator) -
 def test_oneall_without_a_graph_token_is_refused_naming_the_lines(
     project, run, emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure_oneall(project)
+    configure_oneall(project, "pull")
     monkeypatch.delenv("FACEBOOK_ACCESS_TOKEN")
     project.write("pages/acme.yaml", MANIFEST)
     for command in (("plan", "."), ("validate", "--online", ".")):
@@ -283,7 +273,7 @@ def test_oneall_without_a_graph_token_is_refused_naming_the_lines(
 def test_oneall_with_a_graph_token_lacking_manage_is_refused(
     project, run, emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure_oneall(project)
+    configure_oneall(project, "pull")
     monkeypatch.setenv("FACEBOOK_ACCESS_TOKEN", "test-editor-token")
     project.write("pages/acme.yaml", MANIFEST)
     result = run("plan", ".")
@@ -295,7 +285,7 @@ def test_oneall_with_a_graph_token_lacking_manage_is_refused(
 def test_dropping_every_detail_forgets_them_without_a_graph_token(
     project, run, emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    configure_oneall(project)
+    configure_oneall(project, "pull")
     project.write("pages/acme.yaml", MANIFEST)
     assert run("apply", "--auto-approve", ".").exit_code == 0
     monkeypatch.delenv("FACEBOOK_ACCESS_TOKEN")
@@ -352,16 +342,7 @@ def test_secret_shaped_keys_are_never_repeated(project, run, emulator) -> None:
 def test_a_saved_plan_guards_details_where_posts_are_not_read(
     project, run, emulator, graph
 ) -> None:
-    project.write(
-        "statesync.yaml",
-        """
-        provider: oneall
-        oneall:
-          site: https://acme.api.oneall.com
-          read: none
-        retries: {attempts: 2, max_total_s: 1}
-        """,
-    )
+    configure_oneall(project, "none")
     project.write("pages/acme.yaml", MANIFEST)
     assert run("plan", "--out", "plan.json", ".").exit_code == 0
     graph.post(f"/{ACME}", data={"about": "Edited after review."}).raise_for_status()

@@ -8,20 +8,9 @@ import json
 import httpx
 import pytest
 
-from tests.e2e.conftest import ACME, write_requests
+from tests.e2e.conftest import ACME, configure_oneall, write_requests
 
 DAY = 24 * 3600
-
-
-@pytest.fixture
-def at(emulator, monkeypatch: pytest.MonkeyPatch):
-    """Move both clocks to an RFC 3339 instant."""
-
-    def move(instant: str) -> None:
-        monkeypatch.setenv("STATESYNC_NOW", instant)
-        emulator.set_clock(instant)
-
-    return move
 
 
 def read_post(emulator, post_id: str) -> dict:
@@ -157,15 +146,7 @@ def test_expiry_deletes_once_and_never_pushes_again(project, run, emulator, at) 
 def test_oneall_pushes_at_the_first_apply_after_its_time(
     project, run, emulator, at
 ) -> None:
-    project.write(
-        "statesync.yaml",
-        """
-        provider: oneall
-        oneall:
-          site: https://acme.api.oneall.com
-        retries: {attempts: 2, max_total_s: 1}
-        """,
-    )
+    configure_oneall(project)
     at("2026-11-29T12:00:00Z")
     project.write("pages/acme.yaml", manifest("2026-12-01T08:00:00Z"))
     planned = run("plan", ".")
@@ -288,16 +269,7 @@ def test_two_pinned_posts_on_one_page_are_refused(project, run, emulator) -> Non
 def test_oneall_flags_go_through_the_graph_token_or_are_refused(
     project, run, emulator, monkeypatch: pytest.MonkeyPatch, graph_token: bool
 ) -> None:
-    project.write(
-        "statesync.yaml",
-        """
-        provider: oneall
-        oneall:
-          site: https://acme.api.oneall.com
-          read: pull
-        retries: {attempts: 2, max_total_s: 1}
-        """,
-    )
+    configure_oneall(project, "pull")
     if not graph_token:
         monkeypatch.delenv("FACEBOOK_ACCESS_TOKEN")
     project.write("pages/acme.yaml", FLAGGED)

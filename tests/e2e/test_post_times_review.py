@@ -6,19 +6,9 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
-from tests.e2e.conftest import ACME
+from tests.e2e.conftest import ACME, configure_oneall
 from tests.e2e.test_post_times import manifest, published_ids, read_flags, read_post
-
-
-@pytest.fixture
-def at(emulator, monkeypatch: pytest.MonkeyPatch):
-    def move(instant: str) -> None:
-        monkeypatch.setenv("STATESYNC_NOW", instant)
-        emulator.set_clock(instant)
-
-    return move
 
 
 def set_faults(emulator, *rules: dict) -> None:
@@ -106,11 +96,7 @@ def test_a_local_time_in_a_daylight_saving_change_is_refused(
 
 
 def test_a_lost_push_adopted_still_gets_its_flags(project, run, emulator) -> None:
-    project.write(
-        "statesync.yaml",
-        "provider: oneall\noneall:\n  site: https://acme.api.oneall.com\n"
-        "  read: pull\nretries: {attempts: 2, max_total_s: 1}\n",
-    )
+    configure_oneall(project, "pull")
     project.write("pages/acme.yaml", manifest(None) + "    hidden: true\n")
     set_faults(
         emulator, {"method": "POST", "path": "^/push/", "action": "commit_then_drop"}

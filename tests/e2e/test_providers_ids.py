@@ -10,8 +10,7 @@ from collections import Counter
 
 import pytest
 
-from tests.e2e.conftest import ACME, Project
-from tests.e2e.test_oneall import configure
+from tests.e2e.conftest import ACME, Project, configure_oneall
 
 MANIFEST = 'page: "104510075301234"\nposts:\n  hello: {message: Hello.}\n'
 EDITED = 'page: "104510075301234"\nposts:\n  hello: {message: Hello again.}\n'
@@ -24,7 +23,7 @@ def test_a_tampered_post_id_is_refused_before_any_request(
     project: Project, run, emulator, provider: str, bad_id: str
 ) -> None:
     if provider == "oneall":
-        configure(project, read="none")  # OneAll writes; nothing reads
+        configure_oneall(project, read="none")  # OneAll writes; nothing reads
     _tamper(project, run, bad_id)
     before = _counts(emulator)
 
@@ -64,7 +63,7 @@ def test_a_post_of_another_page_is_refused_before_any_write(
     """A well-formed id of another page would edit that page's post if the same
     credentials reach it: the id must belong to the page it is recorded under."""
     if provider == "oneall":
-        configure(project, read="none")
+        configure_oneall(project, read="none")
     _tamper(project, run, "999_1")
     before = _counts(emulator)
 
