@@ -252,12 +252,12 @@ def _apply_action(action: Action, run: ApplyRun) -> Outcome:
     after = resolve_files(action, desired(action), lock)
     if action.kind is ActionKind.UPDATE:
         post_id = recorded_id(action)
-        publish_at = scheduled_for(action, lock)
+        publish_at, note = scheduled_for(action, lock, run.clock())
         try:
             if set(action.changed) - {"publish_at", *POST_FLAGS}:  # content
                 run.writer.update(page, post_id, after)
             if "publish_at" in action.changed:  # a scheduled post not yet published
-                run.writer.reschedule(page, post_id, action.schedule)
+                run.writer.reschedule(page, post_id, publish_at)
             if set(action.changed) & set(POST_FLAGS):
                 set_flags(page, post_id, flags_to_set(after, new=False), run)
         except PostGone:
@@ -265,6 +265,6 @@ def _apply_action(action: Action, run: ApplyRun) -> Outcome:
             gone = f"post {post_id} was gone, so it was pushed again"
             return Outcome(action, new_id, note=gone)
         record(action, post_id, after, lock, run.clock(), publish_at)
-        return Outcome(action, post_id, note=time_note(action))
+        return Outcome(action, post_id, note=note or time_note(action))
     new_id, note = push(action, after, run)
     return Outcome(action, new_id, note=note)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from statesync.errors import ConfigError
+from statesync.post_times import LAST_INSTANT
 from statesync.times import TimeProblem, parse_instant
 
 NOW_ENV = "STATESYNC_NOW"
@@ -30,6 +31,8 @@ def clock_from(environ: Mapping[str, str]) -> Clock:
         if text[-1] not in "zZ" and "+" not in text[10:] and "-" not in text[10:]:
             raise TimeProblem("it has no offset")
         start = parse_instant(text)
+        if not 0 <= start < LAST_INSTANT:
+            raise TimeProblem("it is before 1970 or after 6324")
     except TimeProblem as problem:
         raise ConfigError(
             f"{NOW_ENV} must be an RFC 3339 instant with an offset, such as "

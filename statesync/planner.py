@@ -50,7 +50,7 @@ def make_plan(
     """
     if not can.read:
         live = None
-    times = plan_times(desired, recorded, now, can) if now is not None else None
+    times = plan_times(desired, recorded, now, can, live) if now is not None else None
     if times is not None:
         desired = times.desired
     files = plan_media(desired, recorded, media)

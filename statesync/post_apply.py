@@ -52,7 +52,7 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
     retries_left = 1  # one more push, only after the listing shows none landed
     while True:
         sent_at = run.clock()
-        schedule, note = _send_time(action.schedule, sent_at)
+        schedule, note = send_time(action.schedule, sent_at)
         try:
             post_id = run.writer.push(page, after, schedule=schedule)
         except PushOutcomeUnknown as exc:
@@ -153,7 +153,7 @@ def _flagged(
     record(action, post_id, after, run.lock, run.clock(), schedule)
 
 
-def _send_time(schedule: int | None, now: float) -> tuple[int | None, str | None]:
+def send_time(schedule: int | None, now: float) -> tuple[int | None, str | None]:
     """The schedule to send now: a time that came too close to schedule while the
     apply ran (the API wants 10 minutes ahead) is published at once, at most that
     early, rather than fail the apply over time arithmetic."""
@@ -176,14 +176,17 @@ def set_flags(
     run.editor.set_flags(page_id, post_id, flags)
 
 
-def scheduled_for(action: Action, lock: LockStore) -> int | None:
-    """The time an updated post is scheduled for once the update is done: the new
-    one where the update moves it, else the one recorded (None: published)."""
+def scheduled_for(
+    action: Action, lock: LockStore, now: float
+) -> tuple[int | None, str | None]:
+    """The time an updated post is scheduled for once the update is done, and a
+    note: the new one where the update moves it (published at once if it came too
+    close while the apply ran), else the one recorded (None: published)."""
     if "publish_at" in action.changed:
-        return action.schedule
+        return send_time(action.schedule, now)
     page = lock.pages.get(action.page_id)
-    record = page.posts.get(action.address.key) if page else None
-    return record.publish_at if record else None
+    found = page.posts.get(action.address.key) if page else None
+    return (found.publish_at if found else None), None
 
 
 def time_note(action: Action) -> str | None:

@@ -27,6 +27,7 @@ from statesync.model import (
     DesiredPost,
     PageManifest,
     PostFields,
+    Record,
     RecordedPage,
 )
 from statesync.plan import Action, ActionKind, TimeState, TimeStateKind
@@ -60,6 +61,7 @@ def plan_times(
     recorded: Mapping[str, RecordedPage],
     now: float,
     can: Capabilities,
+    live: Mapping[str, PostFields | None] | None = None,
 ) -> TimePlan:
     """The desired state as of ``now``, what to schedule, what expires, and each
     time-bound post's state."""
@@ -77,8 +79,7 @@ def plan_times(
                 continue
             record = page.posts.get(key) if page else None
             expired = page.expired.get(key) if page else None
-            pending = record is not None and _unpublished(record.publish_at, now)
-            was = record.publish_at if record is not None and pending else None
+            was = _scheduled_time(record, live, now) if record is not None else None
             state, keep = _decide(post, record is not None, was, expired, now, can)
             if state is not None:
                 timeline.append(state)
@@ -102,9 +103,18 @@ def plan_times(
     )
 
 
-def _unpublished(publish_at: int | None, now: float) -> bool:
-    """A recorded post scheduled for a time still ahead: not seen by anyone yet."""
-    return publish_at is not None and publish_at > now
+def _scheduled_time(
+    record: Record, live: Mapping[str, PostFields | None] | None, now: float
+) -> int | None:
+    """The time a recorded post not yet published is scheduled for; None once it
+    is published. Where the post was read, the live post decides (published by
+    hand early, or moved by hand); else the lockfile's time, while still ahead."""
+    seen = live.get(record.post_id) if live else None
+    if seen is not None:
+        return seen.scheduled_at
+    if record.publish_at is not None and record.publish_at > now:
+        return record.publish_at
+    return None
 
 
 def _decide(
@@ -200,14 +210,11 @@ def reschedules(
     for post in desired.posts():
         page = recorded.get(post.page_id)
         record = page.posts.get(post.address.key) if page else None
-        if record is None or record.publish_at is None or record.publish_at <= now:
+        current = _scheduled_time(record, live, now) if record is not None else None
+        if record is None or current is None:
             continue  # published already (or at once): its time is history
-        current, drift = record.publish_at, False
+        drift = current != record.publish_at
         seen = live.get(record.post_id) if live else None
-        if seen is not None:
-            if seen.scheduled_at is None:
-                continue  # published by hand, early: nothing left to schedule
-            current, drift = seen.scheduled_at, seen.scheduled_at != record.publish_at
         wanted = post.publish_at if post.publish_at and post.publish_at > now else None
         if wanted == current:
             continue

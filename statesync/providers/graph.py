@@ -145,6 +145,8 @@ class GraphProvider(HttpProvider):
         self._details = PageDetails(
             self._call,
             lambda page: self.page_access(page).token,
+            send_once=self._call_once,
+            retry=self._retry,
             secrets=self._secrets,
             known_tasks=self._known_tasks,
         )

@@ -25,6 +25,7 @@ from statesync.providers.graph_errors import (
     GraphError,
     error_from_envelope,
     error_not_json,
+    failure_of,
 )
 from statesync.providers.graph_wire import (
     GraphCall,
@@ -32,7 +33,7 @@ from statesync.providers.graph_wire import (
     expect_success,
     item_headers,
 )
-from statesync.providers.retry import CallKind
+from statesync.providers.retry import CallKind, RetryPolicy
 from statesync.secret import Secret
 
 Send = Callable[[GraphCall, CallKind], Any]
@@ -48,10 +49,14 @@ class PageDetails:
         send: Send,
         token_of: Callable[[str], Secret],
         *,
+        send_once: Callable[[GraphCall], Any],
+        retry: RetryPolicy,
         secrets: Callable[[], list[Secret]],
         known_tasks: Callable[[str | None], frozenset[str] | None],
     ) -> None:
         self._send = send
+        self._send_once = send_once
+        self._retry = retry
         self._token_of = token_of
         self._secrets = secrets
         self._known_tasks = known_tasks
@@ -66,7 +71,15 @@ class PageDetails:
             urls.append(f"{page_id}?fields={','.join(sorted(details))}")
         if settings:
             urls.append(f"{page_id}/settings")
-        bodies = self._batch(page_id, urls)
+        # The batch is tried again whole when an item failed transiently (a rate
+        # limit, a 5xx, an item left unanswered at the batch timeout), as the
+        # posts' batch reads are: reading twice changes nothing.
+        bodies = self._retry.call(
+            lambda: self._batch(page_id, urls),
+            kind=CallKind.READ,
+            classify=failure_of,
+            target=f"POST / (batch read of page {page_id}'s details)",
+        )
         live: dict[str, object] = {}
         if details:
             node = bodies.pop(0)
@@ -91,7 +104,7 @@ class PageDetails:
             page_id=page_id,
             note=f"batch read of page {page_id}'s details",
         )
-        replies = self._send(call, CallKind.READ)
+        replies = self._send_once(call)
         if not isinstance(replies, list) or len(replies) != len(items):
             raise GraphError(
                 "the batch reply does not hold one answer per request",
@@ -104,6 +117,12 @@ class PageDetails:
 
     def _body(self, reply: Any, url: str, page_id: str) -> dict[str, Any]:
         target = f"GET /{url.split('?')[0]} (in a batch)"
+        if reply is None:  # PROTOCOL §5: unfinished at the batch timeout
+            raise GraphError(
+                "the batch request timed out before this item",
+                target=target,
+                is_transient=True,
+            )
         status = reply.get("code") if isinstance(reply, dict) else None
         raw = reply.get("body") if isinstance(reply, dict) else None
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import ACME, configure_oneall
 from tests.e2e.test_post_times import manifest, published_ids, read_flags, read_post
@@ -159,3 +160,60 @@ def test_a_flag_only_change_sends_only_the_flag(project, run, emulator) -> None:
     assert run("apply", "--auto-approve", ".").exit_code == 0
     assert edits() - before == 1
     assert ACME in project.lock()["pages"]
+
+
+def test_a_post_published_early_by_hand_is_never_withdrawn(
+    project, run, emulator, at, graph
+) -> None:
+    at("2026-12-10T00:00:00Z")
+    project.write("pages/acme.yaml", manifest("2026-12-20T00:00:00Z"))
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id = project.post_ids()["menu"]
+    graph.post(f"/{post_id}", data={"is_published": "true"}).raise_for_status()
+    project.write("pages/acme.yaml", manifest("2027-03-01T00:00:00Z"))
+    planned = run("plan", ".")
+    assert "delete" not in planned.output, planned.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert post_id in published_ids(emulator)
+
+
+def test_a_time_moved_later_by_hand_is_seen_after_the_recorded_time(
+    project, run, emulator, at, graph
+) -> None:
+    at("2026-12-10T00:00:00Z")
+    project.write("pages/acme.yaml", manifest("2026-12-20T00:00:00Z"))
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id = project.post_ids()["menu"]
+    later = {"scheduled_publish_time": "1798156800"}  # 2026-12-25T00:00:00Z
+    graph.post(f"/{post_id}", data=later).raise_for_status()
+    at("2026-12-21T00:00:00Z")
+    planned = run("plan", ".")
+    assert "publish_at: published now" in planned.output, planned.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert read_post(emulator, post_id)["is_published"] is True
+
+
+def test_a_transient_failure_in_the_details_batch_is_retried(
+    project, run, emulator
+) -> None:
+    project.write(
+        "pages/acme.yaml",
+        'page: "104510075301234"\nsettings:\n  USERS_CAN_MESSAGE: false\nposts: {}\n',
+    )
+    rule = {"method": "GET", "path": "/settings$", "action": "error", "times": 1}
+    set_faults(emulator, rule | {"status": 500, "code": 2})
+    result = run("plan", ".")
+    assert result.exit_code == 0, result.output
+    assert "settings.USERS_CAN_MESSAGE: true -> false" in result.output
+
+
+@pytest.mark.parametrize("instant", ["1960-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_a_now_out_of_range_is_a_clean_error(
+    project, run, emulator, monkeypatch: pytest.MonkeyPatch, instant: str
+) -> None:
+    project.write("statesync.yaml", "provider: graph\nsandbox: true\n")
+    project.write("pages/acme.yaml", manifest(None))
+    monkeypatch.setenv("STATESYNC_NOW", instant)
+    result = run("plan", ".")
+    assert result.exit_code == 1
+    assert "STATESYNC_NOW must be an RFC 3339 instant" in result.output
