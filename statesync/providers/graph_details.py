@@ -21,18 +21,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from statesync.page_fields import BY_QUALIFIED, DETAILS, SETTINGS, wire_value
-from statesync.providers.graph_errors import (
-    GraphError,
-    error_from_envelope,
-    error_not_json,
-    failure_of,
-)
-from statesync.providers.graph_wire import (
-    GraphCall,
-    data_items,
-    expect_success,
-    item_headers,
-)
+from statesync.providers.graph_errors import GraphError, failure_of
+from statesync.providers.graph_read import batch_item_body
+from statesync.providers.graph_wire import GraphCall, data_items, expect_success
 from statesync.providers.retry import CallKind, RetryPolicy
 from statesync.secret import Secret
 
@@ -116,28 +107,11 @@ class PageDetails:
         ]
 
     def _body(self, reply: Any, url: str, page_id: str) -> dict[str, Any]:
-        target = f"GET /{url.split('?')[0]} (in a batch)"
-        if reply is None:  # PROTOCOL §5: unfinished at the batch timeout
-            raise GraphError(
-                "the batch request timed out before this item",
-                target=target,
-                is_transient=True,
-            )
-        status = reply.get("code") if isinstance(reply, dict) else None
-        raw = reply.get("body") if isinstance(reply, dict) else None
-        try:
-            body = json.loads(raw) if isinstance(raw, str) else raw
-        except ValueError:
-            raise error_not_json(target, status or 0) from None
-        if status == 200 and isinstance(body, dict) and "error" not in body:
-            return body
-        raise error_from_envelope(
-            target,
-            status if isinstance(status, int) else None,
-            body,
-            item_headers(reply),
+        return batch_item_body(
+            reply,
+            f"GET /{url.split('?')[0]} (in a batch)",
             self._secrets(),
-            known_tasks=self._known_tasks(page_id),
+            self._known_tasks(page_id),
         )
 
     def update(self, page_id: str, values: Mapping[str, object]) -> None:

@@ -130,23 +130,45 @@ class BatchReads:
                 return
 
     def _read_reply(self, page_id: str, post_id: str, reply: Any) -> PostFields | None:
-        target = f"GET /{post_id} (in a batch)"
-        status = reply.get("code") if isinstance(reply, dict) else None
-        raw = reply.get("body") if isinstance(reply, dict) else None
         try:
-            body = json.loads(raw) if isinstance(raw, str) else raw
-        except ValueError:
-            raise error_not_json(target, status or 0) from None
-        if status == 200 and isinstance(body, dict) and "error" not in body:
-            return parse_post(body)
-        error = error_from_envelope(
-            target,
-            status if isinstance(status, int) else None,
-            body,
-            item_headers(reply),
-            self._secrets(),
-            known_tasks=self._known_tasks(page_id),
+            body = batch_item_body(
+                reply,
+                f"GET /{post_id} (in a batch)",
+                self._secrets(),
+                self._known_tasks(page_id),
+            )
+        except GraphError as error:
+            if error.is_gone:
+                return None
+            raise
+        return parse_post(body)
+
+
+def batch_item_body(
+    reply: Any, target: str, secrets: list[Secret], tasks: frozenset[str] | None
+) -> dict[str, Any]:
+    """One batch item's JSON body (PROTOCOL §5: ``{"code", "headers", "body"}``),
+    or the ``GraphError`` it carries, worded as a call's would be; an item left
+    unanswered at the batch timeout (``null``) is a transient error."""
+    if reply is None:
+        raise GraphError(
+            "the batch request timed out before this item",
+            target=target,
+            is_transient=True,
         )
-        if error.is_gone:
-            return None
-        raise error
+    status = reply.get("code") if isinstance(reply, dict) else None
+    raw = reply.get("body") if isinstance(reply, dict) else None
+    try:
+        body = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        raise error_not_json(target, status or 0) from None
+    if status == 200 and isinstance(body, dict) and "error" not in body:
+        return body
+    raise error_from_envelope(
+        target,
+        status if isinstance(status, int) else None,
+        body,
+        item_headers(reply),
+        secrets,
+        known_tasks=tasks,
+    )
