@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from statesync.errors import ProviderError, StatesyncError
+from statesync.kinds import Kind
 from statesync.lockfile import LockStore
 from statesync.media_apply import (
     apply_media,
@@ -249,7 +250,9 @@ def _apply_action(action: Action, run: ApplyRun) -> Outcome:
             return Outcome(
                 action, None, note=action.note if action.expired_at else None
             )
-    after = resolve_files(action, desired(action), lock)
+    media = run.writer.capabilities_for(page).get(Kind.MEDIA)
+    inline = media is not None and media.inline  # the writer sends the files itself
+    after = desired(action) if inline else resolve_files(action, desired(action), lock)
     if action.kind is ActionKind.UPDATE:
         post_id = recorded_id(action)
         publish_at, note = scheduled_for(action, lock, run.clock())

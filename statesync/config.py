@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping as MappingOf
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,14 @@ class GraphSettings:
     app_secret_env: str = "FACEBOOK_APP_SECRET"  # noqa: S105 - optional: appsecret_proof
 
 
+# A variable name per network, as `oneall.identities` may rename them.
+DEFAULT_IDENTITY_ENVS = {
+    "twitter": "ONEALL_TWITTER_IDENTITY_TOKEN",
+    "linkedin": "ONEALL_LINKEDIN_IDENTITY_TOKEN",
+    "pinterest": "ONEALL_PINTEREST_IDENTITY_TOKEN",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class OneAllSettings:
     site: str | None = None  # https://{subdomain}.api.oneall.com (PROTOCOL §12)
@@ -51,6 +60,11 @@ class OneAllSettings:
     # Where live fields come from: the Graph reader, OneAll's Pull API, nowhere (plan
     # from the lockfile's hashes), or "auto" (Graph when a token is set).
     read: str = "auto"
+    # The other networks' logins (docs/oneall-networks.md): network -> the name of
+    # the variable holding that login's identity token.
+    identities: MappingOf[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_IDENTITY_ENVS)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +212,15 @@ class _ConfigChecker(SettingsChecker):
                 values, "identity_token_env", defaults.identity_token_env, "oneall."
             ),
             read=self.choice(values, "read", ONEALL_READS, defaults.read, "oneall."),
+            identities=self.identities(values.get("identities")),
         )
+
+    def identities(self, entry: Entry | None) -> dict[str, str]:
+        values = self.section(entry, tuple(DEFAULT_IDENTITY_ENVS))
+        return {
+            network: self.env(values, network, default, "oneall.identities.")
+            for network, default in DEFAULT_IDENTITY_ENVS.items()
+        }
 
     def safety(self, entry: Entry | None) -> SafetySettings:
         values = self.section(entry, _SAFETY_FIELDS)
@@ -281,6 +303,7 @@ _ONEALL_FIELDS = (
     "private_key_env",
     "identity_token_env",
     "read",
+    "identities",
 )
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from statesync.clock import NOW_ENV, Clock, clock_from
 from statesync.config import ProjectConfig
-from statesync.errors import ConfigError
+from statesync.errors import ConfigError, ManifestError
+from statesync.media import MediaFile
 from statesync.project import Project
 from statesync.providers.base import (
     Lister,
@@ -27,6 +28,14 @@ from statesync.providers.oneall import OneAllProvider
 from statesync.providers.pacing import Pacer, PacingPolicy
 from statesync.providers.retry import RetryPolicy
 from statesync.secret import Secret, token_problem
+from statesync.targets import Network, is_facebook, network_of, target_of
+
+# How a message names each network's login.
+NETWORK_LOGINS = {
+    Network.TWITTER: "X",
+    Network.LINKEDIN: "LinkedIn",
+    Network.PINTEREST: "Pinterest",
+}
 
 GRAPH_URL = "https://graph.facebook.com"
 
@@ -66,7 +75,8 @@ class _OneAllEndpoint:
     url: str
     public_key: Secret
     private_key: Secret
-    identity_token: Secret
+    identity_token: Secret | None  # the Facebook login's; None: no Facebook page
+    identities: Mapping[Network, Secret] = field(default_factory=dict)
 
 
 @contextmanager
@@ -76,6 +86,7 @@ def connect(
     """The provider the project asks for; ``sandbox`` overrides statesync.yaml."""
     use_sandbox = project.config.sandbox if sandbox is None else sandbox
     clock = clock_from(environ)  # a bad STATESYNC_NOW fails before any request
+    networks = _networks(project)
     with ExitStack() as stack:
         if use_sandbox:
             from statesync.sandbox import run_sandbox  # starts a server: only on demand
@@ -87,14 +98,21 @@ def connect(
                 graph_url=box.url,
                 graph_token=box.user_token,
                 app_secret=None,
-                oneall=_OneAllEndpoint(box.url, *box.oneall_keys)
+                oneall=_OneAllEndpoint(
+                    box.url, *box.oneall_keys, identities=box.identities
+                )
                 if project.config.provider == "oneall"
                 else None,
                 banner=box.banner(),
             )
         else:
-            ends = _endpoints_from(project.config, environ)
-        writer, reader, editor = _providers(project.config, ends, stack)
+            ends = _endpoints_from(project.config, environ, networks)
+        files = {
+            key: media
+            for page in project.desired.pages.values()
+            for key, media in page.media.items()
+        }
+        writer, reader, editor = _providers(project.config, ends, stack, files)
         yield Connection(
             writer=writer,
             reader=reader,
@@ -105,7 +123,32 @@ def connect(
         )
 
 
-def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpoints:
+def _networks(project: Project) -> set[Network]:
+    """The networks the project publishes to (manifests and lockfile); refused on
+    the Graph provider, which publishes to Facebook pages only, naming each
+    manifest that needs OneAll."""
+    keys = set(project.desired.pages) | set(project.lock.pages)
+    networks = {network_of(key) for key in keys}
+    if project.config.provider != "graph" or networks <= {Network.FACEBOOK}:
+        return networks
+    why = (
+        "is published through OneAll: set 'provider: oneall' in statesync.yaml "
+        "(the Graph API publishes to Facebook pages only)"
+    )
+    manifests = [
+        page for key, page in project.desired.pages.items() if not is_facebook(key)
+    ]
+    if manifests:
+        raise ManifestError(
+            (page.location, f"{target_of(page.page_id)} {why}") for page in manifests
+        )
+    key = min(key for key in keys if not is_facebook(key))
+    raise ConfigError(f"the lockfile records posts on {target_of(key)}, which {why}")
+
+
+def _endpoints_from(
+    config: ProjectConfig, environ: Mapping[str, str], networks: set[Network]
+) -> _Endpoints:
     graph_token = _secret(environ, config.graph.token_env)
     oneall = None
     if config.provider == "oneall":
@@ -116,6 +159,7 @@ def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpo
                 "statesync.yaml (https://<subdomain>.api.oneall.com)"
             )
         settings = config.oneall
+        facebook = Network.FACEBOOK in networks or networks == set()
         oneall = _OneAllEndpoint(
             oneall_url,
             _required(environ, settings.public_key_env, "the OneAll site's public key"),
@@ -126,7 +170,18 @@ def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpo
                 environ,
                 settings.identity_token_env,
                 "the OneAll identity token of the user's Facebook login",
-            ),
+            )
+            if facebook
+            else None,
+            identities={
+                network: _required(
+                    environ,
+                    settings.identities[network],
+                    f"the OneAll identity token of the {NETWORK_LOGINS[network]} "
+                    "login (oneall.identities in statesync.yaml names the variable)",
+                )
+                for network in sorted(networks - {Network.FACEBOOK})
+            },
         )
         if settings.read == "graph" and graph_token is None:
             _required(
@@ -146,7 +201,10 @@ def _endpoints_from(config: ProjectConfig, environ: Mapping[str, str]) -> _Endpo
 
 
 def _providers(
-    config: ProjectConfig, ends: _Endpoints, stack: ExitStack
+    config: ProjectConfig,
+    ends: _Endpoints,
+    stack: ExitStack,
+    files: Mapping[str, MediaFile],
 ) -> tuple[Writer, ReaderLister | None, PageEditor | None]:
     """The writer; the reader that also lists pages for crash recovery; and the
     editor of pages' details (the Graph provider, with any Graph token)."""
@@ -180,6 +238,8 @@ def _providers(
             public_key=ends.oneall.public_key,
             private_key=ends.oneall.private_key,
             identity_token=ends.oneall.identity_token,
+            identities=ends.oneall.identities,
+            files=files,
             retry=retry,
             may_pull=config.oneall.read != "none",
         )

@@ -43,6 +43,9 @@ class Capabilities:
     # A push can carry a future publishing time, which the network keeps to
     # (Graph's scheduled posts); without it, a future post waits for an apply.
     schedule: bool = False
+    # For media: the file travels inside the push that uses it (a pin's image), never
+    # uploaded alone nor recorded; changing it is a change of the post's attachments.
+    inline: bool = False
 
     def __post_init__(self) -> None:
         if not self.in_place <= self.fields:

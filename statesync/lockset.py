@@ -17,6 +17,7 @@ from pathlib import Path
 from statesync.errors import ConfigError
 from statesync.lockfile import Lockfile, load_lockfile
 from statesync.model import Intent, MediaRecord, Record, RecordedPage, Upload
+from statesync.targets import file_stem
 
 PLACEHOLDER = "{manifest}"
 
@@ -148,9 +149,10 @@ class LockSet:
         return next((f for f in self._files() if page_id in f.pages), None)
 
     def _for(self, page_id: str, manifest: str) -> Lockfile:
+        stem = file_stem(manifest)  # every target of a manifest shares its file
         with self._mutex:
-            owner = self._owner(page_id) or self.files.get(manifest)
+            owner = self._owner(page_id) or self.files.get(stem)
             if owner is None:
-                owner = Lockfile(path=self._path(self.template, manifest), is_new=True)
-                self.files[manifest] = owner
+                owner = Lockfile(path=self._path(self.template, stem), is_new=True)
+                self.files[stem] = owner
             return owner

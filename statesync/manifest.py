@@ -23,6 +23,7 @@ from pathlib import Path
 from statesync.errors import ConfigError, Location, ManifestError
 from statesync.manifest_check import MAX_MESSAGE_LENGTH, Loaded, ManifestChecker
 from statesync.model import Desired, PageManifest
+from statesync.targets import LABEL_SEPARATOR, target_of
 from statesync.times import DEFAULT_ZONE
 from statesync.yamlcheck import Problems, display_path
 from statesync.yamlnodes import gc_paused
@@ -84,21 +85,28 @@ def _load_pages(
             )
             continue
         stems[path.stem] = display
-        loaded = _load_manifest(path, display, media_root, problems, timezone)
-        if loaded is None:
-            continue
-        first = seen.get(loaded.page_id)
-        if first is not None:
+        if LABEL_SEPARATOR in path.stem:
             problems.append(
                 (
-                    loaded.location,
-                    f"page {loaded.page_id} is already managed by {first}",
+                    Location(display, 1),
+                    f"a manifest's file name cannot hold {LABEL_SEPARATOR!r}, which "
+                    "separates a manifest from its target in addresses; rename it",
                 )
             )
             continue
-        seen[loaded.page_id] = loaded.location
-        if loaded.manifest is not None:
-            pages[loaded.page_id] = loaded.manifest
+        for loaded in _load_manifest(path, display, media_root, problems, timezone):
+            first = seen.get(loaded.page_id)
+            if first is not None:
+                problems.append(
+                    (
+                        loaded.location,
+                        f"{target_of(loaded.page_id)} is already managed by {first}",
+                    )
+                )
+                continue
+            seen[loaded.page_id] = loaded.location
+            if loaded.manifest is not None:
+                pages[loaded.page_id] = loaded.manifest
     return pages
 
 
@@ -168,18 +176,18 @@ def _nested_message(folder: str) -> str:
 
 def _load_manifest(
     path: Path, display: str, media_root: Path, problems: Problems, timezone: str
-) -> Loaded | None:
+) -> list[Loaded]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         problems.append((Location(display, 1), f"cannot read: {exc.strerror}"))
-        return None
+        return []
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         problems.append((Location(display, line), "not UTF-8 text"))
-        return None
+        return []
     checker = ManifestChecker(
         display, problems, media_root=media_root, timezone=timezone
     )

@@ -9,26 +9,33 @@ one, so that a page managed twice is found even in broken files.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from statesync.errors import Location
 from statesync.manifest_attachments import check_attachments
 from statesync.manifest_moves import check_moves
+from statesync.manifest_targets import TargetEntry, check_targets
 from statesync.media import MediaFile
 from statesync.model import (
     POST_FIELDS,
     Address,
+    DesiredDetails,
     DesiredPost,
     PageManifest,
     PostFields,
 )
+from statesync.network_check import check_post
 from statesync.normalize import is_web_url
 from statesync.page_check import check_page_fields
 from statesync.post_flags import POST_FLAGS
 from statesync.post_times import check_times
+from statesync.targets import Network, file_stem, manifest_name
 from statesync.times import DEFAULT_ZONE
-from statesync.yamlcheck import Checker, digits, secret_message, suggest, value_of
+from statesync.yamlcheck import Checker, secret_message, suggest, value_of
 from statesync.yamlnodes import (
     Entry,
     Mapping,
@@ -38,10 +45,28 @@ from statesync.yamlnodes import (
     looks_like_token,
 )
 
-PAGE_FIELDS = ("page", "name", "details", "settings", "posts", "moved")
+PAGE_FIELDS = (
+    "page",
+    "name",
+    "details",
+    "settings",
+    "posts",
+    "moved",
+    "network",
+    "company",
+    "board",
+    "targets",
+)
 # A post's content fields, then its options (not content: a post of options only has no
 # content). Unknown-field messages list the content fields only.
-POST_OPTIONS = ("prevent_destroy", "publish_at", "expire_at", "pinned", "hidden")
+POST_OPTIONS = (
+    "prevent_destroy",
+    "publish_at",
+    "expire_at",
+    "pinned",
+    "hidden",
+    "override",
+)
 POST_KEYS = POST_FIELDS + POST_OPTIONS
 # PROTOCOL §11: the largest message the Graph API accepts (third-party consensus).
 MAX_MESSAGE_LENGTH = 63_206
@@ -85,48 +110,146 @@ class ManifestChecker(Checker):
     timezone: str = DEFAULT_ZONE  # the project's, for local date-times
     # key -> the file, for every file attachment of the manifest's posts
     media: dict[str, MediaFile] = field(default_factory=dict)
+    # post key -> target label -> (the content fields it sets for that target
+    # alone, the line of its entry): ``override:``
+    overrides: dict[str, dict[str, tuple[dict[str, Any], int]]] = field(
+        default_factory=dict
+    )
 
-    def manifest(self, text: str, stem: str) -> Loaded | None:
+    def manifest(self, text: str, stem: str) -> list[Loaded]:
+        """One ``Loaded`` per target of the manifest (none when it names none)."""
         start = len(self.problems)
         document = self.read(text, secret_message)
         root = document.root
         if root is None:
             if not document.problems:
                 self.at(1, "the file is empty: a manifest needs 'page' and 'posts'")
-            return None
+            return []
         if not isinstance(root, Mapping):
             self.at(
                 root.line,
                 "a manifest must be a mapping with 'page', 'name' and 'posts', "
                 f"got {describe(root)}",
             )
-            return None
+            return []
         entries, guessed = self.fields(root, PAGE_FIELDS, "a manifest")
-        page_id = self.page_id(value_of(entries, "page"), root.line, "page" in guessed)
+        targets = check_targets(self, entries, root.line, guessed)
         name = self.name(value_of(entries, "name"))
+        # One target addressed by the stem (every manifest before fan-out): its
+        # posts are built for it at once, with no copies to make.
+        single = targets[0] if len(targets) == 1 and not targets[0].label else None
         posts = self.posts(
-            value_of(entries, "posts"), root.line, "posts" in guessed, stem, page_id
+            value_of(entries, "posts"),
+            root.line,
+            "posts" in guessed,
+            stem,
+            single.target.key if single else "",
         )
         moves = check_moves(self, value_of(entries, "moved"), stem, posts)
         details = check_page_fields(
             self, value_of(entries, "details"), value_of(entries, "settings")
         )
-        if page_id is None:
-            return None
-        location = Location(self.file, entries["page"].line)
-        if len(self.problems) > start:
-            return Loaded(page_id, location, None)
-        manifest = PageManifest(
-            page_id=page_id,
-            name=name,
-            stem=stem,
-            location=location,
-            posts=posts,
-            media=dict(self.media),
-            moves=moves,
-            details=details,
+        self._reachable(targets, posts, details, entries)
+        broken = len(self.problems) > start
+        return [
+            Loaded(
+                entry.target.key,
+                entry.location,
+                None
+                if broken
+                else self.for_target(
+                    entry,
+                    entry is single,
+                    PageManifest(
+                        page_id=entry.target.key,
+                        name=name,
+                        stem=manifest_name(stem, entry.label),
+                        location=entry.location,
+                        posts=posts,
+                        media=dict(self.media),
+                        moves=moves,
+                        details=details,
+                    ),
+                ),
+            )
+            for entry in targets
+        ]
+
+    def _reachable(
+        self,
+        targets: list[TargetEntry],
+        posts: dict[str, DesiredPost],
+        details: DesiredDetails,
+        entries: dict[str, Entry],
+    ) -> None:
+        """What a target's network cannot carry: page details off a single Facebook
+        page, and each post against every network it reaches (once per network)."""
+        networks = {entry.target.network for entry in targets}
+        alone = len(targets) == 1 and networks == {Network.FACEBOOK}
+        if details.lines and targets and not alone:
+            first = entries.get("details") or entries["settings"]
+            self.at(
+                first.line,
+                "details and settings belong to a manifest of one Facebook page "
+                "('page:'), not to a manifest with other or several targets",
+            )
+        labels = {entry.label for entry in targets if entry.label}
+        for key, by_label in self.overrides.items():
+            for label, (_, line) in by_label.items():
+                if label not in labels:
+                    known = (
+                        ", ".join(sorted(labels))
+                        or "none: the manifest has no 'targets'"
+                    )
+                    self.at(
+                        line,
+                        f"post {key!r} overrides target {label!r}, which the manifest "
+                        f"does not name (its targets: {known})",
+                    )
+        checked: set[tuple[Network, str, PostFields]] = set()
+        for entry in targets:
+            for post in posts.values():
+                fields = self.fields_for(post, entry.label)
+                seen = (entry.target.network, post.address.key, fields)
+                if seen in checked:  # two boards: one message per problem
+                    continue
+                checked.add(seen)
+                line = post.location.line
+                check_post(
+                    entry.target.network,
+                    post.address.key,
+                    fields,
+                    self.media,
+                    partial(self.at, line),
+                )
+                if post.address.key not in self.overrides:
+                    continue  # the post's own checks hold on every target
+                if fields.link is not None and fields.attachments:
+                    self.at(
+                        line,
+                        f"post {post.address.key!r} has both link and attachments "
+                        f"on target {entry.label!r}: a post carries one or the other",
+                    )
+                if not (fields.message or fields.link or fields.attachments):
+                    self.at(
+                        line,
+                        f"post {post.address.key!r} has no content on target "
+                        f"{entry.label!r}: its override leaves nothing to publish",
+                    )
+
+    def fields_for(self, post: DesiredPost, label: str | None) -> PostFields:
+        """The post's content on the target ``label``, its overrides applied."""
+        override = self.overrides.get(post.address.key, {}).get(label or "")
+        if override is None:
+            return post.fields
+        return replace(post.fields, **override[0])
+
+    def for_target(
+        self, entry: TargetEntry, built: bool, manifest: PageManifest
+    ) -> PageManifest:
+        return _for_target(
+            built, manifest, lambda post: self.fields_for(post, entry.label)
         )
-        return Loaded(page_id, location, manifest)
 
     def fields(
         self,
@@ -153,20 +276,6 @@ class ManifestChecker(Checker):
 
         return self.known_entries(mapping, known, unknown), guessed
 
-    def page_id(self, node: Node | None, line: int, guessed: bool) -> str | None:
-        if node is None:
-            if not guessed:
-                self.at(line, "missing 'page': the numeric id of the Facebook page")
-            return None
-        page_id = digits(node)
-        if page_id is None:
-            self.at(
-                node.line,
-                "page must be the page's numeric id as a quoted string of digits "
-                f'(page: "104510075301234"), got {self.shown(node)}',
-            )
-        return page_id
-
     def name(self, node: Node | None) -> str | None:
         if node is None or (isinstance(node, Scalar) and node.value is None):
             return None
@@ -181,8 +290,10 @@ class ManifestChecker(Checker):
         line: int,
         guessed: bool,
         stem: str,
-        page_id: str | None,
+        page_id: str,
     ) -> dict[str, DesiredPost]:
+        """The manifest's posts, addressed by its stem, for ``page_id`` ("": for
+        several targets, ``_for_target`` gives each target its own copies)."""
         if node is None:
             if not guessed:
                 self.at(
@@ -219,7 +330,7 @@ class ManifestChecker(Checker):
                     )
                     continue
                 pinned_at = entry.line
-            if checked is not None and page_id is not None:
+            if checked is not None:
                 fields, protected_at, (publish_at, expire_at) = checked
                 posts[entry.key] = DesiredPost(
                     address=Address(stem, entry.key),
@@ -259,7 +370,8 @@ class ManifestChecker(Checker):
         message = self.message(value_of(entries, "message"))
         link = self.link(value_of(entries, "link"))
         attachments = check_attachments(self, value_of(entries, "attachments"))
-        if link is not None and attachments:
+        self.override(key, value_of(entries, "override"))
+        if link is not None and attachments and key not in self.overrides:
             # seeds 000/001: "either include a link or attachments but not both"
             self.at(
                 line,
@@ -285,6 +397,42 @@ class ManifestChecker(Checker):
             message=message, link=link, attachments=attachments, flags=flags
         )
         return fields, protected_at, times
+
+    def override(self, key: str, node: Node | None) -> None:
+        """``override: {<target label>: {message, link, attachments}}``: content for
+        one target of a manifest with ``targets:`` (a shorter text for X, no file
+        for LinkedIn); a field set to null there is not set on that target."""
+        if node is None:
+            return
+        if not isinstance(node, Mapping):
+            self.at(
+                node.line,
+                "override must map target labels to the fields they change "
+                f"({{x: {{message: ...}}}}), got {describe(node)}",
+            )
+            return
+        found: dict[str, tuple[dict[str, Any], int]] = {}
+        for entry in node.entries:
+            value = entry.value
+            if not isinstance(value, Mapping):
+                self.at(
+                    value.line,
+                    f"override {entry.key!r} must be a mapping of message, link or "
+                    f"attachments, got {describe(value)}",
+                )
+                continue
+            fields, _ = self.fields(value, POST_FIELDS, "an override")
+            changes: dict[str, Any] = {}
+            if "message" in fields:
+                changes["message"] = self.message(fields["message"].value)
+            if "link" in fields:
+                changes["link"] = self.link(fields["link"].value)
+            if "attachments" in fields:
+                changes["attachments"] = check_attachments(
+                    self, fields["attachments"].value
+                )
+            found[entry.key] = (changes, entry.line)
+        self.overrides[key] = found
 
     def prevent_destroy(self, node: Node | None) -> Location | None:
         """A boolean and nothing else: a safety flag must never be half set."""
@@ -324,3 +472,35 @@ class ManifestChecker(Checker):
             )
             return None
         return node.value.strip()
+
+
+def _for_target(
+    built: bool, manifest: PageManifest, fields_of: Callable[[DesiredPost], PostFields]
+) -> PageManifest:
+    """The manifest's posts and moves addressed by its target's manifest name and
+    carrying its target key and content (``built``: they already are)."""
+    if built:
+        return manifest
+    name, stem = manifest.stem, file_stem(manifest.stem)
+    posts = {
+        key: replace(
+            post,
+            address=Address(name, key),
+            page_id=manifest.page_id,
+            fields=fields_of(post),
+        )
+        for key, post in manifest.posts.items()
+    }
+    moves = tuple(
+        replace(
+            move,
+            source=_renamed(move.source, stem, name),
+            target=_renamed(move.target, stem, name),
+        )
+        for move in manifest.moves
+    )
+    return replace(manifest, posts=posts, moves=moves)
+
+
+def _renamed(address: Address, stem: str, name: str) -> Address:
+    return Address(name, address.key) if address.manifest == stem else address

@@ -33,7 +33,10 @@ def plan_media(
     recorded: Mapping[str, RecordedPage],
     can: Capabilities | None,
 ) -> MediaPlan:
-    """``can``: what the writer can upload (``Kind.MEDIA``); None: nothing."""
+    """``can``: what the writer can upload (``Kind.MEDIA``); None: nothing. A writer
+    that sends files inline (``can.inline``) gets the posts' file refs as they are."""
+    if can is not None and can.inline:
+        return _inline(desired, can)
     pages: dict[str, PageManifest] = {}
     uploads: list[Action] = []
     unsupported: dict[Address, str] = {}
@@ -67,6 +70,17 @@ def plan_media(
         deletions=tuple(deletions),
         unsupported=unsupported,
     )
+
+
+def _inline(desired: Desired, can: Capabilities) -> MediaPlan:
+    unsupported: dict[Address, str] = {}
+    for manifest in desired.pages.values():
+        if manifest.media:
+            for post in manifest.posts.values():
+                why = _unsupported(post, manifest, can)
+                if why:
+                    unsupported[post.address] = why
+    return MediaPlan(desired, (), (), unsupported)
 
 
 def _resolved(manifest: PageManifest, known: Mapping[str, str]) -> PageManifest:

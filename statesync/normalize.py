@@ -12,6 +12,7 @@ import hashlib
 import json
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
+from statesync.media import REF_PREFIX, is_ref, ref_key
 from statesync.model import POST_FIELDS, PostFields
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -44,8 +45,14 @@ def normalize(fields: PostFields) -> PostFields:
     return PostFields(
         message=normalize_message(fields.message),
         link=normalize_link(fields.link),
-        attachments=tuple(str(a) for a in fields.attachments),
+        attachments=tuple(_identity(str(a)) for a in fields.attachments),
     )
+
+
+def _identity(attachment: str) -> str:
+    """A file attachment by its media key alone: renaming the file changes nothing
+    (a pin's image travels as a file, and is hashed as one)."""
+    return REF_PREFIX + ref_key(attachment) if is_ref(attachment) else attachment
 
 
 def field_hashes(fields: PostFields) -> dict[str, str]:

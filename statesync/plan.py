@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from statesync.kinds import Kind
 from statesync.media import MediaFile
 from statesync.model import Address, PostFields
+from statesync.targets import target_of
 
 
 class ActionKind(enum.StrEnum):
@@ -118,7 +119,7 @@ class UnknownOutcome:
 
     def resolve_hint(self) -> str:
         return (
-            f"check page {self.page_id} for the post, then run `statesync resolve "
+            f"check {target_of(self.page_id)} for the post, then run `statesync resolve "
             f"{self.address} --post-id <id>` if it was published, or `statesync "
             f"resolve {self.address} --not-published` if it was not"
         )
@@ -150,6 +151,9 @@ class Plan:
     scope: tuple[str, ...] | None = None
     timeline: tuple[TimeState, ...] = ()  # time-bound posts, by address
     timezone: str = "UTC"  # the project's, to show instants in beside UTC
+    # Targets planned from the lockfile although the plan reads live posts: their
+    # network cannot be read back (an X account, a LinkedIn page, a board).
+    unread: tuple[str, ...] = ()
 
     @property
     def next_due_at(self) -> int | None:

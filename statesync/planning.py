@@ -21,12 +21,14 @@ from statesync.page_plan import (
     wanted_fields,
 )
 from statesync.plan import ActionKind, Plan
-from statesync.planner import Live, make_plan
+from statesync.planner import Live
 from statesync.progress import ProgressFactory, no_progress
 from statesync.project import Project
 from statesync.providers.base import Access, PageEditor, Reader, Writer
 from statesync.providers.oneall_errors import PullRefused
 from statesync.recovery import Settled, recover
+from statesync.target_plan import plan_targets
+from statesync.targets import is_facebook
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +100,9 @@ def plan_project(
     moves = plan_moves(project.desired, project.recorded())  # before any read
     recorded = moves.recorded
     in_scope = set(project.desired.pages) | set(recorded)
+    readable = {key for key in in_scope if _readable(connection, key)}
     if connection.reader is not None:
-        _preflight(project, connection.reader, dict.fromkeys(in_scope, "read"))
+        _preflight(project, connection.reader, dict.fromkeys(readable, "read"))
     details = read_details(
         project, connection, wanted_fields(project.desired, recorded), parallelism
     )
@@ -110,6 +113,7 @@ def plan_project(
     wanted = {
         page_id: [record.post_id for _, record in sorted(page.posts.items())]
         for page_id, page in recorded.items()
+        if page_id in readable
     }
     _flags_writer(project, connection)
     live = read_posts(
@@ -117,13 +121,11 @@ def plan_project(
     )
     if live is not None and connection.reader and not connection.reader.reads_flags:
         live = recorded_flags(live, recorded)
-    capabilities = connection.writer.capabilities
-    plan = make_plan(
+    plan = plan_targets(
         project.desired,
         recorded,
         live,
-        capabilities[Kind.POST],
-        media=capabilities.get(Kind.MEDIA),
+        connection.writer.capabilities_for,
         now=connection.clock(),
     )
     editing = connection.editor.capabilities if connection.editor else {}
@@ -139,6 +141,12 @@ def plan_project(
         access_unchecked=unchecked,
         details=details,
     )
+
+
+def _readable(connection: Connection, key: str) -> bool:
+    """Whether a target's posts can be read back: a Facebook page can (through the
+    Graph API or OneAll's Pull API); the other networks cannot through OneAll."""
+    return is_facebook(key) and connection.writer.capabilities_for(key)[Kind.POST].read
 
 
 def _record_settled(project: Project, settled: Mapping[str, Mapping[str, str]]) -> None:
@@ -258,7 +266,8 @@ def check_online(project: Project, connection: Connection) -> tuple[int, bool]:
     pages = set(project.desired.pages) | set(project.recorded())
     _flags_writer(project, connection)
     if connection.reader is not None:
-        _preflight(project, connection.reader, dict.fromkeys(pages, "read"))
+        readable = {key for key in pages if _readable(connection, key)}
+        _preflight(project, connection.reader, dict.fromkeys(readable, "read"))
     unchecked = _preflight(project, connection.writer, dict.fromkeys(pages, "write"))
     managed = [p for p, m in project.desired.pages.items() if m.details.values]
     if managed:
@@ -348,7 +357,8 @@ def read_touched(
     """Live fields of every post a plan acts on, to check a saved plan is not stale."""
     wanted: dict[str, list[str]] = {}
     for action in plan.actions:
-        if action.post_id and action.on_post:  # a media id is not a post
+        # a media id is not a post; another network's post is not read
+        if action.post_id and action.on_post and is_facebook(action.page_id):
             wanted.setdefault(action.page_id, []).append(action.post_id)
     return read_posts(reader, wanted, parallelism=parallelism)
 

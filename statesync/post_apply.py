@@ -82,7 +82,8 @@ def _settle(
     run: ApplyRun,
 ) -> str | None:
     """The post the lost push created, or None if the page shows it never happened."""
-    if run.lister is None or not run.writer.capabilities[action.resource].list:
+    can = run.writer.capabilities_for(action.page_id)[action.resource]
+    if run.lister is None or not can.list:
         raise OutcomeUnknown(
             f"the push was sent but its answer was lost ({cause.message}), and this "
             "project cannot list the page's posts to find out whether it was "

@@ -21,6 +21,7 @@ from statesync.manifest import load_desired
 from statesync.model import Desired, RecordedPage
 from statesync.move_plan import plan_moves
 from statesync.safety import ApplyLockedError, hold_apply_lock
+from statesync.targets import file_stem
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +102,11 @@ def load_project(
     names = {pid: Path(page.location.file).name for pid, page in desired.pages.items()}
     names.update(
         {
-            pid: f"{page.manifest}{suffix}"
+            pid: f"{file_stem(page.manifest)}{suffix}"
             for pid, page in lock.pages.items()
             if pid not in desired.pages
             for suffix in (".yaml", ".yml")
-            if _matches(f"{page.manifest}{suffix}", relative, only)
+            if _matches(f"{file_stem(page.manifest)}{suffix}", relative, only)
         }
     )
     scope = frozenset(
@@ -116,8 +117,14 @@ def load_project(
     selected = Desired(
         pages={pid: page for pid, page in desired.pages.items() if pid in scope}
     )
-    stems = {pid: page.stem for pid, page in desired.pages.items()}
-    stems.update({pid: p.manifest for pid, p in lock.pages.items() if pid not in stems})
+    stems = {pid: file_stem(page.stem) for pid, page in desired.pages.items()}
+    stems.update(
+        {
+            pid: file_stem(p.manifest)
+            for pid, p in lock.pages.items()
+            if pid not in stems
+        }
+    )
     return Project(
         config=config,
         desired=selected,

@@ -11,7 +11,6 @@ way to list a page, intents stay and the plan shows them as unknown outcomes.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from statesync.lockfile import LockStore
 from statesync.model import Desired, Intent, Record
 from statesync.normalize import field_hashes
 from statesync.providers.base import ListedPost, Lister
+from statesync.targets import is_facebook, post_id_problem, target_of
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,9 @@ def recover(
     pending = {
         page_id: page
         for page_id, page in lock.pages.items()
-        if page.intents and (scope is None or page_id in scope)
+        # Only a Facebook page can be listed: another network's lost push stays
+        # to be resolved by hand (``statesync resolve``).
+        if page.intents and (scope is None or page_id in scope) and is_facebook(page_id)
     }
     if not pending:
         return []
@@ -127,10 +129,11 @@ def resolve_intent(
             lock.clear_intent(page_id, key)
             lock.save()
             return f"{address}: the push published nothing; the next apply pushes it."
-        if re.fullmatch(rf"{re.escape(page_id)}_\d+", post_id) is None:
+        problem = post_id_problem(page_id, post_id)
+        if problem is not None:
             raise ResolveError(
-                f"{address}: {post_id!r} is not a post of page {page_id} "
-                f"(ids look like {page_id}_<digits>)"
+                f"{address}: {post_id!r} is not a post of {target_of(page_id)} "
+                f"({problem})"
             )
         lock.record(
             page_id, page.manifest, key, Record(post_id, page.intents[key].hashes)

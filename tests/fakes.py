@@ -44,6 +44,9 @@ class FakeProvider:
         self.now = 1_800_000_000
         self._ids = itertools.count(100001)
 
+    def capabilities_for(self, target: str) -> dict[Kind, Capabilities]:
+        return self.capabilities
+
     def _check(self, verb: str, target: str) -> None:
         self.calls.append((verb, target))
         if (verb, target) in self.fail_on:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from statesync.emulator.clock import format_rfc3339, parse_rfc3339
 from statesync.emulator.context import Context
 from statesync.emulator.faults import ControlError, parse_rules
+from statesync.emulator.oneall_networks import networks_snapshot
 from statesync.emulator.uploads import SERVE_PREFIX
 from statesync.emulator.wire import ApiResponse
 
@@ -42,6 +43,8 @@ async def handle(ctx: Context, request: Request) -> ApiResponse:
             return ApiResponse(200, _clock_state(ctx))
         if route == ("GET", "/_emulator/stats"):
             return ApiResponse(200, ctx.stats.snapshot())
+        if route == ("GET", "/_emulator/networks"):  # tweets, LinkedIn posts, pins
+            return ApiResponse(200, networks_snapshot(ctx))
         if route == ("GET", "/_emulator/health"):
             return ApiResponse(200, {"ok": True})
     except ControlError as exc:

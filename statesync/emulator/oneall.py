@@ -22,6 +22,7 @@ from statesync.emulator.oneall_common import (
     text,
 )
 from statesync.emulator.oneall_media import push_media
+from statesync.emulator.oneall_networks import network_route_template, route_network
 from statesync.emulator.records import Post, User
 from statesync.emulator.wire import ApiRequest, ApiResponse, OneAllError, oneall_time
 
@@ -55,6 +56,8 @@ def is_oneall_path(path: str) -> bool:
 
 def route_template(path: str) -> str:
     """The route under which stats count a OneAll request."""
+    if template := network_route_template(path):  # X, LinkedIn, Pinterest
+        return template
     if _PUSH.match(path):
         return "/push/identities/{identity_token}/facebook/page/post.json"
     if match := _PUSH_MEDIA.match(path):
@@ -102,6 +105,8 @@ def _route(ctx: Context, request: ApiRequest) -> ApiResponse:
         user = identity(ctx, match["identity"])
         require_admin(ctx, user, match["page"])
         return _pull_posts(ctx, request, match["page"])
+    if (response := route_network(ctx, request)) is not None:
+        return response  # X, LinkedIn, Pinterest (oneall_networks.py)
     raise OneAllError(404, f"The resource [{path}] does not exist")
 
 

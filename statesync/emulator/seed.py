@@ -15,6 +15,11 @@ from typing import Any
 import yaml
 
 from statesync.emulator.page_values import setting_problem
+from statesync.emulator.seed_networks import (
+    SeedIdentity,
+    check_identity_tokens,
+    parse_identities,
+)
 
 # seed 004: the tasks /me/accounts lists.
 KNOWN_TASKS = frozenset(
@@ -73,6 +78,7 @@ class SeedUser:
     token: str
     oneall_identity_token: str | None
     roles: tuple[SeedRole, ...]
+    oneall_identities: tuple[SeedIdentity, ...] = ()  # X, LinkedIn, Pinterest
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +193,9 @@ def _check_references(
     user_ids = [user.id for user in users]
     for user_id in sorted({u for u in user_ids if user_ids.count(u) > 1}):
         problems.append(f"users: user {user_id} is defined twice")
-    identities = [u.oneall_identity_token for u in users if u.oneall_identity_token]
-    for identity in sorted({i for i in identities if identities.count(i) > 1}):
-        problems.append(
-            f"users: oneall_identity_token {identity} is used more than once"
-        )
+    check_identity_tokens(
+        ((u.oneall_identity_token, u.oneall_identities) for u in users), problems
+    )
     media_ids = [media.id for page in pages for media in page.media]
     for media_id in sorted({m for m in media_ids if media_ids.count(m) > 1}):
         problems.append(f"pages: media {media_id} is listed more than once")
@@ -210,15 +214,17 @@ def _parse_user(raw: Any, where: str, problems: list[str]) -> SeedUser | None:
     if not isinstance(raw, Mapping):
         problems.append(f"{where}: must be a mapping")
         return None
-    unknown = sorted(
-        set(raw) - {"id", "name", "token", "oneall_identity_token", "pages"}
-    )
+    known = {"id", "name", "token", "oneall_identity_token", "oneall_identities"}
+    unknown = sorted(set(raw) - known - {"pages"})
     problems.extend(f"{where}.{key}: unknown key" for key in unknown)
     user_id = _id(raw.get("id"), f"{where}.id", problems)
     name = _req_str(raw.get("name"), f"{where}.name", problems)
     token = _req_str(raw.get("token"), f"{where}.token", problems)
     identity = _opt_str(
         raw.get("oneall_identity_token"), f"{where}.oneall_identity_token", problems
+    )
+    networks = parse_identities(
+        raw.get("oneall_identities"), f"{where}.oneall_identities", problems
     )
     roles = []
     for index, role in enumerate(_list(raw.get("pages"), f"{where}.pages", problems)):
@@ -242,7 +248,7 @@ def _parse_user(raw: Any, where: str, problems: list[str]) -> SeedUser | None:
             roles.append(SeedRole(page_id, page_token, tuple(str(t) for t in tasks)))
     if not (user_id and name and token):
         return None
-    return SeedUser(user_id, name, token, identity, tuple(roles))
+    return SeedUser(user_id, name, token, identity, tuple(roles), networks)
 
 
 def _parse_page(raw: Any, where: str, problems: list[str]) -> SeedPage | None:

@@ -13,7 +13,8 @@ the store assumes it is the only writer of its database file while it is open (a
 restart on the same state file is fine).
 
 The connection, transactions and caches are `store_core.StoreCore`; media queries
-are `store_media.MediaStore`; the rest is here.
+are `store_media.MediaStore`; tweets, LinkedIn posts and pins are
+`store_networks.NetworkStore`; the rest is here.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from statesync.emulator.records import (
     role_from_row,
 )
 from statesync.emulator.seed import Seed
-from statesync.emulator.store_media import MediaStore
+from statesync.emulator.store_networks import NetworkStore, clear_networks
 
 __all__ = ["Media", "Page", "Post", "Principal", "Role", "Store", "User"]
 
@@ -45,7 +46,7 @@ __all__ = ["Media", "Page", "Post", "Principal", "Role", "Store", "User"]
 _MAX_IN = 900
 
 
-class Store(MediaStore):
+class Store(NetworkStore):
     # -- seeding -------------------------------------------------------------------
 
     def apply_seed(self, seed: Seed) -> None:
@@ -62,6 +63,7 @@ class Store(MediaStore):
         """Back to the seed exactly: everything else is gone, ids start over."""
         with self._tx(people=True, schedules=True) as db:
             seeding.reset(db, seed, self.now())
+            clear_networks(db)  # tweets, LinkedIn posts, pins (store_networks.py)
 
     # -- principals, users, pages --------------------------------------------------
 

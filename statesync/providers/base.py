@@ -30,6 +30,11 @@ class Writer(Protocol):
     # the writer, so the same manifests plan differently on different writers.
     capabilities: Mapping[Kind, Capabilities]
 
+    def capabilities_for(self, target: str) -> Mapping[Kind, Capabilities]:
+        """What it can do on one target (statesync.targets): a tweet is not a page
+        post. The planner plans each target with its own table."""
+        ...
+
     def push(
         self, page_id: str, fields: PostFields, *, schedule: int | None = None
     ) -> str:

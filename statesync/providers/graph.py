@@ -66,6 +66,7 @@ from statesync.providers.listing import pushed_post_id
 from statesync.providers.pacing import Pacer
 from statesync.providers.retry import CallKind, RetryPolicy, outcome_unknown
 from statesync.secret import Secret
+from statesync.targets import is_facebook, target_of
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +205,12 @@ class GraphProvider(HttpProvider):
         return self._listing.scheduled_posts(page_id)
 
     # Writer
+
+    def capabilities_for(self, target: str) -> Mapping[Kind, Capabilities]:
+        """Facebook pages only: connecting refuses other networks on Graph."""
+        if not is_facebook(target):
+            raise ValueError(f"the Graph API does not publish to {target_of(target)}")
+        return self.capabilities
 
     def push(
         self, page_id: str, fields: PostFields, *, schedule: int | None = None

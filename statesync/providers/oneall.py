@@ -48,7 +48,9 @@ from statesync.providers.oneall_errors import (
     error_from_reply,
     failure_of,
 )
+from statesync.providers.oneall_networks import NetworkCalls, capabilities_of
 from statesync.providers.oneall_wire import (
+    Upload,
     check_identity,
     dig,
     parse_oneall_time,
@@ -59,6 +61,7 @@ from statesync.providers.oneall_wire import (
 )
 from statesync.providers.retry import CallKind, RetryPolicy
 from statesync.secret import MASK, Secret
+from statesync.targets import Network, is_facebook, target_of
 
 log = logging.getLogger(__name__)
 
@@ -107,19 +110,29 @@ class OneAllProvider(HttpProvider):
         base_url: str,
         public_key: Secret,
         private_key: Secret,
-        identity_token: Secret,
+        identity_token: Secret | None,
+        identities: Mapping[Network, Secret] | None = None,
+        files: Mapping[str, MediaFile] | None = None,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
         may_pull: bool = True,
     ) -> None:
+        """``identity_token``: the Facebook login's (None: a project with no
+        Facebook page); ``identities``: the other networks' logins; ``files``: media
+        key -> file, for the images that travel inside a push (a pin's)."""
         self._may_pull = may_pull  # False: `read: none`, no Pull API call at all
-        check_identity(identity_token)
-        self._identity = identity_token
+        tokens = dict(identities or {})
+        if identity_token is not None:
+            tokens[Network.FACEBOOK] = identity_token
+        for token in tokens.values():
+            check_identity(token)
+        self._tokens = tokens
         # The Basic credentials as they travel, in case a reply echoes the header.
         basic = base64.b64encode(
             f"{public_key.reveal()}:{private_key.reveal()}".encode()
         ).decode()
-        self._secrets = (public_key, private_key, identity_token, Secret(basic))
+        self._secrets = (public_key, private_key, *tokens.values(), Secret(basic))
+        self._networks = NetworkCalls(self._network_call, self._token, files or {})
         self._retry = retry if retry is not None else RetryPolicy()
         self._session = HttpSession(
             base_url,
@@ -130,6 +143,11 @@ class OneAllProvider(HttpProvider):
             auth=httpx.BasicAuth(public_key.reveal(), private_key.reveal()),
         )
 
+    def capabilities_for(self, target: str) -> Mapping[Kind, Capabilities]:
+        if is_facebook(target):
+            return self.capabilities
+        return capabilities_of(target)
+
     def push(
         self, page_id: str, fields: PostFields, *, schedule: int | None = None
     ) -> str:
@@ -137,9 +155,13 @@ class OneAllProvider(HttpProvider):
         where = "POST /push/.../facebook/page/post.json"
         if schedule is not None:
             raise _cannot_schedule(where)
+        if not is_facebook(page_id):
+            return self._networks.push(target_of(page_id), fields)
         page: dict[str, Any] = {"id": path_id(page_id, "page", where=where)}
         page.update(post_content(fields, clearing=False))
-        path = f"/push/identities/{self._identity.reveal()}/facebook/page/post.json"
+        path = (
+            f"/push/identities/{self._token(Network.FACEBOOK)}/facebook/page/post.json"
+        )
         body = {"request": {"push": {"page": page}}}
         result = self._call("POST", path, body, CallKind.PUSH)
         post_id = dig(result, "response", "result", "data", "post_id")
@@ -149,6 +171,9 @@ class OneAllProvider(HttpProvider):
         # seed 000: every field in place; an empty attachments list removes them all.
         body = {"request": {"update": {"post": post_content(fields, clearing=True)}}}
         try:
+            if not is_facebook(page_id):
+                self._networks.update(target_of(page_id), post_id, fields)
+                return
             path = self._post_path("PUT", page_id, post_id)
             self._call("PUT", path, body, CallKind.UPDATE)
         except OneAllError as exc:
@@ -162,16 +187,26 @@ class OneAllProvider(HttpProvider):
         raise _cannot_schedule("PUT /update/.../facebook/page/post.json")
 
     def delete(self, page_id: str, post_id: str) -> None:
-        self._delete(self._post_path("DELETE", page_id, post_id), f"post {post_id}")
+        if not is_facebook(page_id):
+            path = self._networks.delete_path(target_of(page_id), post_id)
+        else:
+            path = self._post_path("DELETE", page_id, post_id)
+        self._delete(path, f"post {post_id}")
 
     def upload(self, page_id: str, media: MediaFile) -> str:
         """seed 001: Upload Page Picture or Video (request body unconfirmed)."""
+        if not is_facebook(page_id):
+            return self._networks.upload(target_of(page_id), media)
         what = "video" if media.is_video else "picture"
         where = f"POST /push/.../facebook/page/{what}.json"
         path_id(page_id, "page", where=where)
-        path = f"/push/identities/{self._identity.reveal()}/facebook/page/{what}.json"
+        path = f"/push/identities/{self._token(Network.FACEBOOK)}/facebook/page/{what}.json"
         result = self._call(
-            "POST", path, None, CallKind.UPLOAD, upload=(page_id, media)
+            "POST",
+            path,
+            None,
+            CallKind.UPLOAD,
+            upload=(media, lambda handle: upload_body(page_id, media, handle)),
         )
         media_id = uploaded_id(result, media)
         if not isinstance(media_id, str | int) or isinstance(media_id, bool):
@@ -186,7 +221,7 @@ class OneAllProvider(HttpProvider):
         where = f"DELETE /update/.../facebook/page/{{page-id}}/{what}/{{id}}.json"
         path_id(page_id, "page", where=where)
         path_id(media_id, "media", where=where)
-        identity = self._identity.reveal()
+        identity = self._token(Network.FACEBOOK)
         path = f"/update/identities/{identity}/facebook/page/{page_id}/{what}/{media_id}.json"
         self._delete(path, f"{what} {media_id}")
 
@@ -245,7 +280,10 @@ class OneAllProvider(HttpProvider):
         (403); where the listing gives tasks, a write needs CREATE_CONTENT or MANAGE
         (as OneAll's own check). None when the Pull API is refused: OneAll cannot
         tell beforehand, or when the project reads nothing (``read: none``)."""
-        if not self._may_pull:
+        # Another network's targets: OneAll cannot tell beforehand (no listing of
+        # an identity's accounts, companies or boards that statesync relies on).
+        pages = {key: access for key, access in pages.items() if is_facebook(key)}
+        if not self._may_pull or not pages:
             return None
         try:
             admin = self._administered_pages()
@@ -306,7 +344,7 @@ class OneAllProvider(HttpProvider):
     ) -> list[Mapping[str, Any]]:
         """One page of a Pull API listing: the objects of ``response.result.data.
         <key>``. A refusal (401/403) raises ``PullRefused``."""
-        path = f"/pull/identities/{self._identity.reveal()}/{resource}"
+        path = f"/pull/identities/{self._token(Network.FACEBOOK)}/{resource}"
         query = f"?page={number}&entries_per_page={PULL_PAGE_SIZE}{extra}"
         try:
             reply = self._call("GET", path + query, None, CallKind.READ)
@@ -337,7 +375,7 @@ class OneAllProvider(HttpProvider):
     def _post_path(self, method: str, page_id: str, post_id: str) -> str:
         where = f"{method} /update/.../facebook/page/{{page-id}}/post/{{post-id}}.json"
         post_path_id(post_id, page_id, where=where)
-        identity = self._identity.reveal()
+        identity = self._token(Network.FACEBOOK)
         return (
             f"/update/identities/{identity}/facebook/page/{page_id}/post/{post_id}.json"
         )
@@ -349,10 +387,10 @@ class OneAllProvider(HttpProvider):
         body: Mapping[str, Any] | None,
         kind: CallKind,
         *,
-        upload: tuple[str, MediaFile] | None = None,
+        upload: Upload | None = None,
     ) -> Any:
         """``_call_once`` under the retry policy for this kind of call; ``upload``: a
-        file streamed as the body (``upload_body``), read again for each attempt."""
+        file and the body streamed from it, read again for each attempt."""
         return self._retry.call(
             lambda: self._call_once(method, path, body, upload),
             kind=kind,
@@ -365,7 +403,7 @@ class OneAllProvider(HttpProvider):
         method: str,
         path: str,
         body: Mapping[str, Any] | None,
-        upload: tuple[str, MediaFile] | None = None,
+        upload: Upload | None = None,
     ) -> Any:
         """Send once; the reply's JSON object, or one ``OneAllError``.
 
@@ -378,10 +416,10 @@ class OneAllProvider(HttpProvider):
         log.debug("%s", shown)
         with ExitStack() as stack:
             content: dict[str, Any] = {"json": body}
-            if upload is not None:  # (page id, file)
-                page_id, media = upload
+            if upload is not None:  # (file, body from its handle)
+                media, body_of = upload
                 handle = stack.enter_context(open_media(media, shown))
-                content = {"content": upload_body(page_id, media, handle)}
+                content = {"content": body_of(handle)}
             reply = self._session.send(
                 method,
                 path,
@@ -417,7 +455,20 @@ class OneAllProvider(HttpProvider):
         )
 
     def _shown(self, method: str, path: str) -> str:
-        return f"{method} {path.replace(self._identity.reveal(), MASK)}"
+        for token in self._tokens.values():
+            path = path.replace(token.reveal(), MASK)
+        return f"{method} {path}"
+
+    def _token(self, network: Network) -> str:
+        token = self._tokens.get(network)
+        if token is None:  # connection refuses a project that needs one first
+            raise ProviderError(f"no OneAll identity token for {network}")
+        return token.reveal()
+
+    def _network_call(
+        self, method: str, path: str, body: Any, upload: Upload | None, kind: str
+    ) -> Any:
+        return self._call(method, path, body, CallKind(kind), upload=upload)
 
 
 def _cannot_schedule(where: str) -> ProviderError:

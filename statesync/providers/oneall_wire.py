@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 from typing import Any, BinaryIO
@@ -147,17 +147,36 @@ def upload_body(page_id: str, media: MediaFile, handle: BinaryIO) -> Iterator[by
     <base64>, "name": <file name>, "alt_text": ...}}}}}`` ("video" for a video).
     """
     what = "video" if media.is_video else "picture"
-    item: dict[str, str] = {"name": PurePath(media.shown).name}
+    document = {"request": {"push": {"page": {"id": page_id, what: file_item(media)}}}}
+    return streamed_body(document, handle)
+
+
+# A file to send, and the body streamed from its open handle (built again for each
+# attempt, so that a retry reads the file from its start).
+Upload = tuple[MediaFile, Callable[[BinaryIO], Iterator[bytes]]]
+
+# Stands for a file's base64 in a document until ``streamed_body`` sends it.
+_FILE_DATA = "\x00statesync-file-data\x00"
+
+
+def file_item(media: MediaFile) -> dict[str, str]:
+    """A file as OneAll's uploads carry it: its name, its alt text, and its bytes in
+    base64 (docs/media.md §4, unconfirmed), sent by ``streamed_body``."""
+    item = {"name": PurePath(media.shown).name}
     if media.alt:
         item["alt_text"] = media.alt
-    head = json.dumps({"request": {"push": {"page": {"id": page_id, what: item}}}})
-    # The item is the innermost object, so the text ends with the five braces that
-    # close it and its four parents: its "data" goes right before them.
-    cut = len(head) - len("}}}}}")
-    yield (head[:cut] + ', "data": "').encode()
+    item["data"] = _FILE_DATA
+    return item
+
+
+def streamed_body(document: Mapping[str, Any], handle: BinaryIO) -> Iterator[bytes]:
+    """``document`` as JSON, its one ``file_item`` data streamed from ``handle`` in
+    base64 chunks: a large video is never held in memory."""
+    head, tail = json.dumps(document).split(json.dumps(_FILE_DATA), 1)
+    yield (head + '"').encode()
     while chunk := handle.read(_UPLOAD_CHUNK):
         yield base64.b64encode(chunk)
-    yield ('"' + head[cut:]).encode()
+    yield ('"' + tail).encode()
 
 
 def uploaded_id(result: Any, media: MediaFile) -> Any:

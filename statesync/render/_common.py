@@ -13,6 +13,7 @@ from statesync.media import human_size, shown_attachment
 from statesync.model import POST_FIELDS, PostFields
 from statesync.plan import Action, ActionKind, Plan, TimeStateKind
 from statesync.post_flags import POST_FLAGS
+from statesync.targets import LABEL_SEPARATOR, Network, network_of, target_of
 from statesync.times import shown as shown_instant
 from statesync.times import utc_text
 
@@ -34,6 +35,29 @@ NO_READER_NOTE = (
 REPLACE_WARNING = (
     "the post is deleted and pushed again: its likes, comments and shares are lost"
 )
+# What a replace loses on the other networks (a LinkedIn post is never replaced:
+# OneAll cannot delete it).
+_REPLACE_WARNINGS = {
+    Network.TWITTER: "the tweet is deleted and posted again: its replies, reposts "
+    "and likes are lost",
+    Network.PINTEREST: "the pin is deleted and pinned again: its saves and comments "
+    "are lost",
+}
+
+
+def replace_warning(action: Action) -> str:
+    """What replacing this action's post loses, in its network's words."""
+    return _REPLACE_WARNINGS.get(network_of(action.page_id), REPLACE_WARNING)
+
+
+def unread_note(key: str) -> str:
+    """Said once per target whose posts cannot be read back (statesync.targets)."""
+    return (
+        f"posts on {target_of(key)} cannot be read back through OneAll, so drift "
+        "there cannot be seen; changes are found from the lockfile's recorded hashes."
+    )
+
+
 DRIFT_SUFFIX = "changed outside statesync"  # how one action's drift is named
 # What the field named by ``forced_by`` did to the action, by the action's kind.
 _FIELD_MARKS = {
@@ -55,7 +79,10 @@ def media_head(action: Action) -> tuple[str, str]:
         facts.insert(0, f"media {action.post_id}")
     if media.alt:
         facts.append("with alt text")
-    return media.shown, ", ".join(facts)
+    name = media.shown
+    if LABEL_SEPARATOR in action.address.manifest:  # one of a manifest's targets
+        name += f" ({action.address.manifest})"
+    return name, ", ".join(facts)
 
 
 def page_lines(action: Action) -> list[str]:

@@ -132,11 +132,12 @@ _PLAN_KEYS = frozenset(
         "scope",
         "summary",
         "unknown_outcomes",
+        "unread",
     }
 )
 # added to version 1
 _OPTIONAL_PLAN_KEYS = frozenset(
-    {"scope", "media_summary", "page_summary", "timeline", "next_due_at"}
+    {"scope", "media_summary", "page_summary", "timeline", "next_due_at", "unread"}
 )
 # added to version 1: "post" if absent; "media" on media actions only
 _OPTIONAL_ACTION_KEYS = frozenset(
@@ -182,6 +183,7 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "reads_live": plan.reads_live,
+        **({"unread": list(plan.unread)} if plan.unread else {}),
         "scope": None if plan.scope is None else list(plan.scope),
         "summary": {kind.value: count for kind, count in plan.counts().items()},
         **media_summary(plan),
@@ -272,6 +274,7 @@ def plan_from_data(data: object) -> Plan:
         ),
         scope=_scope(plan.get("scope")),
         timeline=timeline_from_data(plan),
+        unread=_unread(plan.get("unread", [])),
     )
     summary = _mapping(
         plan["summary"],
@@ -435,3 +438,9 @@ def _bool(value: object, where: str) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"{where}: must be true or false")
     return value
+
+
+def _unread(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ValueError("plan: unread must be a list of target keys")
+    return tuple(value)

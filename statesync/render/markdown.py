@@ -35,7 +35,6 @@ from statesync.plan import Action, ActionKind, Plan
 from statesync.render._common import (
     DRIFT_SUFFIX,
     NO_READER_NOTE,
-    REPLACE_WARNING,
     SHOWS_LIVE_POST,
     SYMBOLS,
     UNKNOWN_OUTCOME,
@@ -50,10 +49,12 @@ from statesync.render._common import (
     page_lines,
     present_fields,
     publish_change,
+    replace_warning,
     scope_sentence,
     show,
     shown_fields,
     timeline_lines,
+    unread_note,
 )
 
 __all__ = ["GITHUB_COMMENT_LIMIT", "render_markdown"]
@@ -100,6 +101,8 @@ def render_markdown(
         head.append(f"> **Scope:** {_escape(scope_sentence(plan.scope))}")
     if not plan.reads_live:
         head.append(f"> **Note:** {_escape(NO_READER_NOTE)}")
+    for key in plan.unread:
+        head.append(f"> **Note:** {_escape(unread_note(key))}")
     drift = drift_sentence(count_drifted(plan.actions))
     if drift:
         head.append(f"> **Drift:** {_escape(drift)}")
@@ -343,7 +346,8 @@ def _changes(action: Action, zone: str) -> list[str]:
     if action.kind is ActionKind.REPLACE:
         cause = f" (forced by {_escape(action.forced_by)})" if action.forced_by else ""
         blocks.append(
-            f"> **Warning:** this is a replace{cause}: {_escape(REPLACE_WARNING)}."
+            f"> **Warning:** this is a replace{cause}: "
+            f"{_escape(replace_warning(action))}."
         )
     return blocks
 

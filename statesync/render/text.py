@@ -14,7 +14,6 @@ from statesync.plan import Action, ActionKind, Plan
 from statesync.render._common import (
     DRIFT_SUFFIX,
     NO_READER_NOTE,
-    REPLACE_WARNING,
     SHOWS_LIVE_POST,
     SYMBOLS,
     UNKNOWN_OUTCOME,
@@ -28,9 +27,11 @@ from statesync.render._common import (
     page_lines,
     present_fields,
     publish_change,
+    replace_warning,
     scope_sentence,
     show,
     timeline_lines,
+    unread_note,
 )
 
 __all__ = ["SYMBOLS", "render_plan"]
@@ -60,6 +61,9 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     lines: list[str] = []
     if not plan.reads_live:
         lines.append(f"Note: {NO_READER_NOTE}")
+        lines.append("")
+    for key in plan.unread:
+        lines.append(f"Note: {unread_note(key)}")
         lines.append("")
     drift = drift_sentence(count_drifted(plan.actions))
     if drift:
@@ -126,7 +130,7 @@ def _render_action(action: Action, zone: str) -> list[str]:
                 continue
             lines.extend(_render_change(name, action))
         if action.kind is ActionKind.REPLACE:
-            lines.append(f"{_INDENT}! {REPLACE_WARNING}")
+            lines.append(f"{_INDENT}! {replace_warning(action)}")
     elif action.after is not None:  # a push, or one that is impossible
         lines.extend(_render_new(action.after, action))
     elif action.kind in SHOWS_LIVE_POST and action.before is not None:

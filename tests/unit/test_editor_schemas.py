@@ -205,7 +205,12 @@ def test_examples_and_defaults_are_valid_where_they_stand(name: str) -> None:
 def test_manifest_fields_are_the_validators() -> None:
     manifest = schema("manifest")
     assert tuple(manifest["properties"]) == PAGE_FIELDS
-    assert manifest["required"] == ["page", "posts"]
+    assert manifest["required"] == ["posts"]
+    assert manifest["anyOf"] == [
+        {"required": ["page"]},
+        {"required": ["network"]},
+        {"required": ["targets"]},
+    ]
     assert manifest["additionalProperties"] is False
     post = manifest["$defs"]["post"]
     assert tuple(post["properties"]) == POST_KEYS

@@ -1,0 +1,299 @@
+"""X, LinkedIn company pages and Pinterest boards through OneAll, over real HTTP:
+one manifest entry fanned out to four targets; a change that updates the pin in
+place, replaces the tweet and is refused for LinkedIn; a removal that deletes the
+pin and the tweet and forgets the LinkedIn post; offline refusals; a lost tweet push
+settled by hand, never published twice."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.e2e.conftest import ACME, kill_apply_at_call, write_requests
+
+TWITTER_TOKEN = "7d1e4b2a-3c5f-4a6e-9b8d-1f2e3a4b5c6d"  # tests/seed.yaml: Dana's X
+LINKEDIN_TOKEN = "9a2b6c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
+PINTEREST_TOKEN = "3c4d8e9f-0a1b-4c2d-9e3f-4a5b6c7d8e9f"
+COMPANY = "2414183"
+BOARD = "5566778899001"
+CONFIG = """
+    provider: oneall
+    oneall:
+      site: https://acme.api.oneall.com
+    retries: {attempts: 2, max_total_s: 1, max_wait_s: 0}
+"""
+LAUNCH = """
+    name: Autumn launch
+    targets:
+      acme: {page: "104510075301234"}
+      x: {network: twitter}
+      linkedin: {network: linkedin, company: "2414183"}
+      pins: {network: pinterest, board: "5566778899001"}
+    posts:
+      autumn-blend:
+        message: MESSAGE
+        attachments: [media/autumn.png]
+        override:
+          linkedin: {attachments: [], link: "https://acme.example/autumn"}
+"""
+FIRST = "Our autumn blend is here https://acme.example/autumn"
+SECOND = "Our autumn blend is back https://acme.example/autumn"
+
+
+def png(color: str = "orange") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (24, 16), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def networks(project, emulator, monkeypatch):
+    monkeypatch.setenv("ONEALL_TWITTER_IDENTITY_TOKEN", TWITTER_TOKEN)
+    monkeypatch.setenv("ONEALL_LINKEDIN_IDENTITY_TOKEN", LINKEDIN_TOKEN)
+    monkeypatch.setenv("ONEALL_PINTEREST_IDENTITY_TOKEN", PINTEREST_TOKEN)
+    project.write("statesync.yaml", CONFIG)
+    (project.root / "media").mkdir()
+    (project.root / "media/autumn.png").write_bytes(png())
+    write_launch(project, FIRST)
+    return project
+
+
+def write_launch(project, message: str, *, linkedin: str | None = None) -> None:
+    text = LAUNCH.replace("MESSAGE", json.dumps(message, ensure_ascii=False))
+    if linkedin is not None:
+        text = text.replace(
+            'link: "https://acme.example/autumn"}',
+            'link: "https://acme.example/autumn", '
+            f"message: {json.dumps(linkedin, ensure_ascii=False)}}}",
+        )
+    project.write("pages/launch.yaml", text)
+
+
+def objects(emulator, network: str) -> list[dict]:
+    found = httpx.get(f"{emulator.url}/_emulator/networks").json()["objects"]
+    return [o for o in found if o["network"] == network]
+
+
+def live(emulator, network: str) -> list[dict]:
+    return [o for o in objects(emulator, network) if not o["deleted"]]
+
+
+def recorded(project) -> dict[str, str]:
+    """Target key -> the post id the lockfile records for autumn-blend."""
+    return {
+        target: page["posts"]["autumn-blend"]["id"]
+        for target, page in project.lock()["pages"].items()
+        if "autumn-blend" in page.get("posts", {})
+    }
+
+
+def test_one_entry_reaches_four_targets_and_settles(networks, emulator, run):
+    plan = run("plan", "--detailed-exitcode", ".")
+    assert plan.exit_code == 2, plan.output  # changes
+    for address in ("launch@acme", "launch@x", "launch@linkedin", "launch@pins"):
+        assert f"+ {address}/autumn-blend: push" in plan.output
+    assert "posts on the X account cannot be read back" in plan.output
+    assert "Plan: 4 to push" in plan.output
+
+    applied = run("apply", "--auto-approve", ".")
+    assert applied.exit_code == 0, applied.output
+    ids = recorded(networks)
+    assert set(ids) == {ACME, "twitter", f"linkedin:{COMPANY}", f"pinterest:{BOARD}"}
+    [tweet] = live(emulator, "twitter")
+    assert tweet["id"] == ids["twitter"]
+    assert tweet["text"] == FIRST
+    assert len(tweet["media"]) == 1  # the picture uploaded to X, attached by id
+    [company_post] = live(emulator, "linkedin")
+    assert company_post["id"] == ids[f"linkedin:{COMPANY}"]
+    assert company_post["fields"]["link"] == "https://acme.example/autumn"
+    [pin] = live(emulator, "pinterest")
+    assert pin["target"] == BOARD
+    [image] = pin["media"]
+    assert image["size"] == len(png())  # the repository file, inline
+    lock = networks.lock()["pages"]
+    assert lock["twitter"]["manifest"] == "launch@x"
+
+    again = run("plan", "--detailed-exitcode", ".")
+    assert again.exit_code == 0, again.output
+    assert "No changes." in again.output
+
+
+def test_a_text_change_updates_the_pin_replaces_the_tweet_refuses_linkedin(
+    networks, emulator, run
+):
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    before = recorded(networks)
+    write_launch(networks, SECOND)
+    plan = run("plan", ".")
+    out = plan.output
+    assert "~ launch@acme/autumn-blend: update" in out
+    assert "~ launch@pins/autumn-blend: update" in out
+    assert "-/+ launch@x/autumn-blend: replace" in out
+    assert "its replies, reposts and likes are lost" in out
+    assert "! launch@linkedin/autumn-blend: impossible" in out
+    assert "cannot delete a post to push it again" in out
+    refused = run("apply", "--auto-approve", ".")
+    assert refused.exit_code == 1
+    assert live(emulator, "twitter")[0]["text"] == FIRST  # nothing was sent
+
+    # LinkedIn keeps its words: the rest goes ahead.
+    write_launch(networks, SECOND, linkedin=FIRST)
+    applied = run("apply", "--auto-approve", ".")
+    assert applied.exit_code == 0, applied.output
+    after = recorded(networks)
+    assert after[f"pinterest:{BOARD}"] == before[f"pinterest:{BOARD}"]  # in place
+    assert live(emulator, "pinterest")[0]["text"] == SECOND
+    assert after["twitter"] != before["twitter"]
+    [tweet] = live(emulator, "twitter")
+    assert (tweet["id"], tweet["text"]) == (after["twitter"], SECOND)
+    assert after[f"linkedin:{COMPANY}"] == before[f"linkedin:{COMPANY}"]
+    assert run("plan", "--detailed-exitcode", ".").exit_code == 0
+
+
+def test_a_removal_deletes_pin_and_tweet_and_forgets_linkedin(networks, emulator, run):
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    networks.write(
+        "pages/launch.yaml",
+        """
+        targets:
+          acme: {page: "104510075301234"}
+          x: {network: twitter}
+          linkedin: {network: linkedin, company: "2414183"}
+          pins: {network: pinterest, board: "5566778899001"}
+        posts: {}
+        """,
+    )
+    plan = run("plan", ".")
+    assert "- launch@x/autumn-blend: delete" in plan.output
+    assert "- launch@pins/autumn-blend: delete" in plan.output
+    assert "= launch@linkedin/autumn-blend: forget" in plan.output
+    assert "stays on the" in plan.output
+    applied = run("apply", "--auto-approve", ".")
+    assert applied.exit_code == 0, applied.output
+    assert live(emulator, "twitter") == []
+    assert live(emulator, "pinterest") == []
+    assert len(live(emulator, "linkedin")) == 1  # OneAll cannot delete it
+    assert recorded(networks) == {}
+
+
+def test_an_overlong_tweet_is_refused_offline(networks, emulator, run):
+    # 250 letters, a URL of 104 characters counted as 23, an emoji counted 2 and
+    # six CJK characters counted 2 each: 290 weighted, as twitter-text counts.
+    message = "a" * 250 + " https://acme-coffee.com/" + "x" * 80 + " 🎉 秋のブレンド"
+    write_launch(networks, message)
+    start = write_requests(emulator)
+    result = run("validate", ".")
+    assert result.exit_code == 1
+    assert "pages/launch.yaml:" in result.output
+    assert "weighs 290 characters on X, over its 280" in result.output
+    assert write_requests(emulator) == start
+
+
+def test_a_tweet_under_280_weighted_but_long_by_len_is_accepted(networks, run):
+    # A URL of 123 characters counts 23: the message is 292 long, 192 weighted.
+    message = "b" * 168 + " https://acme-coffee.com/" + "y" * 99
+    assert len(message) > 280
+    write_launch(networks, message)
+    assert run("validate", ".").exit_code == 0
+
+
+def test_network_fields_refused_with_what_to_do(networks, run):
+    networks.write(
+        "pages/x.yaml",
+        """
+        network: twitter
+        posts:
+          linked:
+            message: See our menu
+            link: https://acme.example/menu
+          from-facebook:
+            message: An old photo
+            attachments: ["10213097336001811"]
+        """,
+    )
+    networks.write(
+        "pages/pins.yaml",
+        """
+        network: pinterest
+        board: "5566778899002"
+        posts:
+          no-image:
+            message: A pin without a picture
+        """,
+    )
+    result = run("validate", ".")
+    assert result.exit_code == 1
+    out = result.output
+    assert "pages/x.yaml:3: post 'linked': a tweet has no link field" in out
+    assert "put the URL in the message" in out
+    assert (
+        "pages/x.yaml:6: post 'from-facebook': attachment 10213097336001811 is" in out
+    )
+    assert "pages/pins.yaml:4: post 'no-image': a pin needs exactly one image" in out
+    assert "on X attach files from the repository" in out
+
+
+def test_graph_provider_refuses_other_networks(project, emulator, run):
+    project.write("pages/x.yaml", "network: twitter\nposts:\n  a: {message: hi}\n")
+    result = run("plan", ".")
+    assert result.exit_code == 1
+    assert "pages/x.yaml:1: the X account is published through OneAll" in result.output
+    assert "provider: oneall" in result.output
+
+
+def test_missing_network_identity_names_its_variable(networks, run, monkeypatch):
+    monkeypatch.delenv("ONEALL_TWITTER_IDENTITY_TOKEN")
+    result = run("plan", ".")
+    assert result.exit_code == 1
+    assert "ONEALL_TWITTER_IDENTITY_TOKEN is not set" in result.output
+    assert "X login" in result.output
+
+
+def test_identity_tokens_never_shown(networks, emulator, run, caplog):
+    caplog.set_level(logging.DEBUG)
+    applied = run("-v", "apply", "--auto-approve", ".")
+    assert applied.exit_code == 0, applied.output
+    everything = "\n".join([applied.stdout, applied.stderr, caplog.text])
+    for token in (TWITTER_TOKEN, LINKEDIN_TOKEN, PINTEREST_TOKEN):
+        assert token not in everything
+    assert "/push/identities/***/twitter/post.json" in everything
+    assert "/pinterest/board/5566778899001/pin.json" in everything
+
+
+def test_a_killed_tweet_push_is_resolved_by_hand_never_twice(networks, emulator, run):
+    networks.write(
+        "pages/launch.yaml",
+        """
+        network: twitter
+        posts:
+          hello:
+            message: Hello from Acme
+        """,
+    )
+    kill_apply_at_call(emulator, networks.root, 1, emulator.stats()["total"])
+    time.sleep(0.5)  # the emulator finishes the call the killed process sent
+    landed = live(emulator, "twitter")
+    plan = run("plan", ".")
+    assert "launch/hello: unknown outcome" in plan.output
+    assert "statesync resolve launch/hello" in plan.output
+    # Nothing is pushed again while the outcome is unknown.
+    assert "check the X account for the post" in plan.output
+    waiting = run("apply", "--auto-approve", ".")
+    assert waiting.exit_code == 0, waiting.output
+    assert "1 push to resolve" in waiting.output
+    assert len(live(emulator, "twitter")) == len(landed)
+    [tweet] = landed  # the emulator carried out the call the killed run sent
+    wrong = run("resolve", "launch/hello", "--post-id", "104510075301234_1")
+    assert wrong.exit_code == 1
+    assert "is not a post of the X account (ids look like digits)" in wrong.output
+    resolved = run("resolve", "launch/hello", "--post-id", tweet["id"])
+    assert resolved.exit_code == 0, resolved.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert len(live(emulator, "twitter")) == 1
+    assert run("plan", "--detailed-exitcode", ".").exit_code == 0
