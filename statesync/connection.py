@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from statesync.clock import NOW_ENV, Clock, clock_from
 from statesync.config import ProjectConfig
-from statesync.errors import ConfigError, ManifestError
+from statesync.errors import ConfigError
 from statesync.media import MediaFile
 from statesync.project import Project
 from statesync.providers.base import (
@@ -27,8 +27,9 @@ from statesync.providers.graph import GraphProvider
 from statesync.providers.oneall import OneAllProvider
 from statesync.providers.pacing import Pacer, PacingPolicy
 from statesync.providers.retry import RetryPolicy
+from statesync.providers.router import TargetRouter
 from statesync.secret import Secret, token_problem
-from statesync.targets import Network, is_facebook, network_of, target_of
+from statesync.targets import Network, network_of
 
 # How a message names each network's login.
 NETWORK_LOGINS = {
@@ -101,7 +102,7 @@ def connect(
                 oneall=_OneAllEndpoint(
                     box.url, *box.oneall_keys, identities=box.identities
                 )
-                if project.config.provider == "oneall"
+                if project.config.provider == "oneall" or networks - {Network.FACEBOOK}
                 else None,
                 banner=box.banner(),
             )
@@ -124,42 +125,37 @@ def connect(
 
 
 def _networks(project: Project) -> set[Network]:
-    """The networks the project publishes to (manifests and lockfile); refused on
-    the Graph provider, which publishes to Facebook pages only, naming each
-    manifest that needs OneAll."""
+    """The networks the project publishes to (its manifests and its lockfile)."""
     keys = set(project.desired.pages) | set(project.lock.pages)
-    networks = {network_of(key) for key in keys}
-    if project.config.provider != "graph" or networks <= {Network.FACEBOOK}:
-        return networks
-    why = (
-        "is published through OneAll: set 'provider: oneall' in statesync.yaml "
-        "(the Graph API publishes to Facebook pages only)"
-    )
-    manifests = [
-        page for key, page in project.desired.pages.items() if not is_facebook(key)
-    ]
-    if manifests:
-        raise ManifestError(
-            (page.location, f"{target_of(page.page_id)} {why}") for page in manifests
-        )
-    key = min(key for key in keys if not is_facebook(key))
-    raise ConfigError(f"the lockfile records posts on {target_of(key)}, which {why}")
+    return {network_of(key) for key in keys}
 
 
 def _endpoints_from(
     config: ProjectConfig, environ: Mapping[str, str], networks: set[Network]
 ) -> _Endpoints:
     graph_token = _secret(environ, config.graph.token_env)
+    if config.provider == "graph" and graph_token is None:
+        _required(
+            environ, config.graph.token_env, "a Facebook user or page access token"
+        )
     oneall = None
-    if config.provider == "oneall":
+    # OneAll publishes to the other networks, with either provider.
+    if config.provider == "oneall" or networks - {Network.FACEBOOK}:
         oneall_url = environ.get(ONEALL_URL_ENV) or config.oneall.site
         if not oneall_url:
+            who = (
+                "provider oneall"
+                if config.provider == "oneall"
+                else "publishing to X, LinkedIn or Pinterest"
+            )
             raise ConfigError(
-                "provider oneall needs the OneAll site: set oneall.site in "
-                "statesync.yaml (https://<subdomain>.api.oneall.com)"
+                f"{who} needs the OneAll site: set oneall.site in statesync.yaml "
+                "(https://<subdomain>.api.oneall.com)"
             )
         settings = config.oneall
-        facebook = Network.FACEBOOK in networks or networks == set()
+        facebook = config.provider == "oneall" and (
+            Network.FACEBOOK in networks or networks == set()
+        )
         oneall = _OneAllEndpoint(
             oneall_url,
             _required(environ, settings.public_key_env, "the OneAll site's public key"),
@@ -187,10 +183,6 @@ def _endpoints_from(
             _required(
                 environ, config.graph.token_env, "a Graph token (oneall.read: graph)"
             )
-    elif graph_token is None:
-        _required(
-            environ, config.graph.token_env, "a Facebook user or page access token"
-        )
     return _Endpoints(
         graph_url=environ.get(GRAPH_URL_ENV) or GRAPH_URL,
         graph_token=graph_token,
@@ -244,6 +236,10 @@ def _providers(
             may_pull=config.oneall.read != "none",
         )
     )
+    if config.provider == "graph":  # OneAll for the other networks alone
+        if graph is None:  # pragma: no cover - _endpoints_from requires the token
+            raise ConfigError("provider graph needs a Graph access token")
+        return TargetRouter(graph, oneall), graph, graph
     # Reading, in order of preference: the Graph reader (drift seen exactly as with
     # provider graph), OneAll's Pull API, or nothing (plan from recorded hashes).
     if config.oneall.read == "none":

@@ -32,6 +32,7 @@ from filelock import FileLock, Timeout
 from statesync.errors import Problem, StatesyncError, UnsafePlanError
 from statesync.model import Desired, RecordedPage
 from statesync.plan import Action, ActionKind, Plan
+from statesync.targets import is_facebook, target_of
 
 # Actions that end a post's life: its id, likes, comments and shares are lost.
 DESTROYING = frozenset({ActionKind.DELETE, ActionKind.REPLACE})
@@ -146,9 +147,16 @@ def impossible_actions(plan: Plan, desired: Desired | None = None) -> list[str]:
     so no part of such a plan is applied."""
     refusals = []
     for action in plan.impossible:
+        remedy = (
+            "or use a provider that can (statesync.yaml: provider)"
+            if is_facebook(action.page_id)
+            # No provider edits these: what is left is the manifest.
+            else f"keep what {target_of(action.page_id)} has with `override:`, or "
+            "publish it as a new post under a new key"
+        )
         text = (
             f"{action.address}: impossible: {action.note}. Change the manifest back, "
-            "or use a provider that can (statesync.yaml: provider)."
+            f"{remedy}."
         )
         page = desired.pages.get(action.page_id) if desired else None
         post = page.posts.get(action.address.key) if page else None

@@ -239,12 +239,33 @@ def test_network_fields_refused_with_what_to_do(networks, run):
     assert "on X attach files from the repository" in out
 
 
-def test_graph_provider_refuses_other_networks(project, emulator, run):
+def test_a_graph_project_reaches_x_through_oneall(project, emulator, run, monkeypatch):
+    """Facebook pages through the Graph API, the X account through OneAll."""
     project.write("pages/x.yaml", "network: twitter\nposts:\n  a: {message: hi}\n")
-    result = run("plan", ".")
-    assert result.exit_code == 1
-    assert "pages/x.yaml:1: the X account is published through OneAll" in result.output
-    assert "provider: oneall" in result.output
+    monkeypatch.setenv("ONEALL_TWITTER_IDENTITY_TOKEN", TWITTER_TOKEN)
+    monkeypatch.delenv("STATESYNC_ONEALL_URL")
+    missing = run("plan", ".")
+    assert missing.exit_code == 1
+    assert "publishing to X, LinkedIn or Pinterest needs the OneAll site" in (
+        missing.output
+    )
+    monkeypatch.setenv("STATESYNC_ONEALL_URL", emulator.url)
+    project.write(
+        "statesync.yaml",
+        """
+        provider: graph
+        oneall: {site: https://acme.api.oneall.com}
+        retries: {attempts: 2, max_total_s: 1, max_wait_s: 0}
+        """,
+    )
+    project.write(
+        "pages/acme.yaml", 'page: "104510075301234"\nposts:\n  b: {message: yo}\n'
+    )
+    applied = run("apply", "--auto-approve", ".")
+    assert applied.exit_code == 0, applied.output
+    assert [o["text"] for o in live(emulator, "twitter")] == ["hi"]
+    assert project.post_ids()["b"].startswith(f"{ACME}_")  # through Graph
+    assert run("plan", "--detailed-exitcode", ".").exit_code == 0
 
 
 def test_missing_network_identity_names_its_variable(networks, run, monkeypatch):

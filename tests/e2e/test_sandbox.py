@@ -27,14 +27,25 @@ def test_examples_apply_then_plan_no_changes(examples: Path, run) -> None:
         "Sandbox: running against the local emulator at http://127.0.0.1:"
     )
     assert "  + media/latte-art.jpg: upload (9 KB, image/jpeg, with alt text)" in lines
+    # The launch manifest's announcement, on X (with the photo) and LinkedIn.
+    assert "  + media/latte-art.jpg (launch@x): upload (9 KB, image/jpeg)" in lines
+    assert "launch@linkedin/autumn-blend: pushed (urn:li:share:" in first.stdout
     assert lines[-1] == (
-        "Apply complete: 6 pushed, 0 updated, 0 replaced, 0 deleted; page details: 1 "
-        "updated; media: 1 uploaded."
+        "Apply complete: 8 pushed, 0 updated, 0 replaced, 0 deleted; page details: 1 "
+        "updated; media: 2 uploaded."
     )
     second = run("plan", str(examples), "--detailed-exitcode")
     assert second.exit_code == 0, second.output
     assert second.stdout.splitlines()[0].startswith("Sandbox: ")
-    assert second.stdout.splitlines()[1:] == ["No changes."]
+    notes, last = second.stdout.splitlines()[1:-1], second.stdout.splitlines()[-1]
+    assert last == "No changes."
+    assert [line for line in notes if line] == [
+        "Note: posts on LinkedIn company 2414183 cannot be read back through OneAll, "
+        "so drift there cannot be seen; changes are found from the lockfile's "
+        "recorded hashes.",
+        "Note: posts on the X account cannot be read back through OneAll, so drift "
+        "there cannot be seen; changes are found from the lockfile's recorded hashes.",
+    ]
     assert (examples / ".statesync" / "sandbox.db").is_file()
 
 
