@@ -45,6 +45,7 @@ from statesync.providers.base import (
     Writer,
 )
 from statesync.safety import SafetyRailError, impossible_actions
+from statesync.targets import target_of
 
 PAST_TENSE = {
     ActionKind.PUSH: "pushed",
@@ -238,7 +239,7 @@ def _apply_action(action: Action, run: ApplyRun) -> Outcome:
     if action.kind is ActionKind.FORGET:  # nothing to send: the post stays live
         forget_post(lock, action)
         lock.save()
-        return Outcome(action, None, note="it stays on the page")
+        return Outcome(action, None, note=f"it stays on {target_of(page)}")
     if action.kind is ActionKind.DELETE or action.kind is ActionKind.REPLACE:
         run.writer.delete(page, recorded_id(action))
         lock.forget(page, key)

@@ -125,8 +125,11 @@ def connect(
 
 
 def _networks(project: Project) -> set[Network]:
-    """The networks the project publishes to (its manifests and its lockfile)."""
+    """The networks the run publishes to: its manifests and its lockfile, within
+    ``--only`` (a shard of Facebook pages needs no X login)."""
     keys = set(project.desired.pages) | set(project.lock.pages)
+    if project.scope is not None:
+        keys &= project.scope
     return {network_of(key) for key in keys}
 
 

@@ -36,6 +36,7 @@ from statesync.model import Record
 from statesync.normalize import field_hashes
 from statesync.project import Project, load_project, open_project
 from statesync.providers.base import ScheduledLister
+from statesync.targets import is_facebook, target_of
 
 
 class AdoptError(StatesyncError):
@@ -153,6 +154,12 @@ def import_post(
             raise AdoptError(
                 f"{address}: no manifest lists this post; write it in its manifest "
                 "first, then import the live post under it"
+            )
+        if not is_facebook(page.page_id):  # no read path to see what it holds
+            raise AdoptError(
+                f"{address}: posts on {target_of(page.page_id)} cannot be read back "
+                "through OneAll, so import cannot adopt them; a post pushed by "
+                "statesync whose answer was lost is settled by `statesync resolve`"
             )
         recorded = loaded.lock.pages.get(page.page_id)
         if recorded is not None and key in recorded.posts:

@@ -79,7 +79,8 @@ def _attachment(
         )
         return None
     try:
-        media = load_media_file(checker.media_root, written, alt)
+        image, video = checker.media_limits
+        media = load_media_file(checker.media_root, written, alt, (image, video))
     except MediaProblem as problem:
         checker.at(item.line, f"attachments[{index}]: {problem}")
         return None

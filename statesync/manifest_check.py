@@ -28,7 +28,7 @@ from statesync.model import (
     PageManifest,
     PostFields,
 )
-from statesync.network_check import check_post
+from statesync.network_check import MEDIA_LIMITS, check_post, media_limits
 from statesync.normalize import is_web_url
 from statesync.page_check import check_page_fields
 from statesync.post_flags import POST_FLAGS
@@ -110,6 +110,11 @@ class ManifestChecker(Checker):
     timezone: str = DEFAULT_ZONE  # the project's, for local date-times
     # key -> the file, for every file attachment of the manifest's posts
     media: dict[str, MediaFile] = field(default_factory=dict)
+    # The largest image and video every target of the manifest takes (set once
+    # the targets are read, before the posts).
+    media_limits: list[int] = field(
+        default_factory=lambda: list(MEDIA_LIMITS[Network.FACEBOOK])
+    )
     # post key -> target label -> (the content fields it sets for that target
     # alone, the line of its entry): ``override:``
     overrides: dict[str, dict[str, tuple[dict[str, Any], int]]] = field(
@@ -134,6 +139,8 @@ class ManifestChecker(Checker):
             return []
         entries, guessed = self.fields(root, PAGE_FIELDS, "a manifest")
         targets = check_targets(self, entries, root.line, guessed)
+        if targets:
+            self.media_limits[:] = media_limits(e.target.network for e in targets)
         name = self.name(value_of(entries, "name"))
         # One target addressed by the stem (every manifest before fan-out): its
         # posts are built for it at once, with no copies to make.
@@ -222,20 +229,39 @@ class ManifestChecker(Checker):
                     self.media,
                     partial(self.at, line),
                 )
+                self._pair_and_expiry(entry, post, fields)
                 if post.address.key not in self.overrides:
                     continue  # the post's own checks hold on every target
-                if fields.link is not None and fields.attachments:
-                    self.at(
-                        line,
-                        f"post {post.address.key!r} has both link and attachments "
-                        f"on target {entry.label!r}: a post carries one or the other",
-                    )
                 if not (fields.message or fields.link or fields.attachments):
                     self.at(
                         line,
                         f"post {post.address.key!r} has no content on target "
                         f"{entry.label!r}: its override leaves nothing to publish",
                     )
+
+    def _pair_and_expiry(
+        self, entry: TargetEntry, post: DesiredPost, fields: PostFields
+    ) -> None:
+        key, line, network = post.address.key, post.location.line, entry.target.network
+        on = f" on target {entry.label!r}" if entry.label else ""
+        if (
+            network is Network.FACEBOOK
+            and fields.link is not None
+            and fields.attachments
+        ):
+            # seeds 000/001: "either include a link or attachments but not both"; a
+            # pin has both (its image, and where it leads)
+            self.at(
+                line,
+                f"post {key!r} has both link and attachments{on}: a post carries one "
+                "or the other, never both",
+            )
+        if network is Network.LINKEDIN and post.expire_at is not None:
+            self.at(
+                line,
+                f"post {key!r} expires{on}, but OneAll cannot delete a LinkedIn post: "
+                "remove expire_at (or leave LinkedIn out of this post's targets)",
+            )
 
     def fields_for(self, post: DesiredPost, label: str | None) -> PostFields:
         """The post's content on the target ``label``, its overrides applied."""
@@ -371,13 +397,6 @@ class ManifestChecker(Checker):
         link = self.link(value_of(entries, "link"))
         attachments = check_attachments(self, value_of(entries, "attachments"))
         self.override(key, value_of(entries, "override"))
-        if link is not None and attachments and key not in self.overrides:
-            # seeds 000/001: "either include a link or attachments but not both"
-            self.at(
-                line,
-                f"post {key!r} has both link and attachments: a post carries one or "
-                "the other, never both",
-            )
         if not (message or link or attachments) and len(self.problems) == before:
             # an empty attachments list is no content either
             self.at(

@@ -127,10 +127,9 @@ def _target(checker: Checker, entries: dict[str, Entry], line: int) -> Target | 
     wanted = ID_FIELDS.get(network)
     for name in ("page", "company", "board"):
         if name in entries and name != wanted:
-            what = NETWORK_NAMES[network]
             checker.at(
                 entries[name].line,
-                f"{name!r} does not belong to a {what}"
+                f"{name!r} does not belong to network {network}"
                 + (f": it is named by {wanted!r}" if wanted else ": remove it"),
             )
             return None

@@ -76,7 +76,9 @@ def _shown(written: str) -> str:
     return repr(written if len(written) <= 60 else written[:57] + "...")
 
 
-def inspect(path: Path, shown: str) -> tuple[str, int]:
+def inspect(
+    path: Path, shown: str, limits: tuple[int, int] = (MAX_IMAGE_BYTES, MAX_VIDEO_BYTES)
+) -> tuple[str, int]:
     """The file's type, from its first bytes, and its size; within the APIs' limits."""
     import filetype  # here: only commands that read media pay for importing it
 
@@ -93,7 +95,7 @@ def inspect(path: Path, shown: str) -> tuple[str, int]:
             f"{shown!r} is not an image or video the API accepts ({found}); "
             "attach JPEG, PNG, GIF or WebP images, or MP4 or QuickTime videos"
         )
-    limit = MAX_VIDEO_BYTES if mime in VIDEO_TYPES else MAX_IMAGE_BYTES
+    limit = limits[1] if mime in VIDEO_TYPES else limits[0]
     if size > limit:
         what = "a video" if mime in VIDEO_TYPES else "a photo"
         raise MediaProblem(
@@ -111,10 +113,16 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def load_media_file(root: Path, written: str, alt: str | None) -> MediaFile:
-    """A manifest's file attachment, checked and hashed; ``MediaProblem`` says why not."""
+def load_media_file(
+    root: Path,
+    written: str,
+    alt: str | None,
+    limits: tuple[int, int] = (MAX_IMAGE_BYTES, MAX_VIDEO_BYTES),
+) -> MediaFile:
+    """A manifest's file attachment, checked and hashed; ``MediaProblem`` says why not.
+    ``limits``: the largest image and video its targets take (Facebook's, by default)."""
     path, shown = locate(root, written)
-    mime, size = inspect(path, shown)
+    mime, size = inspect(path, shown, limits)
     if alt is not None and mime in VIDEO_TYPES:
         raise MediaProblem(
             f"{shown!r} is a video: alt text describes an image; remove 'alt'"

@@ -18,6 +18,7 @@ from statesync.errors import Location, ManifestError
 from statesync.model import Desired, Move, Record, RecordedPage
 from statesync.normalize import field_hashes
 from statesync.plan import Action, ActionKind, Plan
+from statesync.targets import LABEL_SEPARATOR
 
 Problems = list[tuple[Location, str]]
 
@@ -33,6 +34,11 @@ def plan_moves(desired: Desired, recorded: Mapping[str, RecordedPage]) -> Moves:
     view = dict(recorded)
     actions: list[Action] = []
     problems: Problems = []
+    # A manifest with several targets gives each one every move: one from another
+    # manifest belongs to the target whose page records its source, and is refused
+    # only when no target's does.
+    elsewhere: dict[Location, Move] = {}
+    placed: set[Location] = set()
     for page_id in sorted(desired.pages):
         manifest = desired.pages[page_id]
         if not manifest.moves:
@@ -42,6 +48,13 @@ def plan_moves(desired: Desired, recorded: Mapping[str, RecordedPage]) -> Moves:
         stems = {manifest.stem} | ({page.manifest} if page else set())
         moved = False
         for move in manifest.moves:
+            if move.source.key == move.target.key and move.source.manifest in stems:
+                placed.add(move.location)  # the same post: keyed by page and key
+                continue
+            if LABEL_SEPARATOR in manifest.stem and move.source.manifest not in stems:
+                elsewhere.setdefault(move.location, move)
+                continue
+            placed.add(move.location)
             action = _move(move, page_id, stems, posts, page, problems)
             if action is None:
                 continue
@@ -50,6 +63,15 @@ def plan_moves(desired: Desired, recorded: Mapping[str, RecordedPage]) -> Moves:
             moved = True
         if page is not None and moved:
             view[page_id] = replace(page, posts=posts)
+    for location, move in elsewhere.items():
+        if location not in placed:
+            problems.append(
+                (
+                    location,
+                    f"moved: {move.source} is not on any target of this manifest: a "
+                    "post moves within its page (its id belongs to the page)",
+                )
+            )
     if problems:
         raise ManifestError(problems)
     return Moves(recorded=view, actions=tuple(actions))

@@ -230,10 +230,10 @@ def check_credentials(
         _announce(connection, hooks)
         count, unchecked = check_online(loaded, connection)
     _tell_unchecked(unchecked, hooks)
-    pages = f"{count} page{'' if count == 1 else 's'}"
+    pages = f"{count} target{'' if count == 1 else 's'}"
     if unchecked:
         return f"Online: the credentials are valid; {pages} could not be checked."
-    return f"Online: the credentials can read and write every page ({pages})."
+    return f"Online: the credentials can read and write every target ({pages})."
 
 
 def resolve(root: Path, address: str, post_id: str | None) -> str:

@@ -117,11 +117,18 @@ class UnknownOutcome:
     page_id: str
     since: int  # unix seconds when the push was sent
 
-    def resolve_hint(self) -> str:
+    def resolve_commands(self) -> tuple[str, str]:
+        """What settles it: the post it published, or none."""
         return (
-            f"check {target_of(self.page_id)} for the post, then run `statesync resolve "
-            f"{self.address} --post-id <id>` if it was published, or `statesync "
-            f"resolve {self.address} --not-published` if it was not"
+            f"statesync resolve {self.address} --post-id <id>",
+            f"statesync resolve {self.address} --not-published",
+        )
+
+    def resolve_hint(self) -> str:
+        published, nothing = self.resolve_commands()
+        return (
+            f"check {target_of(self.page_id)} for the post, then run `{published}` "
+            f"if it was published, or `{nothing}` if it was not"
         )
 
 

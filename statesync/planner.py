@@ -24,6 +24,7 @@ from statesync.model import (
 from statesync.normalize import field_hashes, normalize
 from statesync.plan import Action, ActionKind, Plan, UnknownOutcome
 from statesync.post_flags import POST_FLAGS, flag_changes, flag_drift
+from statesync.targets import target_of
 from statesync.time_plan import plan_times, reschedules, timed
 
 Recorded = Mapping[str, RecordedPage]  # page id -> the lockfile's entries
@@ -282,5 +283,5 @@ def _forget(deletion: Action) -> Action:
         deletion,
         kind=ActionKind.FORGET,
         note=f"this writer cannot delete a {deletion.resource}: statesync forgets it, "
-        "and it stays on the page",
+        f"and it stays live on {target_of(deletion.page_id)}",
     )

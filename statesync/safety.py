@@ -101,7 +101,7 @@ class MassDestroy:
         share = _percent(self.destroyed / self.managed)
         limit = _percent(settings.max_destroy_share)
         return (
-            f"{self.manifest} (page {self.page_id}): the plan would delete or replace "
+            f"{self.manifest} ({target_of(self.page_id)}): the plan would delete or replace "
             f"{self.destroyed} of its {self.managed} managed posts ({share}), over "
             f"the limit of {limit} (safety.max_destroy_share in statesync.yaml)"
         )

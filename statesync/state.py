@@ -22,6 +22,7 @@ from statesync.media_apply import forget_post, move_record
 from statesync.model import Address, Desired, RecordedPage
 from statesync.plan import Action, ActionKind
 from statesync.project import open_project
+from statesync.targets import target_of
 
 
 class StateError(StatesyncError):
@@ -106,8 +107,8 @@ def state_forget(root: Path, addresses: Sequence[str]) -> list[str]:
                 loaded.lock, Action(ActionKind.FORGET, entry.address, entry.page_id)
             )
             said.append(
-                f"{entry.address}: forgotten; post {entry.post_id} stays on the page, "
-                "unmanaged"
+                f"{entry.address}: forgotten; post {entry.post_id} stays on "
+                f"{target_of(entry.page_id)}, unmanaged"
             )
         loaded.lock.save()
         return said

@@ -177,7 +177,7 @@ class OneAllProvider(HttpProvider):
             path = self._post_path("PUT", page_id, post_id)
             self._call("PUT", path, body, CallKind.UPDATE)
         except OneAllError as exc:
-            if exc.status == 404 and exc.is_refusal:  # OneAll's own 404, not a proxy's
+            if _is_gone(exc, page_id, post_id):
                 raise PostGone(
                     f"post {post_id} no longer exists", target=exc.target, status=404
                 ) from exc
@@ -191,7 +191,7 @@ class OneAllProvider(HttpProvider):
             path = self._networks.delete_path(target_of(page_id), post_id)
         else:
             path = self._post_path("DELETE", page_id, post_id)
-        self._delete(path, f"post {post_id}")
+        self._delete(path, f"post {post_id}", page_id, post_id)
 
     def upload(self, page_id: str, media: MediaFile) -> str:
         """seed 001: Upload Page Picture or Video (request body unconfirmed)."""
@@ -223,14 +223,14 @@ class OneAllProvider(HttpProvider):
         path_id(media_id, "media", where=where)
         identity = self._token(Network.FACEBOOK)
         path = f"/update/identities/{identity}/facebook/page/{page_id}/{what}/{media_id}.json"
-        self._delete(path, f"{what} {media_id}")
+        self._delete(path, f"{what} {media_id}", page_id, media_id)
 
-    def _delete(self, path: str, what: str) -> None:
+    def _delete(self, path: str, what: str, page_id: str, object_id: str) -> None:
         """One Update API DELETE; OneAll's own 404 (not a proxy's) means already gone."""
         try:
             self._call("DELETE", path, None, CallKind.DELETE)
         except OneAllError as exc:
-            if exc.status != 404 or not exc.is_refusal:
+            if not _is_gone(exc, page_id, object_id):
                 raise
             log.info("%s was already gone", what)
 
@@ -282,9 +282,15 @@ class OneAllProvider(HttpProvider):
         tell beforehand, or when the project reads nothing (``read: none``)."""
         # Another network's targets: OneAll cannot tell beforehand (no listing of
         # an identity's accounts, companies or boards that statesync relies on).
-        pages = {key: access for key, access in pages.items() if is_facebook(key)}
-        if not self._may_pull or not pages:
+        facebook = {key: access for key, access in pages.items() if is_facebook(key)}
+        if not self._may_pull or not facebook:
             return None
+        problems = self._page_problems(facebook)
+        if problems is None or (not problems and len(facebook) < len(pages)):
+            return None  # the other networks' targets are still unchecked
+        return problems
+
+    def _page_problems(self, pages: Mapping[str, Access]) -> dict[str, str] | None:
         try:
             admin = self._administered_pages()
         except PullRefused:
@@ -469,6 +475,19 @@ class OneAllProvider(HttpProvider):
         self, method: str, path: str, body: Any, upload: Upload | None, kind: str
     ) -> Any:
         return self._call(method, path, body, CallKind(kind), upload=upload)
+
+
+def _is_gone(error: OneAllError, target: str, object_id: str) -> bool:
+    """OneAll's own 404 (not a proxy's) for the object itself. On another network
+    an identity OneAll does not know is a 404 too (docs/oneall-networks.md), and
+    taking it for "already deleted" would drop a live post from the lockfile: there
+    the reply must name the object (``The tweet [<id>] does not exist``;
+    unconfirmed wording, the emulator's)."""
+    if error.status != 404 or not error.is_refusal:
+        return False
+    return is_facebook(target) or (
+        f"[{object_id}]" in error.message and "identity" not in error.message
+    )
 
 
 def _cannot_schedule(where: str) -> ProviderError:

@@ -27,7 +27,8 @@ _REMEDIES = {
     ),
     404: (
         "OneAll does not know this identity token or post: check the identity token "
-        "(it comes from the user's Facebook login through OneAll) and the post id"
+        "of the network's login through OneAll (ONEALL_IDENTITY_TOKEN for Facebook; "
+        "oneall.identities names X's, LinkedIn's and Pinterest's) and the post id"
     ),
     409: (
         "OneAll reports a conflict with the post's current state: see its message "

@@ -31,12 +31,15 @@ NETWORK_CAPABILITIES: Mapping[Network, Mapping[Kind, Capabilities]] = {
             in_place=frozenset(),
             **_NO_READS,
         ),
-        # seed 001 Upload Picture / Video; no route deletes them (X drops pictures
-        # no tweet uses after 24 hours: docs/oneall-networks.md §1).
+        # seed 001 Upload Picture / Video, sent by each push that attaches them:
+        # X drops media no tweet uses after 24 hours (docs/oneall-networks.md §1),
+        # so an id kept for a later replace could be gone by then; no route
+        # deletes them.
         Kind.MEDIA: Capabilities(
             fields=frozenset({"image", "video"}),
             in_place=frozenset(),
             delete=False,
+            inline=True,
             **_NO_READS,
         ),
     },
@@ -89,8 +92,11 @@ class NetworkCalls:
         identity = self._identity(target.network)
         if target.network is Network.TWITTER:
             post: dict[str, Any] = {"message": fields.message or ""}
-            if fields.attachments:
-                post["attachments"] = list(fields.attachments)
+            if fields.attachments:  # each file uploaded now, attached by its id
+                post["attachments"] = [
+                    self.upload(target, self._files[ref_key(ref)])
+                    for ref in fields.attachments
+                ]
             path = f"/push/identities/{identity}/twitter/post.json"
             reply = self._call("POST", path, _push({"post": post}), None, "push")
             return _pushed_id(reply, target, "post_id")

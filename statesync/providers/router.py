@@ -56,4 +56,7 @@ class TargetRouter:
         facebook = {key: access for key, access in pages.items() if is_facebook(key)}
         if not facebook:
             return None
-        return self._facebook.check_access(facebook)
+        problems = self._facebook.check_access(facebook)
+        if problems is not None and not problems and len(facebook) < len(pages):
+            return None  # the other networks' targets are still unchecked
+        return problems

@@ -56,6 +56,7 @@ from statesync.render._common import (
     timeline_lines,
     unread_note,
 )
+from statesync.targets import target_of
 
 __all__ = ["GITHUB_COMMENT_LIMIT", "render_markdown"]
 
@@ -107,9 +108,13 @@ def render_markdown(
     if drift:
         head.append(f"> **Drift:** {_escape(drift)}")
     for unknown in plan.unknown:
+        published, nothing = unknown.resolve_commands()
         head.append(
-            f"> **Unknown outcome:** {_escape(str(unknown.address))}: "
-            f"{_escape(UNKNOWN_OUTCOME)}; {_escape(unknown.resolve_hint())}"
+            f"> **Unknown outcome:** {_code_span(str(unknown.address))}: "
+            f"{_escape(UNKNOWN_OUTCOME)}; check "
+            f"{_escape(str(target_of(unknown.page_id)))} for the post, then run "
+            f"{_code_span(published)} if it was published, or {_code_span(nothing)} "
+            "if it was not"
         )
     timeline = timeline_lines(plan)
     if timeline:
@@ -379,6 +384,17 @@ def _code_block(lines: list[str], language: str) -> str:
     if not lines:
         return f"{fence}{language}\n{fence}"
     return f"{fence}{language}\n{text}\n{fence}"
+
+
+def _code_span(text: str) -> str:
+    """Text as one inline code span, copied exactly as written (no mention, no
+    escape): its fence is one backtick longer than any run inside it."""
+    text = _LINE_BREAK.sub(" ", text)
+    fence = "`" * (
+        max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0) + 1
+    )
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _escape(text: str) -> str:

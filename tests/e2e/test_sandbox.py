@@ -27,12 +27,13 @@ def test_examples_apply_then_plan_no_changes(examples: Path, run) -> None:
         "Sandbox: running against the local emulator at http://127.0.0.1:"
     )
     assert "  + media/latte-art.jpg: upload (9 KB, image/jpeg, with alt text)" in lines
-    # The launch manifest's announcement, on X (with the photo) and LinkedIn.
-    assert "  + media/latte-art.jpg (launch@x): upload (9 KB, image/jpeg)" in lines
+    # The launch manifest's announcement, on X (the photo goes with the tweet)
+    # and LinkedIn.
+    assert "launch@x/autumn-blend: pushed (" in first.stdout
     assert "launch@linkedin/autumn-blend: pushed (urn:li:share:" in first.stdout
     assert lines[-1] == (
         "Apply complete: 8 pushed, 0 updated, 0 replaced, 0 deleted; page details: 1 "
-        "updated; media: 2 uploaded."
+        "updated; media: 1 uploaded."
     )
     second = run("plan", str(examples), "--detailed-exitcode")
     assert second.exit_code == 0, second.output

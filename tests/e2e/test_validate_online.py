@@ -29,7 +29,7 @@ def test_valid_credentials_are_confirmed_reading_no_post(
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "Valid: 1 page, 1 post.",
-        "Online: the credentials can read and write every page (1 page).",
+        "Online: the credentials can read and write every target (1 target).",
     ]
     seen = requests(emulator)
     assert set(seen) == {"GET /me/accounts"}, seen  # one request, nothing else

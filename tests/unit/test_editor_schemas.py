@@ -73,6 +73,14 @@ MANIFEST_SCHEMA_CANNOT = {
     # Values JSON Schema equates that statesync tells apart.
     "attachment-twice.yaml": '"1" and 1 differ for uniqueItems; both are media 1',
     "page-float.yaml": "1.0451007530123e+14 has no fraction: JSON Schema's integer",
+    # What a post's fields mean on the targets: cross-field and cross-target rules.
+    "details-on-a-network.yaml": "details are valid fields; the target decides",
+    "flags-on-a-network.yaml": "pinned is a valid post field; the target decides",
+    "link-and-file-on-one-target.yaml": "an override merged per target",
+    "linkedin-expires.yaml": "expire_at is a valid post field; the target decides",
+    "override-empties-a-target.yaml": "an override merged per target",
+    "override-unknown-target.yaml": "labels named in another part of the file",
+    "target-twice.yaml": "two labels, equal values: no uniqueness across a mapping",
     # Across files: each file is valid alone.
     "duplicate-page": "one page in two manifests",
     "same-stem": "acme.yaml and acme.yml would share the addresses acme/<key>",

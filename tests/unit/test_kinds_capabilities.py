@@ -305,7 +305,7 @@ def test_forget_round_trips_through_a_saved_plan_and_applies(tmp_path: Path) -> 
     sent = len(provider.calls)
     report = apply_plan(saved.plan, provider, lock)
     assert [o.describe() for o in report.outcomes] == [
-        f"p{PAGE}/b: forgotten; it stays on the page"
+        f"p{PAGE}/b: forgotten; it stays on page {PAGE}"
     ]
     assert len(provider.calls) == sent
     assert sorted(lock.pages[PAGE].posts) == ["a"]

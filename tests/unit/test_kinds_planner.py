@@ -88,7 +88,7 @@ def test_a_writer_that_cannot_delete_forgets_and_sends_nothing(tmp_path: Path) -
     ]
     assert plan.summary().endswith("0 to delete. 1 to forget.")
     assert "  = " in render_plan(plan)
-    assert "stays on the page" in render_plan(plan)
+    assert "stays live on page" in render_plan(plan)
     calls = len(provider.calls)
     report = apply_plan(plan, provider, lock)
     assert len(provider.calls) == calls  # nothing sent
