@@ -728,10 +728,23 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     return Options(pages, posts, args.latency_ms, args.log_dir, args.growth)
 
 
+def compile_statesync() -> None:
+    """Bytecode for statesync's own modules, as a regular install (``pip install .``)
+    writes it: an editable install under ``PYTHONDONTWRITEBYTECODE`` (this machine
+    sets it) would otherwise compile every module again in every child run, a cost
+    no user's install pays."""
+    import compileall
+
+    import statesync
+
+    compileall.compile_dir(Path(statesync.__file__).parent, quiet=1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     if options.log_dir is not None:
         options.log_dir.mkdir(parents=True, exist_ok=True)
+    compile_statesync()
     if options.growth:
         return run_growth(options)
     pages = initial_pages(options.pages, options.posts)

@@ -41,6 +41,7 @@ from statesync.yamlnodes import (
     Mapping,
     Node,
     Scalar,
+    Sequence,
     describe,
     looks_like_token,
 )
@@ -66,6 +67,7 @@ POST_OPTIONS = (
     "pinned",
     "hidden",
     "override",
+    "targets",
 )
 POST_KEYS = POST_FIELDS + POST_OPTIONS
 # PROTOCOL §11: the largest message the Graph API accepts (third-party consensus).
@@ -120,6 +122,8 @@ class ManifestChecker(Checker):
     overrides: dict[str, dict[str, tuple[dict[str, Any], int]]] = field(
         default_factory=dict
     )
+    # post key -> (the labels of the targets it goes to, the line): ``targets:``
+    post_targets: dict[str, tuple[tuple[str, ...], int]] = field(default_factory=dict)
 
     def manifest(self, text: str, stem: str) -> list[Loaded]:
         """One ``Loaded`` per target of the manifest (none when it names none)."""
@@ -201,21 +205,33 @@ class ManifestChecker(Checker):
                 "('page:'), not to a manifest with other or several targets",
             )
         labels = {entry.label for entry in targets if entry.label}
+        known = ", ".join(sorted(labels)) or "none: the manifest has no 'targets'"
+        for key, (chosen, line) in self.post_targets.items():
+            for label in chosen:
+                if label not in labels:
+                    self.at(
+                        line,
+                        f"post {key!r} goes to target {label!r}, which the manifest "
+                        f"does not name (its targets: {known})",
+                    )
         for key, by_label in self.overrides.items():
             for label, (_, line) in by_label.items():
                 if label not in labels:
-                    known = (
-                        ", ".join(sorted(labels))
-                        or "none: the manifest has no 'targets'"
-                    )
                     self.at(
                         line,
                         f"post {key!r} overrides target {label!r}, which the manifest "
                         f"does not name (its targets: {known})",
                     )
+        if networks == {Network.FACEBOOK} and not (self.overrides or self.post_targets):
+            # every manifest before other networks: one rule, no copies to compare
+            for post in posts.values():
+                self._pair_and_expiry(targets[0], post, post.fields)
+            return
         checked: set[tuple[Network, str, PostFields]] = set()
         for entry in targets:
             for post in posts.values():
+                if not self.goes_to(post.address.key, entry.label):
+                    continue
                 fields = self.fields_for(post, entry.label)
                 seen = (entry.target.network, post.address.key, fields)
                 if seen in checked:  # two boards: one message per problem
@@ -263,6 +279,11 @@ class ManifestChecker(Checker):
                 "remove expire_at (or leave LinkedIn out of this post's targets)",
             )
 
+    def goes_to(self, key: str, label: str | None) -> bool:
+        """Whether the post ``key`` goes to the target ``label`` (all, by default)."""
+        chosen = self.post_targets.get(key)
+        return chosen is None or label in chosen[0]
+
     def fields_for(self, post: DesiredPost, label: str | None) -> PostFields:
         """The post's content on the target ``label``, its overrides applied."""
         override = self.overrides.get(post.address.key, {}).get(label or "")
@@ -274,7 +295,10 @@ class ManifestChecker(Checker):
         self, entry: TargetEntry, built: bool, manifest: PageManifest
     ) -> PageManifest:
         return _for_target(
-            built, manifest, lambda post: self.fields_for(post, entry.label)
+            built,
+            manifest,
+            lambda post: self.fields_for(post, entry.label),
+            lambda key: self.goes_to(key, entry.label),
         )
 
     def fields(
@@ -397,6 +421,7 @@ class ManifestChecker(Checker):
         link = self.link(value_of(entries, "link"))
         attachments = check_attachments(self, value_of(entries, "attachments"))
         self.override(key, value_of(entries, "override"))
+        self.goes(key, value_of(entries, "targets"))
         if not (message or link or attachments) and len(self.problems) == before:
             # an empty attachments list is no content either
             self.at(
@@ -453,6 +478,26 @@ class ManifestChecker(Checker):
             found[entry.key] = (changes, entry.line)
         self.overrides[key] = found
 
+    def goes(self, key: str, node: Node | None) -> None:
+        """``targets: [acme, x]``: the labels of the manifest's targets this post
+        goes to, in a manifest with ``targets:`` (default: every one)."""
+        if node is None:
+            return
+        items = node.items if isinstance(node, Sequence) else []
+        labels = [
+            item.value
+            for item in items
+            if isinstance(item, Scalar) and isinstance(item.value, str)
+        ]
+        if not labels or len(labels) != len(items):
+            self.at(
+                node.line,
+                "targets of a post must be a list of the manifest's target labels "
+                f"([acme, x]), got {describe(node)}",
+            )
+            return
+        self.post_targets[key] = (tuple(str(label) for label in labels), node.line)
+
     def prevent_destroy(self, node: Node | None) -> Location | None:
         """A boolean and nothing else: a safety flag must never be half set."""
         if node is None or not self.boolean(node, "prevent_destroy"):
@@ -494,7 +539,10 @@ class ManifestChecker(Checker):
 
 
 def _for_target(
-    built: bool, manifest: PageManifest, fields_of: Callable[[DesiredPost], PostFields]
+    built: bool,
+    manifest: PageManifest,
+    fields_of: Callable[[DesiredPost], PostFields],
+    goes: Callable[[str], bool],
 ) -> PageManifest:
     """The manifest's posts and moves addressed by its target's manifest name and
     carrying its target key and content (``built``: they already are)."""
@@ -509,6 +557,7 @@ def _for_target(
             fields=fields_of(post),
         )
         for key, post in manifest.posts.items()
+        if goes(key)
     }
     moves = tuple(
         replace(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from statesync.media import REF_PREFIX, is_ref, ref_key
@@ -81,9 +82,12 @@ def split_url(text: str) -> SplitResult | None:
     return parts
 
 
+_SPACE = re.compile(r"\s")  # str.isspace's characters, found in C
+
+
 def is_web_url(text: str) -> bool:
     """An absolute http(s) URL with a host and no whitespace: a link or a website."""
-    parts = None if any(char.isspace() for char in text) else split_url(text)
+    parts = None if _SPACE.search(text) else split_url(text)
     return (
         parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
     )

@@ -84,6 +84,16 @@ def live(emulator, network: str) -> list[dict]:
     return [o for o in objects(emulator, network) if not o["deleted"]]
 
 
+def kill_during_tweet_push(emulator, root) -> None:
+    """SIGKILL an apply whose first call, a tweet push, is in flight; then wait for
+    the emulator to carry that call out, as X would (and before the next test)."""
+    kill_apply_at_call(emulator, root, 1, emulator.stats()["total"])
+    deadline = time.monotonic() + 10
+    while not live(emulator, "twitter"):  # polling: the call is another thread's
+        assert time.monotonic() < deadline, "the killed push never landed"
+        time.sleep(0.02)
+
+
 def recorded(project) -> dict[str, str]:
     """Target key -> the post id the lockfile records for autumn-blend."""
     return {
@@ -297,8 +307,7 @@ def test_a_killed_tweet_push_is_resolved_by_hand_never_twice(networks, emulator,
             message: Hello from Acme
         """,
     )
-    kill_apply_at_call(emulator, networks.root, 1, emulator.stats()["total"])
-    time.sleep(0.5)  # the emulator finishes the call the killed process sent
+    kill_during_tweet_push(emulator, networks.root)
     landed = live(emulator, "twitter")
     plan = run("plan", ".")
     assert "launch/hello: unknown outcome" in plan.output
@@ -489,7 +498,7 @@ def test_the_markdown_plan_gives_resolve_commands_to_copy(networks, emulator, ru
           hello: {message: Hello from Acme}
         """,
     )
-    kill_apply_at_call(emulator, networks.root, 1, emulator.stats()["total"])
+    kill_during_tweet_push(emulator, networks.root)
     markdown = run("plan", ".", "--format", "markdown").output
     assert "`statesync resolve launch@x/hello --not-published`" in markdown
     assert (
@@ -512,3 +521,57 @@ def test_import_refuses_a_post_it_cannot_read(networks, run):
     result = run("import", "launch@x/autumn-blend", "1850000000000000009")
     assert result.exit_code == 1
     assert "posts on the X account cannot be read back" in result.output
+
+
+def test_a_post_can_go_to_some_targets_only(networks, emulator, run):
+    networks.write(
+        "pages/launch.yaml",
+        """
+        targets:
+          acme: {page: "104510075301234"}
+          x: {network: twitter}
+        posts:
+          menu:
+            message: Our menu, with a link preview
+            link: https://acme-coffee.com/menu
+            targets: [acme]
+          hello:
+            message: Hello everywhere
+        """,
+    )
+    plan = run("plan", ".")
+    assert "+ launch@acme/menu: push" in plan.output
+    assert "launch@x/menu" not in plan.output  # a link on X would be refused
+    assert "+ launch@x/hello: push" in plan.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert [t["text"] for t in live(emulator, "twitter")] == ["Hello everywhere"]
+    assert set(networks.post_ids()) == {"menu", "hello"}
+
+
+def test_a_page_manifest_turned_into_a_fanout_keeps_its_posts(networks, emulator, run):
+    networks.write(
+        "pages/launch.yaml",
+        """
+        page: "104510075301234"
+        posts:
+          hello: {message: Hello}
+        """,
+    )
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    before = networks.post_ids()
+    networks.write(
+        "pages/launch.yaml",
+        """
+        targets:
+          acme: {page: "104510075301234"}
+          x: {network: twitter}
+        posts:
+          hello: {message: Hello}
+        """,
+    )
+    plan = run("plan", ".")
+    assert "Plan: 1 to push, 0 to update, 0 to replace, 0 to delete." in plan.output
+    assert "+ launch@x/hello: push" in plan.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert networks.post_ids() == before
+    assert run("plan", "--detailed-exitcode", ".").exit_code == 0

@@ -80,6 +80,7 @@ MANIFEST_SCHEMA_CANNOT = {
     "linkedin-expires.yaml": "expire_at is a valid post field; the target decides",
     "override-empties-a-target.yaml": "an override merged per target",
     "override-unknown-target.yaml": "labels named in another part of the file",
+    "post-goes-to-unknown-target.yaml": "labels named in another part of the file",
     "target-twice.yaml": "two labels, equal values: no uniqueness across a mapping",
     # Across files: each file is valid alone.
     "duplicate-page": "one page in two manifests",
