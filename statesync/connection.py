@@ -127,7 +127,9 @@ def connect(
 def _networks(project: Project) -> set[Network]:
     """The networks the run publishes to: its manifests and its lockfile, within
     ``--only`` (a shard of Facebook pages needs no X login)."""
-    keys = set(project.desired.pages) | set(project.lock.pages)
+    # A target no post goes to needs no login (a post's ``targets:`` may leave it).
+    keys = {key for key, page in project.desired.pages.items() if page.posts}
+    keys |= set(project.lock.pages)
     if project.scope is not None:
         keys &= project.scope
     return {network_of(key) for key in keys}

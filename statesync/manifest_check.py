@@ -566,6 +566,7 @@ def _for_target(
             target=_renamed(move.target, stem, name),
         )
         for move in manifest.moves
+        if goes(move.target.key)  # a post moves where it goes, nowhere else
     )
     return replace(manifest, posts=posts, moves=moves)
 

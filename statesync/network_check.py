@@ -73,8 +73,9 @@ def _tweet(
     if fields.message is not None:
         weight = tweet_weight(fields.message)
         if weight > MAX_TWEET_WEIGHT:
+            shown = weight if weight <= 2 * MAX_TWEET_WEIGHT else f"over {weight - 1}"
             report(
-                f"post {key!r}: the message weighs {weight} characters on X, over "
+                f"post {key!r}: the message weighs {shown} characters on X, over "
                 f"its {MAX_TWEET_WEIGHT} (a URL counts 23, most CJK characters and "
                 "emoji count 2)"
             )
@@ -138,9 +139,12 @@ def tweet_weight(text: str) -> int:
     emoji as 2 however many code points they join).
 
     twitter-text's URL pattern backtracks badly on long runs of dotted text (3,000
-    characters of ``1.2.`` take it 40 s), so the text goes to it in pieces split at
-    whitespace, which no URL or emoji crosses, and counting stops once the limit is
-    passed: a message over it is reported with the weight counted so far.
+    characters of ``1.2.`` take it 40 s), so it is given pieces: runs of whole words
+    with the whitespace before them (no URL or emoji crosses whitespace, and each
+    word keeps what precedes it) up to ``_LONG_PIECE`` characters, a longer word
+    whole, and a word of many short dotted labels (the slow shape) cut before each
+    ``http(s)://`` and then in slices. A message far over the limit stops being
+    counted once it is twice over (the number is then a floor).
     """
     from twitter_text import (
         parse_tweet,  # its regexes load only when a tweet is checked
@@ -148,28 +152,35 @@ def tweet_weight(text: str) -> int:
 
     total = 0
     for piece in _pieces(text):
-        if len(piece) > _LONG_PIECE:  # one word: a URL, or longer than a tweet
-            word = piece.rstrip()
-            total += (
-                (23 if _URL_START.match(word) else len(word)) + len(piece) - len(word)
-            )
-        else:
-            total += int(parse_tweet(piece).weightedLength)
-        if total > MAX_TWEET_WEIGHT:
+        total += int(parse_tweet(piece).weightedLength)
+        if total > 2 * MAX_TWEET_WEIGHT:
             break
     return total
 
 
-_LONG_PIECE = MAX_TWEET_WEIGHT + 20
-_URL_START = re.compile(r"https?://", re.IGNORECASE)
+_LONG_PIECE = 300
+_LONG_WORD = 2000  # a word longer than that is far over the limit unless a URL
+# What makes twitter-text's URL pattern backtrack: many short dotted labels in a row
+# (``1.2.1.2...``, ``x-y.x-y...``); such a word is cut in slices instead.
+_SLOW = re.compile(r"(?:[\w-]{1,3}\.){20}")
+_URL_START = re.compile(r"(?=https?://)", re.IGNORECASE)
 
 
 def _pieces(text: str) -> Iterator[str]:
-    """Runs of whole words (with the whitespace after them) up to ``_LONG_PIECE``
-    characters, and each longer word alone."""
     piece = ""
-    for word in re.findall(r"\S*\s*", text):
-        if len(piece) + len(word) > _LONG_PIECE and piece:
+    for word in re.findall(r"\s*\S+|\s+$", text):
+        if len(word) > _LONG_PIECE:
+            if piece:
+                yield piece
+                piece = ""
+            if len(word) <= _LONG_WORD and not _SLOW.search(word):
+                yield word  # exact: most long words cost twitter-text little
+                continue
+            for part in _URL_START.split(word):
+                for start in range(0, len(part), _LONG_PIECE):
+                    yield part[start : start + _LONG_PIECE]
+            continue
+        if len(piece) + len(word) > _LONG_PIECE:
             yield piece
             piece = ""
         piece += word

@@ -43,7 +43,7 @@ BUSY_NOTE = (
 )
 UNCHECKED_NOTE = (
     "Note: the provider cannot tell beforehand whether these credentials may publish "
-    "on every page of the plan; apply will find out at the first write."
+    "on every target of the plan; apply will find out at the first write."
 )
 
 

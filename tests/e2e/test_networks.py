@@ -575,3 +575,42 @@ def test_a_page_manifest_turned_into_a_fanout_keeps_its_posts(networks, emulator
     assert run("apply", "--auto-approve", ".").exit_code == 0
     assert networks.post_ids() == before
     assert run("plan", "--detailed-exitcode", ".").exit_code == 0
+
+
+def test_a_rename_moves_the_post_where_it_goes(networks, emulator, run):
+    networks.write(
+        "pages/launch.yaml",
+        """
+        targets:
+          acme: {page: "104510075301234"}
+          x: {network: twitter}
+        posts:
+          hello: {message: Hello, targets: [x]}
+          both: {message: Both}
+        """,
+    )
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    tweets = {t["text"]: t["id"] for t in live(emulator, "twitter")}
+    networks.write(
+        "pages/launch.yaml",
+        """
+        targets:
+          acme: {page: "104510075301234"}
+          x: {network: twitter}
+        posts:
+          hi: {message: Hello, targets: [x]}
+          only-x: {message: Both, targets: [x]}
+        moved:
+          - {from: hello, to: hi}
+          - {from: both, to: only-x}
+        """,
+    )
+    plan = run("plan", ".")
+    assert plan.exit_code == 0, plan.output
+    assert "mv launch@x/hello -> launch@x/hi: moved" in plan.output
+    assert "mv launch@x/both -> launch@x/only-x: moved" in plan.output
+    assert "- launch@acme/both: delete" in plan.output
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    assert {t["text"]: t["id"] for t in live(emulator, "twitter")} == tweets
+    again = run("plan", "--detailed-exitcode", ".")
+    assert again.exit_code == 0, again.output

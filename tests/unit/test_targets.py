@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from statesync.errors import Location
 from statesync.kinds import Capabilities, Kind
@@ -124,8 +126,8 @@ def test_x_weighs_urls_cjk_and_emoji_by_twitter_text() -> None:
 def test_x_weighs_long_dotted_text_without_handing_it_to_twitter_text_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """twitter-text's URL pattern takes seconds on long dotted words: it is given
-    pieces of a tweet's length at most, and no more once the limit is passed."""
+    """twitter-text's URL pattern takes seconds on long runs of short dotted labels:
+    such a word reaches it in slices, and counting stops once far over the limit."""
     import twitter_text
 
     seen: list[int] = []
@@ -136,11 +138,40 @@ def test_x_weighs_long_dotted_text_without_handing_it_to_twitter_text_whole(
         return real(text)
 
     monkeypatch.setattr(twitter_text, "parse_tweet", spy)
-    assert tweet_weight("v" + "1.2." * 750) == 3001
-    assert tweet_weight("1.2. " * 6000) > 280
-    assert seen
+    assert tweet_weight("v" + "1.2." * 750) > 560
     assert max(seen) <= 300
+    seen.clear()
+    assert tweet_weight("1.2. " * 6000) > 560
     assert len(seen) <= 3
+
+
+WORDS = st.sampled_from(
+    [
+        "coffee",
+        "https://acme-coffee.com/autumn",
+        "日本語",
+        "🎉",
+        "über.de",
+        "acme.com",
+        "(x)",
+        "1.2.3",
+        "utm_source=a&b=c",
+        "\n",
+        "—",
+        "👨‍👩‍👧",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=120), st.sampled_from([" ", ""]))
+def test_x_weight_is_twitter_texts(words: list[str], glue: str) -> None:
+    from twitter_text import parse_tweet
+
+    text = glue.join(words)[:600]
+    expected = parse_tweet(text).weightedLength
+    got = tweet_weight(text)
+    assert got == expected or (got > 560 and expected > 560)
 
 
 def test_x_media_rules() -> None:
