@@ -72,13 +72,15 @@ class Target:
 
 
 def target_of(key: str) -> Target:
-    """The target a key names (``Target.key`` inverted); digits are a Facebook page."""
+    """The target a key names (``Target.key`` inverted); digits are a Facebook page.
+    Any other text too: a renderer may be shown a plan file's arbitrary page id, and
+    names it as a page rather than fail."""
     network, _, ident = key.partition(":")
-    if not ident:
-        if key == Network.TWITTER:
-            return Target(Network.TWITTER)
-        return Target(Network.FACEBOOK, key)
-    return Target(Network(network), ident)
+    if key == Network.TWITTER:
+        return Target(Network.TWITTER)
+    if ident and network in (Network.LINKEDIN, Network.PINTEREST):
+        return Target(Network(network), ident)
+    return Target(Network.FACEBOOK, key)
 
 
 def network_of(key: str) -> Network:
@@ -89,7 +91,7 @@ def network_of(key: str) -> Network:
 
 
 def is_facebook(key: str) -> bool:
-    return key.isdigit()
+    return network_of(key) is Network.FACEBOOK
 
 
 def manifest_name(stem: str, label: str | None) -> str:

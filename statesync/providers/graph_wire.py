@@ -181,3 +181,30 @@ def expect_success(call: GraphCall, body: Any) -> None:
     """A write's reply must be ``{"success": true}`` (seeds 003, 004)."""
     if not (isinstance(body, dict) and body.get("success") is True):
         raise GraphError("the API did not confirm success", target=call.target)
+
+
+# application/x-www-form-urlencoded as urllib.parse.urlencode writes it (quote_plus:
+# only letters, digits and "_.-~" stay, a space is "+"), by one str.translate per
+# value: urlencode quotes byte by byte in Python, which cost a 10,000-post plan
+# 0.2 s of CPU on its batch bodies (about 8 KB of JSON each).
+_FORM_BYTES = str.maketrans(
+    {
+        chr(byte): chr(byte)
+        if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_.-~")
+        else "+"
+        if byte == 0x20
+        else f"%{byte:02X}"
+        for byte in range(256)
+    }
+)
+
+
+def form_body(form: Mapping[str, str]) -> bytes:
+    """``form`` encoded as a POST body, byte for byte what httpx's ``data=`` sends."""
+    return "&".join(
+        f"{_form_quote(key)}={_form_quote(value)}" for key, value in form.items()
+    ).encode("ascii")
+
+
+def _form_quote(text: str) -> str:
+    return text.encode("utf-8").decode("latin-1").translate(_FORM_BYTES)

@@ -72,6 +72,13 @@ def test_a_key_names_its_target_and_back(target: Target, key: str, shown: str) -
     assert str(target) == shown
 
 
+@pytest.mark.parametrize("key", [":0", "x:1", "", "twitter:1", "linkedin:"])
+def test_any_other_key_is_named_as_a_page(key: str) -> None:
+    """A saved plan's page id is untrusted text: renderers name it, never fail."""
+    assert target_of(key) == Target(Network.FACEBOOK, key)
+    assert network_of(key) is Network.FACEBOOK
+
+
 def test_manifest_names_and_file_stems() -> None:
     assert manifest_name("launch", None) == "launch"
     assert manifest_name("launch", "x") == "launch@x"
