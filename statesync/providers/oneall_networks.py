@@ -140,7 +140,13 @@ class NetworkCalls:
         path = f"/push/identities/{identity}/twitter/{what}.json"
         document = _push({what: file_item(media)})
         reply = self._call("POST", path, None, _streamed(media, document), "upload")
-        return _pushed_id(reply, target, f"{what}_id")
+        media_id = _id_in(reply, target, f"{what}_id")
+        if media_id is None:  # nothing visible was published: the tweet is not sent
+            raise ProviderError(
+                f"OneAll returned no valid {what}_id for {media.shown}",
+                target=f"POST /push/.../twitter/{what}.json",
+            )
+        return media_id
 
 
 def capabilities_of(key: str) -> Mapping[Kind, Capabilities]:
@@ -172,15 +178,23 @@ def _description(fields: PostFields) -> dict[str, str]:
     return text
 
 
-def _pushed_id(reply: Any, target: Target, *keys: str) -> str:
-    """The new object's id; a reply without a valid one leaves the outcome unknown
-    (the object may exist: it is never pushed again blindly)."""
+def _id_in(reply: Any, target: Target, *keys: str) -> str | None:
+    """The first valid id under ``keys`` in the reply's ``result.data``."""
     for key in keys:
         found = dig(reply, "response", "result", "data", key)
         if isinstance(found, int) and not isinstance(found, bool):
             found = str(found)
         if isinstance(found, str) and post_id_problem(target.key, found) is None:
             return found
+    return None
+
+
+def _pushed_id(reply: Any, target: Target, *keys: str) -> str:
+    """The new post's id; a reply without a valid one leaves the outcome unknown
+    (the post may exist: it is never pushed again blindly)."""
+    found = _id_in(reply, target, *keys)
+    if found is not None:
+        return found
     raise PushOutcomeUnknown(
         f"OneAll accepted it but answered no valid {keys[0]}",
         target=f"OneAll, {target}",
