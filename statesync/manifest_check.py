@@ -9,7 +9,8 @@ one, so that a page managed twice is found even in broken files.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -122,6 +123,9 @@ class ManifestChecker(Checker):
     overrides: dict[str, dict[str, tuple[dict[str, Any], int]]] = field(
         default_factory=dict
     )
+    # target label -> its network, for the media limits of the files a post (or an
+    # override) sends to some targets only
+    label_networks: dict[str, Network] = field(default_factory=dict)
     # post key -> (the labels of the targets it goes to, the line): ``targets:``
     post_targets: dict[str, tuple[tuple[str, ...], int]] = field(default_factory=dict)
 
@@ -145,6 +149,9 @@ class ManifestChecker(Checker):
         targets = check_targets(self, entries, root.line, guessed)
         if targets:
             self.media_limits[:] = media_limits(e.target.network for e in targets)
+            self.label_networks.update(
+                {e.label: e.target.network for e in targets if e.label}
+            )
         name = self.name(value_of(entries, "name"))
         # One target addressed by the stem (every manifest before fan-out): its
         # posts are built for it at once, with no copies to make.
@@ -419,9 +426,11 @@ class ManifestChecker(Checker):
         )
         message = self.message(value_of(entries, "message"))
         link = self.link(value_of(entries, "link"))
-        attachments = check_attachments(self, value_of(entries, "attachments"))
-        self.override(key, value_of(entries, "override"))
         self.goes(key, value_of(entries, "targets"))
+        chosen = self.post_targets.get(key, ((), 0))[0]
+        with self.limits_for(chosen):
+            attachments = check_attachments(self, value_of(entries, "attachments"))
+        self.override(key, value_of(entries, "override"))
         if not (message or link or attachments) and len(self.problems) == before:
             # an empty attachments list is no content either
             self.at(
@@ -472,11 +481,28 @@ class ManifestChecker(Checker):
             if "link" in fields:
                 changes["link"] = self.link(fields["link"].value)
             if "attachments" in fields:
-                changes["attachments"] = check_attachments(
-                    self, fields["attachments"].value
-                )
+                with self.limits_for((entry.key,)):
+                    changes["attachments"] = check_attachments(
+                        self, fields["attachments"].value
+                    )
             found[entry.key] = (changes, entry.line)
         self.overrides[key] = found
+
+    @contextmanager
+    def limits_for(self, labels: tuple[str, ...]) -> Iterator[None]:
+        """The media limits of the targets ``labels`` name (all of the manifest's
+        when none is known), while the files sent to them alone are checked."""
+        known = self.label_networks
+        networks = [known[label] for label in labels if label in known]
+        if not networks:
+            yield
+            return
+        manifest_wide = list(self.media_limits)
+        self.media_limits[:] = media_limits(networks)
+        try:
+            yield
+        finally:
+            self.media_limits[:] = manifest_wide
 
     def goes(self, key: str, node: Node | None) -> None:
         """``targets: [acme, x]``: the labels of the manifest's targets this post

@@ -614,3 +614,30 @@ def test_a_rename_moves_the_post_where_it_goes(networks, emulator, run):
     assert {t["text"]: t["id"] for t in live(emulator, "twitter")} == tweets
     again = run("plan", "--detailed-exitcode", ".")
     assert again.exit_code == 0, again.output
+
+
+def test_a_file_for_facebook_alone_has_facebooks_limit(networks, run):
+    """A 600 MB video is over X's 512 MB and within Facebook's 1 GB: accepted in a
+    post that goes to the Facebook page alone, refused once the post reaches X."""
+    video = networks.root / "media/big.mp4"
+    with video.open("wb") as handle:  # sparse: no disk written for the zeros
+        handle.write(b"\x00\x00\x00\x18ftypmp42")
+        handle.truncate(600 * 1024 * 1024)
+    manifest = """
+        targets:
+          acme: {page: "104510075301234"}
+          x: {network: twitter}
+        posts:
+          film:
+            message: Our roastery, the film
+            attachments: [media/big.mp4]
+            targets: [acme]
+        """
+    networks.write("pages/launch.yaml", manifest)
+    assert run("validate", ".").exit_code == 0
+    networks.write(
+        "pages/launch.yaml", manifest.replace("targets: [acme]", "targets: [acme, x]")
+    )
+    refused = run("validate", ".")
+    assert refused.exit_code == 1
+    assert "over the 512.0 MB" in refused.output
