@@ -7,7 +7,7 @@ provider and ``update`` on another.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -15,6 +15,7 @@ from statesync.errors import ProviderError
 from statesync.kinds import Capabilities, Kind
 from statesync.media import MediaFile
 from statesync.model import PostFields
+from statesync.targets import is_facebook
 
 # What a run will do on a page, for the access preflight: read its posts, write
 # posts, or manage the page's own details and settings (seed 004: MANAGE).
@@ -98,6 +99,22 @@ class PageEditor(Protocol):
     def check_access(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:
         """As ``Writer.check_access``; ``manage`` needs the MANAGE task."""
         ...
+
+
+def facebook_access(
+    pages: Mapping[str, Access],
+    check: Callable[[Mapping[str, Access]], Mapping[str, str] | None],
+) -> Mapping[str, str] | None:
+    """``check`` of the Facebook pages among ``pages``; None (cannot tell) when there
+    are none, or when other networks' targets are left unchecked and the pages are
+    fine: OneAll lists no X account, LinkedIn company or board to check against."""
+    facebook = {key: access for key, access in pages.items() if is_facebook(key)}
+    if not facebook:
+        return None
+    problems = check(facebook)
+    if problems is not None and not problems and len(facebook) < len(pages):
+        return None
+    return problems
 
 
 @dataclass(frozen=True, slots=True)

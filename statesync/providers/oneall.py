@@ -31,6 +31,7 @@ from statesync.providers.base import (
     ListedPost,
     PageInfo,
     PostGone,
+    facebook_access,
 )
 from statesync.providers.http import (
     SETTLE_WINDOW_S,
@@ -168,14 +169,16 @@ class OneAllProvider(HttpProvider):
         return pushed_post_id(post_id, target=self._shown("POST", path))
 
     def update(self, page_id: str, post_id: str, fields: PostFields) -> None:
-        # seed 000: every field in place; an empty attachments list removes them all.
-        body = {"request": {"update": {"post": post_content(fields, clearing=True)}}}
         try:
             if not is_facebook(page_id):
                 self._networks.update(target_of(page_id), post_id, fields)
                 return
+            # seed 000: every field in place; an empty attachments list removes all.
+            post = post_content(fields, clearing=True)
             path = self._post_path("PUT", page_id, post_id)
-            self._call("PUT", path, body, CallKind.UPDATE)
+            self._call(
+                "PUT", path, {"request": {"update": {"post": post}}}, CallKind.UPDATE
+            )
         except OneAllError as exc:
             if _is_gone(exc, page_id, post_id):
                 raise PostGone(
@@ -280,17 +283,11 @@ class OneAllProvider(HttpProvider):
         (403); where the listing gives tasks, a write needs CREATE_CONTENT or MANAGE
         (as OneAll's own check). None when the Pull API is refused: OneAll cannot
         tell beforehand, or when the project reads nothing (``read: none``)."""
-        # Another network's targets: OneAll cannot tell beforehand (no listing of
-        # an identity's accounts, companies or boards that statesync relies on).
-        facebook = {key: access for key, access in pages.items() if is_facebook(key)}
-        if not self._may_pull or not facebook:
+        if not self._may_pull:
             return None
-        problems = self._page_problems(facebook)
-        if problems is None or (not problems and len(facebook) < len(pages)):
-            return None  # the other networks' targets are still unchecked
-        return problems
+        return facebook_access(pages, self._page_problems)
 
-    def _page_problems(self, pages: Mapping[str, Access]) -> dict[str, str] | None:
+    def _page_problems(self, pages: Mapping[str, Access]) -> Mapping[str, str] | None:
         try:
             admin = self._administered_pages()
         except PullRefused:

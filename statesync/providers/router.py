@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from statesync.kinds import Capabilities, Kind
 from statesync.media import MediaFile
 from statesync.model import PostFields
-from statesync.providers.base import Access, PageInfo, Writer
+from statesync.providers.base import Access, PageInfo, Writer, facebook_access
 from statesync.targets import is_facebook
 
 
@@ -53,10 +53,4 @@ class TargetRouter:
         """The Facebook pages' access, as their writer sees it; the networks' cannot
         be told beforehand (OneAll lists no accounts, companies or boards that
         statesync relies on)."""
-        facebook = {key: access for key, access in pages.items() if is_facebook(key)}
-        if not facebook:
-            return None
-        problems = self._facebook.check_access(facebook)
-        if problems is not None and not problems and len(facebook) < len(pages):
-            return None  # the other networks' targets are still unchecked
-        return problems
+        return facebook_access(pages, self._facebook.check_access)
