@@ -18,7 +18,7 @@ _READ_TASKS = frozenset(
 )  # PROTOCOL §2: read feed
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """A request whose token has been resolved; collects the pages it touched."""
 

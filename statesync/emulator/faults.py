@@ -108,6 +108,8 @@ class Faults:
 
     def match(self, method: str, path: str) -> FaultRule | None:
         """The rule that hits this request, counting `skip` and `times` on the way."""
+        if not self._rules:  # the usual case, known without the lock (set whole)
+            return None
         with self._lock:
             for rule in self._rules:
                 if rule.method not in (None, method) or not rule.path.search(path):
@@ -126,6 +128,10 @@ class Faults:
 class Usage:
     percent: int  # of the budget used in the current window, may exceed 100
     regain_minutes: int  # PROTOCOL §4: estimated_time_to_regain_access is in minutes
+
+
+# The app's usage and each page's (page id, percent, minutes to regain access).
+UsageState = tuple[int, tuple[tuple[str, int, int], ...]]
 
 
 class RateLimiter:
@@ -183,7 +189,9 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             self._expire(now)
-            calls = self._calls.setdefault(page_id, deque())
+            calls = self._calls.get(page_id)
+            if calls is None:
+                calls = self._calls[page_id] = deque()
             if self._budget is not None and len(calls) >= self._budget:
                 return False
             calls.append(now)
@@ -200,20 +208,29 @@ class RateLimiter:
 
     def usages(self, page_ids: Sequence[str]) -> tuple[int, tuple[Usage, ...]]:
         """The app's usage and each page's, at one instant (one reply's headers)."""
+        app, pages = self.usage_state(page_ids)
+        return app, tuple(Usage(percent, regain) for _, percent, regain in pages)
+
+    def usage_state(self, page_ids: Sequence[str]) -> UsageState:
+        """`usages` as plain values, `(app, ((page_id, percent, regain_minutes), ...))`:
+        what a reply's usage headers are made of, and the key their text is kept
+        under; worked out for every reply and batch item, so kept to tuples."""
         with self._lock:
             now = self._clock()
             self._expire(now)
             budget = self._budget if self._budget is not None else NOMINAL_PAGE_CALLS
             app = math.ceil(self._busiest * 100 / budget) if budget else 100
-            return app, tuple(self._usage(page_id, now, budget) for page_id in page_ids)
+            return app, tuple(
+                [self._usage(page_id, now, budget) for page_id in page_ids]
+            )
 
-    def _usage(self, page_id: str, now: float, budget: int) -> Usage:
+    def _usage(self, page_id: str, now: float, budget: int) -> tuple[str, int, int]:
         calls = self._calls.get(page_id) or ()
         percent = math.ceil(len(calls) * 100 / budget) if budget else 100
         regain = 0
         if self._budget is not None and len(calls) >= self._budget and calls:
             regain = max(1, math.ceil((calls[0] + self._window - now) / 60))
-        return Usage(percent, regain)
+        return page_id, percent, regain
 
 
 class Stats:

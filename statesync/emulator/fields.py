@@ -118,73 +118,93 @@ def check_post_fields(specs: Sequence[FieldSpec]) -> None:
 def render_post(
     post: Post, page: Page | None, media: MediaLookup, specs: Sequence[FieldSpec] | None
 ) -> dict[str, Any]:
+    """The fields of a post that are set; the caller has checked them first
+    (`check_post_fields`), once per request rather than once per post."""
     specs = specs if specs is not None else DEFAULT_POST_FIELDS or ()
-    check_post_fields(specs)
     out: dict[str, Any] = {}
     for spec in specs:
-        value = _post_field(post, page, media, spec)
+        read = _POST_FIELDS.get(spec.name)
+        if read is None:
+            raise nonexisting(spec.name, "PagePost")
+        value = read(post, page, media, spec)
         if value is not None:
             out[spec.name] = value
     out.setdefault("id", post.id)  # seed 004: a node read always carries its id
     return out
 
 
-def _post_field(
+# How each field of a Page Post reads: one lookup per field, for a batch's 50 reads.
+PostField = Callable[[Post, Page | None, MediaLookup, FieldSpec], Any]
+
+
+def _message(post: Post, *_: Any) -> str | None:
+    # PROTOCOL §11: a trailing newline is not echoed back; the rest is kept as sent.
+    text = (post.message or "").rstrip()
+    return text or None
+
+
+def _permalink_url(post: Post, *_: Any) -> str:
+    digits = post.id.split("_", 1)[1]
+    return f"https://www.facebook.com/{post.page_id}/posts/{digits}"
+
+
+def _is_pinned(post: Post, page: Page | None, *_: Any) -> bool:
+    # seed 003 lists is_pinned among the update parameters; read back as set.
+    return page is not None and page.pinned_post_id == post.id
+
+
+def _from(post: Post, page: Page | None, _: MediaLookup, spec: FieldSpec) -> Any:
+    if page is None:
+        return None
+    return _select({"name": page.name, "id": page.id}, spec.sub, "Page")
+
+
+def _status_type(post: Post, _: Page | None, media: MediaLookup, *__: Any) -> str:
+    if post.link:
+        return "shared_story"
+    if post.attachments:
+        kinds = {m.kind for m in map(media, post.attachments) if m}
+        return "added_video" if kinds == {"video"} else "added_photos"
+    return "mobile_status_update"
+
+
+def _full_picture(post: Post, _: Page | None, media: MediaLookup, *__: Any) -> Any:
+    first = media(post.attachments[0]) if post.attachments else None
+    return media_src(first) if first else None
+
+
+def _attachments(
     post: Post, page: Page | None, media: MediaLookup, spec: FieldSpec
 ) -> Any:
-    name = spec.name
-    digits = post.id.split("_", 1)[1]
-    if name == "id":
-        return post.id
-    if name == "message":
-        # PROTOCOL §11: a trailing newline is not echoed back; the rest is kept as sent.
-        text = (post.message or "").rstrip()
-        return text or None
-    if name == "created_time":
-        return graph_time(post.created_time)
-    if name == "updated_time":
-        return graph_time(post.updated_time)
-    if name == "permalink_url":
-        return f"https://www.facebook.com/{post.page_id}/posts/{digits}"
-    if name == "is_published":
-        return post.is_published
-    if name == "is_hidden":
-        return post.is_hidden
-    if name == "is_pinned":
-        # seed 003 lists is_pinned among the update parameters; read back as set.
-        return page is not None and page.pinned_post_id == post.id
-    if name == "is_eligible_for_promotion":
-        return post.is_published
-    if name == "timeline_visibility":
-        return "hidden" if post.is_hidden else "normal"
-    if name == "scheduled_publish_time":
-        return post.scheduled_publish_time  # PROTOCOL §8: reads back as a UNIX int
-    if name == "from":
-        if page is None:
-            return None
-        return _select({"name": page.name, "id": page.id}, spec.sub, "Page")
-    if name == "status_type":
-        if post.link:
-            return "shared_story"
-        if post.attachments:
-            kinds = {m.kind for m in map(media, post.attachments) if m}
-            return "added_video" if kinds == {"video"} else "added_photos"
-        return "mobile_status_update"
-    if name == "full_picture":
-        first = media(post.attachments[0]) if post.attachments else None
-        return media_src(first) if first else None
-    if name == "attachments":
-        items = post_attachments(post, page, media)
-        if not items:
-            return None  # PROTOCOL §8: the key is absent when there are none
-        return {"data": [_select(item, spec.sub, "StoryAttachment") for item in items]}
-    if name in _EMPTY_EDGES:
-        return {"data": []}
-    if name in _FALSE_POST_FIELDS:
-        return False
-    if name in _UNSET_POST_FIELDS:
+    if not (post.link or post.attachments):
+        return None  # PROTOCOL §8: the key is absent when there are none
+    items = post_attachments(post, page, media)
+    if not items:
         return None
-    raise nonexisting(name, "PagePost")
+    return {"data": [_select(item, spec.sub, "StoryAttachment") for item in items]}
+
+
+_POST_FIELDS: dict[str, PostField] = {
+    "id": lambda post, *_: post.id,
+    "message": _message,
+    "created_time": lambda post, *_: graph_time(post.created_time),
+    "updated_time": lambda post, *_: graph_time(post.updated_time),
+    "permalink_url": _permalink_url,
+    "is_published": lambda post, *_: post.is_published,
+    "is_hidden": lambda post, *_: post.is_hidden,
+    "is_pinned": _is_pinned,
+    "is_eligible_for_promotion": lambda post, *_: post.is_published,
+    "timeline_visibility": lambda post, *_: "hidden" if post.is_hidden else "normal",
+    # PROTOCOL §8: reads back as a UNIX int
+    "scheduled_publish_time": lambda post, *_: post.scheduled_publish_time,
+    "from": _from,
+    "status_type": _status_type,
+    "full_picture": _full_picture,
+    "attachments": _attachments,
+    **{name: lambda *_: {"data": []} for name in _EMPTY_EDGES},
+    **dict.fromkeys(_FALSE_POST_FIELDS, lambda *_: False),
+    **dict.fromkeys(_UNSET_POST_FIELDS, lambda *_: None),
+}
 
 
 def _select(

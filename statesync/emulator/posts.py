@@ -255,6 +255,7 @@ def _write_reply(call: Call, post: Post, reply: dict[str, Any]) -> dict[str, Any
     """PROTOCOL §1: writes accept `fields=` and answer them (read-after-write)."""
     specs = call.fields
     if specs:
+        check_post_fields(specs)  # after the write, as the API answers it
         page = call.ctx.store.page(post.page_id)
         rendered = render_post(post, page, _media_lookup(call), specs)
         return rendered | reply

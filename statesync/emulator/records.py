@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +65,11 @@ class UploadedBytes:
     height: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Post:
+class Post(NamedTuple):
+    """A NamedTuple rather than a frozen dataclass: as immutable, and built several
+    times faster (a frozen dataclass sets each field through object.__setattr__),
+    which counts for a batch's 50 post reads."""
+
     seq: int
     id: str  # "{page-id}_{post-digits}"
     page_id: str
@@ -119,19 +122,32 @@ def media_from_row(row: sqlite3.Row) -> Media:
     )
 
 
-def post_from_row(row: sqlite3.Row) -> Post:
+def post_from_values(
+    seq: int,
+    post_id: str,
+    page_id: str,
+    message: str | None,
+    link: str | None,
+    attachments: str,
+    is_published: int,
+    is_hidden: int,
+    scheduled_publish_time: int | None,
+    created_time: int,
+    updated_time: int,
+) -> Post:
+    """A row of `tables.POST_SELECT`, a plain tuple in the order of Post's fields."""
     return Post(
-        seq=row["seq"],
-        id=row["id"],
-        page_id=row["page_id"],
-        message=row["message"],
-        link=row["link"],
-        attachments=tuple(json.loads(row["attachments"])),
-        is_published=bool(row["is_published"]),
-        is_hidden=bool(row["is_hidden"]),
-        scheduled_publish_time=row["scheduled_publish_time"],
-        created_time=row["created_time"],
-        updated_time=row["updated_time"],
+        seq,
+        post_id,
+        page_id,
+        message,
+        link,
+        () if attachments == "[]" else tuple(json.loads(attachments)),
+        bool(is_published),
+        bool(is_hidden),
+        scheduled_publish_time,
+        created_time,
+        updated_time,
     )
 
 

@@ -20,6 +20,7 @@ are `store_media.MediaStore`; tweets, LinkedIn posts and pins are
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -34,7 +35,6 @@ from statesync.emulator.records import (
     Role,
     User,
     page_from_row,
-    post_from_row,
     role_from_row,
 )
 from statesync.emulator.seed import Seed
@@ -197,19 +197,26 @@ class Store(NetworkStore):
                 scheduled_publish_time=scheduled_publish_time,
                 is_hidden=False,
             )
-            return post_from_row(
-                db.execute("SELECT * FROM posts WHERE id=?", (post_id,)).fetchone()
-            )
+            return tables.select_posts(db, "WHERE id=?", (post_id,))[0]
 
     def post(self, post_id: str) -> Post | None:
-        with self._lock:  # read ahead, and no scheduled post can be due meanwhile
-            if post_id in self._posts and self.now() < self._next_due:
-                return self._posts[post_id]
+        """A post, from the batch's read-ahead when no scheduled post can have
+        fallen due since (the clock is read only when one waits).
+
+        The read-ahead is read without the lock, like `_lookup`'s cache: a write
+        or a publishing read empties it before it changes anything, under the lock."""
+        try:
+            ahead = self._posts[post_id]
+        except KeyError:
+            pass
+        else:
+            if self._next_due == math.inf or self.now() < self._next_due:
+                return ahead
         with self._read() as db:
             if post_id in self._posts:
                 return self._posts[post_id]
-            row = db.execute("SELECT * FROM posts WHERE id=?", (post_id,)).fetchone()
-        return post_from_row(row) if row else None
+            found = tables.select_posts(db, "WHERE id=?", (post_id,))
+        return found[0] if found else None
 
     def prefetch_posts(self, post_ids: Sequence[str]) -> None:
         """Read these posts in one SELECT, so that the `post` calls of a batch that
@@ -219,21 +226,17 @@ class Store(NetworkStore):
             return
         marks = ",".join("?" * len(wanted))
         with self._read() as db:
-            rows = db.execute(
-                f"SELECT * FROM posts WHERE id IN ({marks})",  # noqa: S608 - only ?s
-                wanted,
-            ).fetchall()
-            found = {row["id"]: post_from_row(row) for row in rows}
-            self._posts = {post_id: found.get(post_id) for post_id in wanted}
+            posts = tables.select_posts(db, f"WHERE id IN ({marks})", wanted)
+            ahead: dict[str, Post | None] = dict.fromkeys(wanted)  # None: not there
+            ahead.update((post.id, post) for post in posts)
+            self._posts = ahead  # whole: `post` reads it without the lock
 
     def page_posts(self, page_id: str) -> list[Post]:
         """All posts of a page, newest first (created_time, then creation order)."""
         with self._read() as db:
-            rows = db.execute(
-                "SELECT * FROM posts WHERE page_id=? ORDER BY created_time DESC, seq DESC",
-                (page_id,),
-            ).fetchall()
-        return [post_from_row(row) for row in rows]
+            return tables.select_posts(
+                db, "WHERE page_id=? ORDER BY created_time DESC, seq DESC", (page_id,)
+            )
 
     def update_post(self, post_id: str, changes: dict[str, Any]) -> Post | None:
         """Apply column changes and move `updated_time`; None if the post is gone."""
@@ -253,8 +256,8 @@ class Store(NetworkStore):
                 f"UPDATE posts SET {assignments} WHERE id=?",  # noqa: S608 - fixed columns
                 (*values.values(), post_id),
             ).rowcount
-            row = db.execute("SELECT * FROM posts WHERE id=?", (post_id,)).fetchone()
-        return post_from_row(row) if updated else None
+            found = tables.select_posts(db, "WHERE id=?", (post_id,))
+        return found[0] if updated else None
 
     def set_pinned(self, post_id: str, page_id: str, pinned: bool) -> None:
         """Pin a post, unpinning the page's previous one, or unpin it.

@@ -23,6 +23,7 @@ from statesync.emulator.records import Post
 # Lookups kept in memory between writes; past this many (unknown ids included), the
 # cache starts over rather than grow without bound.
 _MAX_LOOKUPS = 50_000
+_UNKNOWN = object()  # not in a cache (None there means: not in the store)
 
 
 class StoreCore:
@@ -88,7 +89,15 @@ class StoreCore:
     def _lookup(
         self, kind: str, key: str, load: Callable[[sqlite3.Connection], Any]
     ) -> Any:
-        """A user, principal, role, page or media, from memory or from ``load``."""
+        """A user, principal, role, page or media, from memory or from ``load``.
+
+        One known already is read without the lock (a batch item makes two such
+        reads): `_lookups` is only added to, or cleared by a write before it commits,
+        each under the lock, so a read that races a write sees what was there before
+        it, as if it had come first."""
+        known = self._lookups.get((kind, key), _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known
         with self._lock:
             try:
                 return self._lookups[(kind, key)]

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from statesync.emulator.records import UploadedBytes
+from statesync.emulator.records import Post, UploadedBytes, post_from_values
 
 # Real page post ids have 15-18 digits; new objects get increasing ids from here.
 FIRST_OBJECT_ID = 122100000000000001
@@ -66,12 +66,28 @@ PAGE_SELECT = (
     "SELECT pages.*, pins.post_id AS pinned_post_id"
     " FROM pages LEFT JOIN pinned_posts pins ON pins.page_id = pages.id"
 )
+# Post rows in the order of `records.Post`'s fields, read as plain tuples: by name, a
+# sqlite3.Row's columns cost more than the rest of a batch's 50 post reads.
+POST_SELECT = (
+    "SELECT seq, id, page_id, message, link, attachments, is_published, is_hidden,"
+    " scheduled_publish_time, created_time, updated_time FROM posts"
+)
 # Media rows with what `records.media_from_row` reads of their upload (never the bytes:
 # a video may be a gigabyte, and the media lookups are cached).
 MEDIA_SELECT = (
     "SELECT media.*, u.mime, u.size, u.sha256, u.width, u.height, u.alt_text, u.name"
     " FROM media LEFT JOIN media_uploads u ON u.media_id = media.id"
 )
+
+
+def select_posts(
+    db: sqlite3.Connection, where: str, parameters: Sequence[Any]
+) -> list[Post]:
+    """`POST_SELECT` with a WHERE (and ORDER BY) clause of ?s, as Post values."""
+    cursor = db.cursor()
+    cursor.row_factory = None  # tuples, not the connection's sqlite3.Row
+    rows = cursor.execute(f"{POST_SELECT} {where}", parameters)
+    return [post_from_values(*row) for row in rows]
 
 
 def next_id(db: sqlite3.Connection) -> str:

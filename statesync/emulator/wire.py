@@ -13,19 +13,46 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 # PROTOCOL §1: versions in service; a call to a dead version runs on the oldest live one.
 LIVE_VERSIONS = ("v21.0", "v22.0", "v23.0", "v24.0", "v25.0", "v26.0")
 DEFAULT_VERSION = "v26.0"  # what an unversioned call runs on (the app's default)
 _VERSION_PREFIX = re.compile(r"^/(v\d+\.\d+)(?=/|$)")
+NO_FILES: Mapping[str, bytes] = MappingProxyType({})  # a request without any (shared)
 # One encoder for every reply and batch item (json.dumps with options builds one per call).
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# ...and its C encoder, made once: `JSONEncoder.encode` makes a new one on every call,
+# which costs more than encoding a batch item's body. Its arguments are the ones
+# `JSONEncoder.iterencode` passes, but no circular check (a reply is built fresh, and
+# the check's state is not thread-safe).
 
 
-@dataclass(frozen=True, slots=True)
-class ApiRequest:
-    """One API call, parsed: a top-level HTTP request or one batch item."""
+def _c_encoder() -> Any:
+    """The C encoder, or None: without the C accelerator, or where a later Python
+    changed its private signature (the plain encoder then serves, only slower)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has the C accelerator
+        return None
+    args = (None, _JSON.default, json.encoder.encode_basestring, None, ":", ",")
+    try:
+        encode = make(*args, False, False, True)
+        encode({"a": [1, "b"]}, 0)
+    except TypeError:  # pragma: no cover - another Python's private signature
+        return None
+    return encode
+
+
+_C_ENCODE = _c_encoder()
+
+
+class ApiRequest(NamedTuple):
+    """One API call, parsed: a top-level HTTP request or one batch item.
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and built several times
+    faster (a frozen dataclass sets each field through object.__setattr__), which
+    counts once per batch item."""
 
     method: str  # upper case
     path: str  # without the version prefix and trailing slash: "/104510075301234/feed"
@@ -34,7 +61,7 @@ class ApiRequest:
     query: tuple[tuple[str, str], ...]  # the query string as sent, for paging URLs
     headers: Mapping[str, str]  # lower-case names
     base_url: str  # "http://127.0.0.1:8790", the emulator as the client reached it
-    files: Mapping[str, bytes] = field(default_factory=dict)
+    files: Mapping[str, bytes] = NO_FILES
     in_batch: bool = False
 
     @property
@@ -56,6 +83,8 @@ def _version_key(version: str) -> tuple[int, int]:
 
 def split_version(raw_path: str) -> tuple[str | None, str]:
     """`/v26.0/123/feed/` -> ("v26.0", "/123/feed"); the root stays "/"."""
+    if not raw_path.startswith("/v"):  # no version: the regex could not match
+        return None, "/" + raw_path.strip("/")
     match = _VERSION_PREFIX.match(raw_path)
     version = match.group(1) if match else None
     path = raw_path[match.end() :] if match else raw_path
@@ -63,10 +92,26 @@ def split_version(raw_path: str) -> tuple[str | None, str]:
     return version, path
 
 
+class JsonText:
+    """A reply body already written as JSON text: a batch's reply, whose entries are
+    written one by one as they are answered (`batch.py`) instead of being built as
+    dictionaries and encoded all over again at the end. `encode_json` passes it through
+    as it is; it stands only for a whole body, never inside another value."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def value(self) -> Any:
+        """The body as a value, for a `{result=...}` reference to it."""
+        return json.loads(self.text)
+
+
 @dataclass(slots=True)
 class ApiResponse:
     status: int
-    body: Any  # JSON-serializable
+    body: Any  # JSON-serializable, or JsonText
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # sent as is instead of `body` (served media bytes)
 
@@ -78,7 +123,16 @@ class ApiResponse:
 
 def encode_json(value: Any) -> str:
     """Compact JSON as the API sends it: no spaces, non-ASCII characters as they are."""
-    return _JSON.encode(value)
+    if isinstance(value, JsonText):
+        return value.text
+    if _C_ENCODE is None:  # pragma: no cover - CPython has the C accelerator
+        return _JSON.encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+
+def json_value(body: Any) -> Any:
+    """A reply body as a value, whether it is one already or JSON text."""
+    return body.value() if isinstance(body, JsonText) else body
 
 
 class GraphError(Exception):
@@ -223,10 +277,24 @@ def oneall_time(unix: float) -> str:
 
 
 _TRACE_LETTERS = bytes.maketrans(b"+/", b"Az")
+# Trace ids made ahead, a batch's worth at a time: one random draw and one base64
+# encoding for 64 ids, not one each (every batch item carries its own).
+_TRACE_IDS_AHEAD = 64
+_trace_ids: list[str] = []
 
 
 def new_trace_id() -> str:
     """An opaque id like the real `x-fb-trace-id` (11 letters and digits)."""
-    # Opaque, not secret: 9 random bytes in base64, on every reply and batch item.
-    raw = base64.b64encode(random.randbytes(9))  # noqa: S311
-    return raw.translate(_TRACE_LETTERS)[:11].decode()
+    while True:
+        try:
+            return _trace_ids.pop()  # atomic: threads never share an id
+        except IndexError:
+            _trace_ids.extend(_make_trace_ids(_TRACE_IDS_AHEAD))
+
+
+def _make_trace_ids(count: int) -> list[str]:
+    """Opaque, not secret: 9 random bytes in base64 each (12 letters, 11 kept), cut
+    from one draw; 9 bytes are whole base64 groups, so each id is as if drawn alone."""
+    raw = base64.b64encode(random.randbytes(9 * count))  # noqa: S311
+    text = raw.translate(_TRACE_LETTERS).decode()
+    return [text[start : start + 11] for start in range(0, 12 * count, 12)]

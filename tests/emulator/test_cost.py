@@ -1,12 +1,16 @@
 """What keeps the emulator cheap per batch item (issue 20), checked as mechanisms, never
 as timings: a batch's post reads are one query, reads write nothing, lookups between
 writes come from memory and stay right across writes, the rate limiter's work per call
-does not grow with the number of pages, and the fast parsers agree with urllib."""
+does not grow with the number of pages, the fast parsers agree with urllib, and a
+batch's reply, written as text entry by entry, is what encoding its entries gives."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -16,11 +20,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from statesync.emulator import graph
 from statesync.emulator.app import form_pairs
 from statesync.emulator.batch import _split_url
 from statesync.emulator.faults import NOMINAL_PAGE_CALLS, RateLimiter
 from statesync.emulator.seed import parse_seed
+from statesync.emulator.server import run_emulator
 from statesync.emulator.store import Store
+from statesync.emulator.wire import _JSON, encode_json
 from tests.emulator.support import ACME, ACME_TOKEN, create_post
 
 READ = "id,message,attachments{type,media_type,unshimmed_url,url,target,subattachments}"
@@ -71,7 +78,7 @@ def test_prefetched_posts_are_read_without_a_query(store: Store) -> None:
     posts = [store.post(post_id) for post_id in ids]
     assert [p.id for p in posts if p] == ids
     assert len(seen) == 1
-    assert seen[0].startswith("SELECT * FROM posts WHERE id IN")
+    assert "FROM posts WHERE id IN" in seen[0]
 
 
 def test_reads_write_nothing(store: Store) -> None:
@@ -213,3 +220,110 @@ def test_form_pairs_of_odd_bodies(body: bytes) -> None:
 def test_split_url_agrees_with_urlsplit(url: str) -> None:
     parts = urlsplit(url)
     assert _split_url(url) == (parts.path, parts.query)
+
+
+def _batch(client: httpx.Client, items: list[dict[str, Any]], **form: str) -> Any:
+    data = {"access_token": ACME_TOKEN, "batch": json.dumps(items), **form}
+    return client.post("/v26.0/", data=data)
+
+
+@pytest.mark.parametrize("include_headers", ["true", "false"])
+def test_a_batch_reply_is_the_encoding_of_its_entries(
+    client: httpx.Client, include_headers: str
+) -> None:
+    post_id = create_post(client, message='café "quoted" \\ back\nslash \u2028 ✓')
+    items = [
+        {"method": "GET", "relative_url": f"{post_id}?fields={READ},is_pinned"},
+        {"method": "GET", "relative_url": f"{ACME}_1?fields=id"},  # an error
+        {"method": "GET", "relative_url": post_id, "omit_response_on_success": True},
+        {"method": "GET", "relative_url": f"{post_id}?fields=link"},  # code 12
+    ]
+    response = _batch(client, items, include_headers=include_headers)
+    entries = response.json()
+    assert entries[2] is None
+    assert json.loads(entries[0]["body"])["message"].startswith("café")
+    assert response.text == json.dumps(
+        entries, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(alphabet=st.characters(codec="utf-8")),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_JSON_VALUES)
+def test_encode_json_agrees_with_the_json_encoder(value: Any) -> None:
+    assert encode_json(value) == _JSON.encode(value)
+
+
+def test_batch_items_carry_their_own_trace_ids(client: httpx.Client) -> None:
+    post_id = create_post(client, message="traced")
+    items = [
+        {
+            "method": "GET",
+            "relative_url": f"{post_id if n % 2 else ACME + '_1'}?fields=id",
+        }
+        for n in range(50)
+    ]
+    traces = []
+    for entry in _batch(client, items).json():
+        headers = {h["name"]: h["value"] for h in entry["headers"]}
+        trace = headers["x-fb-trace-id"]
+        assert re.fullmatch(r"[A-Za-z0-9]{11}", trace)
+        if entry["code"] != 200:  # an error's fbtrace_id is its reply's trace id
+            assert json.loads(entry["body"])["error"]["fbtrace_id"] == trace
+        traces.append(trace)
+    assert len(set(traces)) == 50
+
+
+def test_usage_headers_of_batch_items_follow_each_items_charge(
+    client: httpx.Client,
+) -> None:
+    post_id = create_post(client, message="charged")
+    limit = {"page_calls_per_window": 10, "window_s": 600}
+    assert client.post("/_emulator/rate-limit", json=limit).status_code == 200
+    items = [{"method": "GET", "relative_url": f"{post_id}?fields=id"}] * 4
+    counts = []
+    for entry in _batch(client, items).json():
+        headers = {h["name"]: h["value"] for h in entry["headers"]}
+        usage = json.loads(headers["x-business-use-case-usage"])
+        counts.append(usage[ACME][0]["call_count"])
+        assert json.loads(headers["x-app-usage"])["call_count"] == counts[-1]
+    assert counts == [10, 20, 30, 40]  # PROTOCOL §4: each item is one call
+
+
+def test_a_batch_reads_a_pin_an_earlier_item_made(client: httpx.Client) -> None:
+    post_id = create_post(client, message="to pin")
+    read = {"method": "GET", "relative_url": f"{post_id}?fields=is_pinned"}
+    pin = {"method": "POST", "relative_url": post_id, "body": "is_pinned=true"}
+    replies = _batch(client, [read, pin, read]).json()
+    assert [json.loads(r["body"]).get("is_pinned") for r in replies] == [
+        False,
+        None,
+        True,
+    ]
+
+
+def test_a_batch_works_out_its_inherited_proof_once(seed: dict[str, Any]) -> None:
+    secret = "cost-app-secret"
+    proof = hmac.new(secret.encode(), ACME_TOKEN.encode(), hashlib.sha256).hexdigest()
+    items = [{"method": "GET", "relative_url": f"{ACME}?fields=id"}] * 5
+    with (
+        run_emulator(seed={**seed, "app_secret": secret}) as emulator,
+        httpx.Client(base_url=emulator.url, trust_env=False) as http,
+    ):
+        graph._expected_proof.cache_clear()
+        replies = _batch(http, items, appsecret_proof=proof).json()
+    assert [reply["code"] for reply in replies] == [200] * 5
+    info = graph._expected_proof.cache_info()
+    assert (info.misses, info.hits) == (1, 5)  # the batch's own check, then its items
