@@ -469,7 +469,24 @@ def _last_line(result: Run) -> str:
     return lines[-1][:120] if lines else "(no output)"
 
 
-def phase_plan(emulator: RunningEmulator, cli: Cli, project: Path, ms: int) -> Row:
+PLAN_RUNS = 3
+
+
+def phase_plan(
+    emulator: RunningEmulator, cli: Cli, project: Path, ms: int, runs: int = PLAN_RUNS
+) -> Row:
+    """The best of ``runs`` no-change plans, as ``--version`` and the batch CPU are
+    measured: a shared machine adds time, never takes it away (every run's wall time
+    is shown, so the spread is there to see)."""
+    rows = [_one_plan(emulator, cli, project, ms) for _ in range(runs)]
+    best = min(rows, key=lambda row: (not row.ok, row.wall_s))
+    if runs == 1:
+        return best
+    walls = " / ".join(f"{row.wall_s:.2f}" for row in rows)
+    return replace(best, extra=f"{best.extra}; best of {runs} plans: {walls} s")
+
+
+def _one_plan(emulator: RunningEmulator, cli: Cli, project: Path, ms: int) -> Row:
     emulator.reset()
     with latency(emulator, ms):
         result = cli.run("plan", str(project), parallelism=10)

@@ -110,7 +110,7 @@ class PageDetails:
         return batch_item_body(
             reply,
             f"GET /{url.split('?')[0]} (in a batch)",
-            self._secrets(),
+            self._secrets,
             self._known_tasks(page_id),
         )
 

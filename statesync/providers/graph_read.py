@@ -18,6 +18,7 @@ from statesync.providers.graph_errors import (
 from statesync.providers.graph_wire import (
     READ_FIELDS,
     GraphCall,
+    batch_of_reads,
     item_headers,
     parse_post,
 )
@@ -93,26 +94,22 @@ class BatchReads:
 
     def _batch(self, page_id: str, token: Secret, post_ids: Sequence[str]) -> list[Any]:
         """One batch request (no retry of its own: ``_read_chunk`` retries)."""
-        items = [
-            {"method": "GET", "relative_url": f"{post_id}?fields={READ_FIELDS}"}
-            for post_id in post_ids
-        ]
         call = GraphCall(
             "POST",
             "/",
             token,
             form={
-                "batch": json.dumps(items, separators=(",", ":")),
+                "batch": batch_of_reads(post_ids, f"fields={READ_FIELDS}"),
                 # Each item's usage headers: a batch item spends the page's budget
                 # like a call of its own (PROTOCOL §4), and an item refused for
                 # rate limiting says there when access returns.
                 "include_headers": "true",
             },
             page_id=page_id,
-            note=f"batch of {len(items)} reads on page {page_id}",
+            note=f"batch of {len(post_ids)} reads on page {page_id}",
         )
         replies = self._send(call)
-        if not isinstance(replies, list) or len(replies) != len(items):
+        if not isinstance(replies, list) or len(replies) != len(post_ids):
             raise GraphError(
                 "the batch reply does not hold one answer per request",
                 target=call.target,
@@ -134,7 +131,7 @@ class BatchReads:
             body = batch_item_body(
                 reply,
                 f"GET /{post_id} (in a batch)",
-                self._secrets(),
+                self._secrets,
                 self._known_tasks(page_id),
             )
         except GraphError as error:
@@ -145,11 +142,17 @@ class BatchReads:
 
 
 def batch_item_body(
-    reply: Any, target: str, secrets: list[Secret], tasks: frozenset[str] | None
+    reply: Any,
+    target: str,
+    secrets: Callable[[], list[Secret]],
+    tasks: frozenset[str] | None,
 ) -> dict[str, Any]:
     """One batch item's JSON body (PROTOCOL §5: ``{"code", "headers", "body"}``),
     or the ``GraphError`` it carries, worded as a call's would be; an item left
-    unanswered at the batch timeout (``null``) is a transient error."""
+    unanswered at the batch timeout (``null``) is a transient error.
+
+    ``secrets`` is asked only for an error's message: listing every page token for
+    each of a plan's 10,000 items cost more than decoding them."""
     if reply is None:
         raise GraphError(
             "the batch request timed out before this item",
@@ -169,6 +172,6 @@ def batch_item_body(
         status if isinstance(status, int) else None,
         body,
         item_headers(reply),
-        secrets,
+        secrets(),
         known_tasks=tasks,
     )

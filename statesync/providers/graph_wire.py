@@ -6,9 +6,11 @@ provider's HTTP work in statesync/providers/graph.py.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -199,11 +201,41 @@ _FORM_BYTES = str.maketrans(
 )
 
 
+class FormEncoded(str):
+    """A form value encoded already: ``form_body`` sends it as it is."""
+
+    __slots__ = ()
+
+
 def form_body(form: Mapping[str, str]) -> bytes:
     """``form`` encoded as a POST body, byte for byte what httpx's ``data=`` sends."""
     return "&".join(
-        f"{_form_quote(key)}={_form_quote(value)}" for key, value in form.items()
+        f"{_form_quote(key)}="
+        f"{value if isinstance(value, FormEncoded) else _form_quote(value)}"
+        for key, value in form.items()
     ).encode("ascii")
+
+
+def batch_of_reads(post_ids: Sequence[str], query: str) -> FormEncoded:
+    """The ``batch`` value of one ``GET {id}?{query}`` per post id (PROTOCOL §5),
+    form-encoded: what ``form_body`` makes of the items' compact JSON, with the parts
+    every item shares encoded once (encoding the same fields list fifty times was a
+    fifth of a batch read's client CPU)."""
+    head, tail = _read_item_parts(query)
+    items = [head + _form_quote(_json_inner(post_id)) + tail for post_id in post_ids]
+    return FormEncoded(f"%5B{'%2C'.join(items)}%5D")
+
+
+@functools.lru_cache(maxsize=8)
+def _read_item_parts(query: str) -> tuple[str, str]:
+    head = '{"method":"GET","relative_url":"'
+    tail = f'?{_json_inner(query)}"}}'
+    return _form_quote(head), _form_quote(tail)
+
+
+def _json_inner(text: str) -> str:
+    """``text`` as a JSON string's contents, as ``json.dumps`` writes them."""
+    return json.dumps(text)[1:-1]
 
 
 def _form_quote(text: str) -> str:

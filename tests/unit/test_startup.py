@@ -42,3 +42,15 @@ def test_the_emulators_lazy_entry_says_what_the_real_command_says() -> None:
     from statesync.emulator.cli import emulator_command
 
     assert EMULATOR.short_help == emulator_command.get_short_help_str(limit=200)
+
+
+def test_a_networked_command_leaves_out_httpxs_command_line_client() -> None:
+    """httpx would import rich and pygments for its own CLI (statesync.providers)."""
+    probe = (
+        "import statesync.operations, sys\n"
+        "print(' '.join(m for m in ('httpx', 'rich', 'pygments') if m in sys.modules))"
+    )
+    result = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["httpx"]
