@@ -20,6 +20,8 @@ from statesync.model import (
 )
 from statesync.page_fields import BY_QUALIFIED
 
+_HASHED = frozenset(POST_FIELDS)  # the fields an entry has a hash of
+
 
 def page_block(page_id: str, page: RecordedPage, entries: dict[str, str]) -> str:
     """One page; ``intents`` appears only while a push is pending, so a settled
@@ -143,7 +145,7 @@ def parse_intent(entry: Any, corrupt: Any) -> Intent:
     if not isinstance(entry, dict):
         raise corrupt("an intent is not an object")
     hashes, since = entry.get("hashes"), entry.get("since")
-    if not isinstance(hashes, dict) or set(hashes) != set(POST_FIELDS):
+    if not isinstance(hashes, dict) or hashes.keys() != _HASHED:
         raise corrupt("an intent has no field hashes")
     if not all(isinstance(value, str) for value in hashes.values()):
         raise corrupt("an intent has a malformed hash")
@@ -159,7 +161,7 @@ def parse_entry(entry: Any, corrupt: Any) -> Record:
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         raise corrupt("a post entry has no id")
     hashes = entry.get("hashes")
-    if not isinstance(hashes, dict) or set(hashes) != set(POST_FIELDS):
+    if not isinstance(hashes, dict) or hashes.keys() != _HASHED:
         raise corrupt(f"post {entry['id']} has no field hashes")
     if not all(isinstance(value, str) for value in hashes.values()):
         raise corrupt(f"post {entry['id']} has a malformed hash")

@@ -17,6 +17,7 @@ values shaped like a Graph access token.
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 from collections.abc import Iterator
@@ -315,7 +316,9 @@ def looks_like_token(text: str) -> bool:
     return _TOKEN_SHAPE.search(text) is not None
 
 
+@functools.lru_cache(maxsize=1024)
 def is_secret_key(key: str) -> bool:
+    """Asked for every key of every file: the same few names, thousands of times."""
     return key.strip().lower().replace("-", "_") in SECRET_KEYS
 
 
