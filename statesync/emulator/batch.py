@@ -130,7 +130,10 @@ def _fixed_target(item: Any) -> Target | None:
     url = item.get("relative_url") if isinstance(item, dict) else None
     if not isinstance(url, str) or "{result=" in url or "%7B" in url or "%7b" in url:
         return None  # what `_resolve` would change
-    return _target(url)
+    try:
+        return _target(url)
+    except GraphError:  # refused in its turn, after the items before it have run
+        return None
 
 
 def _target(url: str) -> Target:
@@ -206,7 +209,10 @@ def _split_url(url: str) -> tuple[str, str]:
     path, _, query = url.partition("?")
     plain = url.isprintable() and url == url.strip() and not url.startswith("//")
     if not plain or ":" in path or "#" in url:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "//[x": an unclosed IPv6 host
+            raise GraphError(100, f"(#100) Invalid relative_url: {url!r}") from None
         return parts.path, parts.query
     return path, query
 

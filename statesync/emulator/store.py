@@ -205,12 +205,13 @@ class Store(NetworkStore):
 
         The read-ahead is read without the lock, like `_lookup`'s cache: a write
         or a publishing read empties it before it changes anything, under the lock."""
-        try:
+        due = self._next_due  # first: a publishing read empties the read-ahead
+        try:  # before it moves this, so the pair read in this order is consistent
             ahead = self._posts[post_id]
         except KeyError:
             pass
         else:
-            if self._next_due == math.inf or self.now() < self._next_due:
+            if due == math.inf or self.now() < due:
                 return ahead
         with self._read() as db:
             if post_id in self._posts:

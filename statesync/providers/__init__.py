@@ -10,12 +10,14 @@ nothing in statesync uses httpx's CLI.
 
 from __future__ import annotations
 
+import importlib.machinery
 import sys
 import types
 
 
 def _httpx_cli_stand_in() -> types.ModuleType:
     module = types.ModuleType("httpx._main", "httpx's CLI, not loaded by statesync")
+    module.__spec__ = importlib.machinery.ModuleSpec("httpx._main", None)
 
     def main() -> None:
         raise SystemExit("httpx's command-line client is not loaded inside statesync")

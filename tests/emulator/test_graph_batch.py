@@ -236,3 +236,18 @@ def test_empty_listing_has_no_paging(client: httpx.Client) -> None:
         f"/v26.0/{ACME}/scheduled_posts", params={"access_token": ACME_TOKEN}
     ).json()
     assert body == {"data": []}
+
+
+def test_an_unparsable_relative_url_is_refused_after_the_items_before_it(
+    client: httpx.Client,
+) -> None:
+    """`//[x` (an unclosed IPv6 host) is a 400, not a crash; the write before it is
+    done, as items run in order."""
+    write = {"method": "POST", "relative_url": f"{ACME}/feed", "body": "message=first"}
+    response = batch(client, [write, {"method": "GET", "relative_url": "//[x"}])
+    assert response.status_code == 400
+    assert graph_error(response)["code"] == 100
+    feed = client.get(
+        f"/v26.0/{ACME}/feed", params={"access_token": ACME_TOKEN, "fields": "message"}
+    ).json()["data"]
+    assert [post.get("message") for post in feed].count("first") == 1
