@@ -212,7 +212,8 @@ def _split_url(url: str) -> tuple[str, str]:
         try:
             parts = urlsplit(url)
         except ValueError:  # "//[x": an unclosed IPv6 host
-            raise GraphError(100, f"(#100) Invalid relative_url: {url!r}") from None
+            # not echoed: a relative_url may carry an access_token
+            raise GraphError(100, "(#100) Invalid relative_url in batch") from None
         return parts.path, parts.query
     return path, query
 
