@@ -36,6 +36,7 @@ from statesync.post_apply import (
     scheduled_for,
     set_flags,
     time_note,
+    video_poster,
 )
 from statesync.post_flags import POST_FLAGS, flags_to_set
 from statesync.providers.base import (
@@ -259,7 +260,11 @@ def _apply_action(action: Action, run: ApplyRun) -> Outcome:
         publish_at, note = scheduled_for(action, lock, run.clock())
         try:
             if set(action.changed) - {"publish_at", *POST_FLAGS}:  # content
-                run.writer.update(page, post_id, after)
+                video = video_poster(page, after, run)
+                if video is not None:  # its message is the video's description
+                    video[0].describe_video(page, video[1], after)
+                else:
+                    run.writer.update(page, post_id, after)
             if "publish_at" in action.changed:  # a scheduled post not yet published
                 run.writer.reschedule(page, post_id, publish_at)
             if set(action.changed) & set(POST_FLAGS):

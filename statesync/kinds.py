@@ -20,6 +20,11 @@ class Kind(enum.StrEnum):
     # A photo or video uploaded to a page, attached to posts by id. Its "fields" are
     # what a writer can upload ("image", "video"); a changed file is a new upload.
     MEDIA = "media"
+    # A post made of one uploaded video where the network makes the video its own
+    # post (Graph, docs/media.md §3.1): published from the video node, its message
+    # the video's description; a writer without this entry posts a video as any
+    # other attachment (OneAll).
+    VIDEO_POST = "video_post"
     # The page's own details and settings (seed 004): its "fields" are qualified
     # names (``details.about``, statesync.page_fields); never deleted, only changed.
     PAGE = "page"

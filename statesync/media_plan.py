@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from statesync.kinds import Capabilities, Kind
-from statesync.media import MediaFile, is_ref, ref_key
+from statesync.media import VIDEO_TYPES, MediaFile, is_ref, ref_key
 from statesync.model import Address, Desired, DesiredPost, PageManifest, RecordedPage
 from statesync.plan import Action, ActionKind
 
@@ -70,6 +70,39 @@ def plan_media(
         deletions=tuple(deletions),
         unsupported=unsupported,
     )
+
+
+def video_posts(
+    desired: Desired, recorded: Mapping[str, RecordedPage]
+) -> frozenset[tuple[str, str]]:
+    """(page id, post key) of the posts that are, or are to become, a video post:
+    one that attaches a video file or a recorded video's id, or whose recorded post
+    attaches a recorded video. On a writer where a video is its own post (Graph,
+    ``Kind.VIDEO_POST``) both ends of a change must be planned as one: a photo
+    post cannot become a video post in place, nor the other way round."""
+    found: set[tuple[str, str]] = set()
+    for page_id, page in recorded.items():
+        for media in page.media.values():
+            if media.mime in VIDEO_TYPES:
+                found.update((page_id, key) for key in media.used_by)
+    for page_id, manifest in desired.pages.items():
+        known = recorded.get(page_id)
+        videos = (
+            {m.media_id for m in known.media.values() if m.mime in VIDEO_TYPES}
+            if known
+            else set()
+        )
+        if not (videos or manifest.media):
+            continue
+        for key, post in manifest.posts.items():
+            for attachment in post.fields.attachments:
+                if (
+                    manifest.media[ref_key(attachment)].is_video
+                    if is_ref(attachment)
+                    else attachment in videos
+                ):
+                    found.add((page_id, key))
+    return frozenset(found)
 
 
 def _inline(desired: Desired, can: Capabilities) -> MediaPlan:

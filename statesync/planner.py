@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from statesync.kinds import Capabilities
-from statesync.media_plan import plan_media
+from statesync.media_plan import plan_media, video_posts
 from statesync.model import (
     POST_FIELDS,
     Address,
@@ -38,6 +38,7 @@ def make_plan(
     can: Capabilities,
     *,
     media: Capabilities | None = None,
+    video: Capabilities | None = None,
     now: float | None = None,
 ) -> Plan:
     """Plan every managed post and media file; ``live=None`` means there is no reader.
@@ -47,11 +48,21 @@ def make_plan(
     so edits made outside statesync (drift) cannot be seen. ``media`` is what the
     writer can upload (None: nothing); uploads come first, media deletions last.
     ``now`` (Unix seconds) decides posts in time (statesync.time_plan); None: every
-    post is wanted at once, as in a manifest without times.
+    post is wanted at once, as in a manifest without times. ``video``: what the writer
+    can do with a post that is a video (``Kind.VIDEO_POST``), planned with that
+    instead of ``can`` when the desired post or its recorded one is one; None: a
+    video is an attachment like any other.
     """
     if not can.read:
         live = None
-    times = plan_times(desired, recorded, now, can, live) if now is not None else None
+    videos = video_posts(desired, recorded) if video is not None else frozenset()
+
+    def can_of(page_id: str, key: str) -> Capabilities:
+        return video if video is not None and (page_id, key) in videos else can
+
+    times = (
+        plan_times(desired, recorded, now, can_of, live) if now is not None else None
+    )
     if times is not None:
         desired = times.desired
     files = plan_media(desired, recorded, media)
@@ -66,7 +77,7 @@ def make_plan(
             continue  # pushing again could publish it twice
         page = recorded.get(post.page_id)
         record = page.posts.get(post.address.key) if page else None
-        action = _plan_post(post, record, live, can)
+        action = _plan_post(post, record, live, can_of(post.page_id, post.address.key))
         why = files.unsupported.get(post.address) if files.unsupported else None
         if action is not None and why:
             action = replace(
@@ -84,7 +95,7 @@ def make_plan(
         return Plan(
             actions=tuple(actions), reads_live=live is not None, unknown=unknown
         )
-    actions = reschedules(desired, recorded, timed(actions, times), now, can, live)
+    actions = reschedules(desired, recorded, timed(actions, times), now, can_of, live)
     return Plan(
         actions=tuple(actions),
         reads_live=live is not None,

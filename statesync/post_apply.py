@@ -8,13 +8,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from statesync.errors import ProviderError
+from statesync.kinds import Kind
 from statesync.lockfile import LockStore
+from statesync.media import VIDEO_TYPES
 from statesync.media_apply import use_media
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
 from statesync.plan import Action
 from statesync.post_flags import flags_to_set, managed
-from statesync.providers.base import Lister, PageEditor, PushOutcomeUnknown, Writer
+from statesync.providers.base import (
+    Lister,
+    PageEditor,
+    PushOutcomeUnknown,
+    VideoPoster,
+    Writer,
+)
 from statesync.recovery import CLOCK_SKEW_S, find_match, wait_for_in_flight
 from statesync.time_plan import MIN_AHEAD_S
 from statesync.times import utc_text
@@ -50,11 +58,15 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
     lock.intend(page, action.address.manifest, key, intent)
     lock.save()  # durable before the push is sent
     retries_left = 1  # one more push, only after the listing shows none landed
+    video = video_poster(action.page_id, after, run)
     while True:
         sent_at = run.clock()
         schedule, note = send_time(action.schedule, sent_at)
         try:
-            post_id = run.writer.push(page, after, schedule=schedule)
+            if video is not None:  # planned unscheduled (Kind.VIDEO_POST)
+                post_id = video[0].publish_video(page, video[1], after)
+            else:
+                post_id = run.writer.push(page, after, schedule=schedule)
         except PushOutcomeUnknown as exc:
             adopted = _settle(action, intent, sent_at, exc, run)
             if adopted is not None:
@@ -72,6 +84,25 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
             raise
         _flagged(action, post_id, after, schedule, run)
         return post_id, note or time_note(action)
+
+
+def video_poster(
+    page_id: str, fields: PostFields, run: ApplyRun
+) -> tuple[VideoPoster, str] | None:
+    """The writer and the video, for a post made of one uploaded video on a writer
+    where a video is its own post (``Kind.VIDEO_POST``); None for any other post.
+    The lockfile says which media ids are videos: the upload recorded its type."""
+    writer = run.writer
+    if len(fields.attachments) != 1 or not isinstance(writer, VideoPoster):
+        return None
+    if Kind.VIDEO_POST not in writer.capabilities_for(page_id):
+        return None
+    page = run.lock.pages.get(page_id)
+    (attached,) = fields.attachments
+    for media in page.media.values() if page else ():
+        if media.media_id == attached and media.mime in VIDEO_TYPES:
+            return writer, attached
+    return None
 
 
 def _settle(

@@ -68,5 +68,11 @@ def _plan(
     now: float | None,
 ) -> Plan:
     return make_plan(
-        desired, recorded, live, table[Kind.POST], media=table.get(Kind.MEDIA), now=now
+        desired,
+        recorded,
+        live,
+        table[Kind.POST],
+        media=table.get(Kind.MEDIA),
+        video=table.get(Kind.VIDEO_POST),
+        now=now,
     )

@@ -17,7 +17,7 @@ waits for an apply that can act.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from statesync.kinds import Capabilities
@@ -38,6 +38,9 @@ MAX_AHEAD_S = 30 * 24 * 3600  # PROTOCOL §9: the conservative bound, 30 days
 MARGIN_S = 5 * 60  # plan-to-apply slack and clock skew, inside both bounds
 
 Key = tuple[str, str]  # (page id, post key)
+# What the writer can do with one post (page id, post key): a video post on Graph
+# cannot be scheduled where a text post can (statesync.planner).
+CapabilitiesOf = Callable[[str, str], Capabilities]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,7 @@ def plan_times(
     desired: Desired,
     recorded: Mapping[str, RecordedPage],
     now: float,
-    can: Capabilities,
+    can_of: CapabilitiesOf,
     live: Mapping[str, PostFields | None] | None = None,
 ) -> TimePlan:
     """The desired state as of ``now``, what to schedule, what expires, and each
@@ -80,13 +83,19 @@ def plan_times(
             record = page.posts.get(key) if page else None
             expired = page.expired.get(key) if page else None
             was = _scheduled_time(record, live, now) if record is not None else None
+            can = can_of(page_id, key)
             state, keep = _decide(post, record is not None, was, expired, now, can)
             if state is not None:
                 timeline.append(state)
             if keep:
                 kept[key] = post
                 when = post.publish_at
-                if when is not None and when > now and can_schedule(when, now):
+                if (
+                    can.schedule
+                    and when is not None
+                    and when > now
+                    and can_schedule(when, now)
+                ):
                     schedules[(page_id, key)] = when
             elif record is not None and state is not None:
                 if state.state is TimeStateKind.EXPIRED:
@@ -96,7 +105,7 @@ def plan_times(
         pages[page_id] = replace(manifest, posts=kept)
     return TimePlan(
         desired=Desired(pages=pages),
-        schedules=schedules if can.schedule else {},
+        schedules=schedules,
         expiring=expiring,
         withdrawn=withdrawn,
         timeline=tuple(sorted(timeline)),
@@ -197,7 +206,7 @@ def reschedules(
     recorded: Mapping[str, RecordedPage],
     actions: list[Action],
     now: float,
-    can: Capabilities,
+    can_of: CapabilitiesOf,
     live: Mapping[str, PostFields | None] | None = None,
 ) -> list[Action]:
     """Scheduled posts not yet published whose time is not the manifest's: the
@@ -218,6 +227,7 @@ def reschedules(
         wanted = post.publish_at if post.publish_at and post.publish_at > now else None
         if wanted == current:
             continue
+        can = can_of(post.page_id, post.address.key)
         if wanted is not None and not (can.schedule and can_schedule(wanted, now)):
             continue  # cannot be moved there yet: it keeps its current time
         index = by_key.get((post.page_id, post.address.key))

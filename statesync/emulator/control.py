@@ -28,6 +28,11 @@ async def handle(ctx: Context, request: Request) -> ApiResponse:
         if route == ("POST", "/_emulator/latency"):
             ctx.latency_ms = _number(body, "ms")
             return ApiResponse(200, {"ok": True, "ms": ctx.latency_ms})
+        if route == ("POST", "/_emulator/video"):  # how long a video "processes"
+            ctx.video_post_delay_s = _number(body, "post_delay_s")
+            return ApiResponse(
+                200, {"ok": True, "post_delay_s": ctx.video_post_delay_s}
+            )
         if route == ("POST", "/_emulator/faults"):
             rules = parse_rules(body)
             ctx.faults.set_rules(rules)

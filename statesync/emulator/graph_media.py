@@ -153,12 +153,5 @@ def create_video(call: Call, page_id: str) -> ApiResponse:
         page_id, "video", None, upload=upload, name=description or None
     )
     if param_bool(params, "published") is not False:
-        call.ctx.store.create_post(
-            page_id,
-            message=description,
-            link=None,
-            attachments=[media.id],
-            is_published=True,
-            scheduled_publish_time=None,
-        )
+        call.ctx.store.publish_video(page_id, media.id)  # its post, as POST /{video-id}
     return ApiResponse(200, {"id": media.id})

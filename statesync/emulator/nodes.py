@@ -16,7 +16,15 @@ from statesync.emulator.fields import (
 )
 from statesync.emulator.page_values import detail_problem, parse_option, read_back
 from statesync.emulator.paging import page_of
-from statesync.emulator.params import CONTROL_PARAMS, param_json, param_str
+from statesync.emulator.params import (
+    CONTROL_PARAMS,
+    check_params,
+    param_bool,
+    param_json,
+    param_str,
+)
+from statesync.emulator.posts import check_message
+from statesync.emulator.records import Media
 from statesync.emulator.seed import PAGE_DETAIL_FIELDS
 from statesync.emulator.uploads import DEFAULT_SIZE, as_served
 from statesync.emulator.wire import ApiResponse, GraphError, graph_time, unsupported
@@ -222,6 +230,7 @@ def render_media(
     if media.kind == "video":
         values["source"] = media.url or f"https://video.xx.fbcdn.net/{media.id}.mp4"
         values["description"] = media.name
+        values.update(_video_post_fields(call, media))
     else:
         # Photo reference: `alt_text_custom` as set at upload, `name` the caption.
         values["alt_text_custom"] = media.alt_text
@@ -237,12 +246,59 @@ def render_media(
     return out
 
 
+def _video_post_fields(call: Call, video: Media) -> dict[str, Any]:
+    """`published`, `post_id` and `status` of a video (docs/media.md §3.1).
+
+    unconfirmed: `post_id` reads only once the video's processing is over, which the
+    emulator makes `Context.video_post_delay_s` after it was published (on the
+    emulator's clock); until then the field is left out and `status.video_status`
+    is "processing", then "ready" (the one value seen in a real reply)."""
+    processing = (
+        video.published_at is not None
+        and call.ctx.store.clock() - video.published_at < call.ctx.video_post_delay_s
+    )
+    return {
+        "published": video.post_id is not None,
+        "post_id": None if processing else video.post_id,
+        "status": {"video_status": "processing" if processing else "ready"},
+    }
+
+
+# unconfirmed: the Video node takes more on update (title, name, ...); the emulator
+# takes what a video post needs and refuses the rest, as a post's update does.
+_VIDEO_UPDATE_PARAMS = frozenset({"description", "published"})
+
+
+def update_video(call: Call, video: Media) -> ApiResponse:
+    """docs/media.md §3.1: `POST /{video-id}`; `description` sets the video's and its
+    post's text ("" clears them), `published=true` makes its one post if it has none
+    (idempotent after); `{"success": true}`."""
+    call.require_page_writer(video.page_id)
+    params = check_params(call.request.params, _VIDEO_UPDATE_PARAMS)
+    published = param_bool(params, "published")
+    if published is None and "description" not in params:
+        # unconfirmed: as a page's update answers nothing to change (seed 004).
+        raise GraphError(100, "(#100) No parameters to update")
+    if published is False and video.post_id is not None:
+        # unconfirmed: the code and wording, as for a post (PROTOCOL §10).
+        raise GraphError(100, "(#100) A published video cannot be unpublished")
+    if "description" in params:
+        description = param_str(params, "description") or None
+        check_message(description)
+        call.ctx.store.describe_video(video.id, description)
+    if published:
+        call.ctx.store.publish_video(video.page_id, video.id)
+    return ApiResponse(200, {"success": True})
+
+
 def media_node(call: Call, method: str, media_id: str) -> ApiResponse:
     if method == "GET":
         return ApiResponse(200, render_media(call, media_id, call.fields))
+    media = call.ctx.store.media(media_id)
+    assert media is not None  # noqa: S101 - route() checked
+    if method == "POST" and media.kind == "video":
+        return update_video(call, media)
     if method == "DELETE":
-        media = call.ctx.store.media(media_id)
-        assert media is not None  # noqa: S101 - route() checked
         call.require_page_writer(media.page_id)
         if call.ctx.store.media_in_use(media_id):
             # PROTOCOL §10: a photo used by a post can't be deleted alone (observed).

@@ -60,6 +60,20 @@ def fold_indexed(params: Mapping[str, Any]) -> dict[str, Any]:
     return folded
 
 
+def check_params(
+    params: Mapping[str, Any], allowed: frozenset[str], what: str = "this endpoint"
+) -> dict[str, Any]:
+    """The parameters, indexed ones folded (`fold_indexed`); any that is neither the
+    endpoint's (`allowed`) nor one every call may carry is refused with 100."""
+    folded = fold_indexed(params)
+    for key in folded:
+        if key not in CONTROL_PARAMS and key not in allowed:
+            raise GraphError(
+                100, f"(#100) Param {key} is not a valid parameter for {what}"
+            )
+    return folded
+
+
 def param_str(params: Mapping[str, Any], name: str) -> str | None:
     value = params.get(name)
     if value is None:

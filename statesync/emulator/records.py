@@ -48,6 +48,10 @@ class Media:
     height: int | None = None
     alt_text: str | None = None  # Graph `alt_text_custom`, OneAll `alt_text`
     name: str | None = None  # a photo's caption, a video's description
+    # A video's own post (`video_posts`) and when it was published (fractional UNIX
+    # seconds of the emulator's clock); None while the video is unpublished.
+    post_id: str | None = None
+    published_at: float | None = None
 
     @property
     def has_bytes(self) -> bool:
@@ -119,6 +123,8 @@ def media_from_row(row: sqlite3.Row) -> Media:
         height=row["height"],
         alt_text=row["alt_text"],
         name=row["name"],
+        post_id=row["post_id"],
+        published_at=row["published_at"],
     )
 
 

@@ -276,9 +276,16 @@ class Store(NetworkStore):
                 db.execute("DELETE FROM pinned_posts WHERE post_id=?", (post_id,))
 
     def delete_post(self, post_id: str) -> bool:
+        """unconfirmed: whether deleting a video's post deletes the video (docs/media.md
+        §3.1); the emulator keeps the video, unpublished again (no post of its own)."""
         with self._tx() as db:
-            if db.execute(
+            unpinned = db.execute(
                 "DELETE FROM pinned_posts WHERE post_id=?", (post_id,)
-            ).rowcount:
-                self._lookups.clear()  # the page no longer has a pinned post
+            ).rowcount
+            unpublished = db.execute(
+                "DELETE FROM video_posts WHERE post_id=?", (post_id,)
+            ).rowcount
+            if unpinned or unpublished:
+                # The page no longer has a pinned post, or the video its post.
+                self._lookups.clear()
             return db.execute("DELETE FROM posts WHERE id=?", (post_id,)).rowcount > 0

@@ -75,8 +75,54 @@ class MediaStore(StoreCore):
             ).fetchall()
         return any(media_id in json.loads(row["attachments"]) for row in rows)
 
+    def publish_video(self, page_id: str, video_id: str) -> str:
+        """The video's post id: its post, made now with the video's description as
+        its message, unless it has one already (a video has at most one post)."""
+        with self._tx(people=True) as db:  # the media lookups carry the post
+            row = db.execute(
+                "SELECT post_id FROM video_posts WHERE video_id=?", (video_id,)
+            ).fetchone()
+            if row:
+                known: str = row["post_id"]
+                return known
+            row = db.execute(
+                "SELECT name FROM media_uploads WHERE media_id=?", (video_id,)
+            ).fetchone()
+            post_id = tables.insert_post(
+                db,
+                page_id,
+                self.now(),
+                message=row["name"] if row else None,
+                link=None,
+                attachments=[video_id],
+                is_published=True,
+                scheduled_publish_time=None,
+                is_hidden=False,
+            )
+            db.execute(
+                "INSERT INTO video_posts (video_id, post_id, published_at) VALUES (?,?,?)",
+                (video_id, post_id, self.clock()),
+            )
+            return post_id
+
+    def describe_video(self, video_id: str, description: str | None) -> None:
+        """A video's description, and its post's message if it has a post (None
+        clears both)."""
+        with self._tx(people=True) as db:
+            db.execute(
+                "INSERT INTO media_uploads (media_id, name) VALUES (?,?)"
+                " ON CONFLICT(media_id) DO UPDATE SET name=excluded.name",
+                (video_id, description),
+            )
+            db.execute(
+                "UPDATE posts SET message=?, updated_time=? WHERE id IN"
+                " (SELECT post_id FROM video_posts WHERE video_id=?)",
+                (description, self.now(), video_id),
+            )
+
     def delete_media(self, media_id: str) -> bool:
         """The media and its bytes go together."""
         with self._tx(people=True) as db:
             db.execute("DELETE FROM media_uploads WHERE media_id=?", (media_id,))
+            db.execute("DELETE FROM video_posts WHERE video_id=?", (media_id,))
             return db.execute("DELETE FROM media WHERE id=?", (media_id,)).rowcount > 0

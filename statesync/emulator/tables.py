@@ -54,12 +54,19 @@ CREATE TABLE IF NOT EXISTS page_settings (
     PRIMARY KEY (page_id, name));
 CREATE TABLE IF NOT EXISTS pinned_posts (
     page_id TEXT PRIMARY KEY, post_id TEXT NOT NULL UNIQUE);
+-- A video's own post (`POST /{video-id}` with published=true, or an upload published
+-- at once) and when it was published, in fractional UNIX seconds of the emulator's
+-- clock: `post_id` reads only once its processing is over. A table of its own, like
+-- pinned_posts, so that an older state file needs no migration.
+CREATE TABLE IF NOT EXISTS video_posts (
+    video_id TEXT PRIMARY KEY, post_id TEXT NOT NULL UNIQUE,
+    published_at REAL NOT NULL);
 """
 
 # Every table, for a reset back to the seed.
 TABLES = (
     "meta", "users", "pages", "roles", "media", "media_uploads", "posts",
-    "page_settings", "pinned_posts",
+    "page_settings", "pinned_posts", "video_posts",
 )  # fmt: skip
 # Pages with their pinned post, as `records.page_from_row` reads them.
 PAGE_SELECT = (
@@ -73,10 +80,12 @@ POST_SELECT = (
     " scheduled_publish_time, created_time, updated_time FROM posts"
 )
 # Media rows with what `records.media_from_row` reads of their upload (never the bytes:
-# a video may be a gigabyte, and the media lookups are cached).
+# a video may be a gigabyte, and the media lookups are cached) and of a video's post.
 MEDIA_SELECT = (
-    "SELECT media.*, u.mime, u.size, u.sha256, u.width, u.height, u.alt_text, u.name"
-    " FROM media LEFT JOIN media_uploads u ON u.media_id = media.id"
+    "SELECT media.*, u.mime, u.size, u.sha256, u.width, u.height, u.alt_text, u.name,"
+    " vp.post_id, vp.published_at FROM media"
+    " LEFT JOIN media_uploads u ON u.media_id = media.id"
+    " LEFT JOIN video_posts vp ON vp.video_id = media.id"
 )
 
 

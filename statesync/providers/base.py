@@ -175,6 +175,21 @@ class Lister(Protocol):
 
 
 @runtime_checkable
+class VideoPoster(Protocol):
+    """A writer on which a video is its own post (``Kind.VIDEO_POST`` in its table):
+    the uploaded video is published as a post, never attached to one."""
+
+    def publish_video(self, page_id: str, video_id: str, fields: PostFields) -> str:
+        """Publish the uploaded, unpublished video as a post with ``fields``'
+        message; return the post's id. Publishing twice makes no second post."""
+        ...
+
+    def describe_video(self, page_id: str, video_id: str, fields: PostFields) -> None:
+        """Set the video post's message; raise ``PostGone`` if the video is gone."""
+        ...
+
+
+@runtime_checkable
 class ScheduledLister(Protocol):
     """A provider that can list a page's scheduled posts (Graph can; OneAll's Pull
     API cannot): id and publishing time (unix seconds, None when not given)."""

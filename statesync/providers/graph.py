@@ -6,7 +6,8 @@ the retry policy (statesync/providers/retry.py, issue 7) and preceded by the pac
 reads the usage headers of every reply (statesync/providers/pacing.py, issue 8).
 Its parts: graph_read.py (batch reads, paced once per batch), graph_pages.py (the
 token's pages: page tokens and the access preflight), graph_wire.py (wire values) and
-graph_errors.py (error envelopes -> ``GraphError``); statesync/providers/http.py opens
+graph_errors.py (error envelopes -> ``GraphError``), graph_video.py (a video's own
+post); statesync/providers/http.py opens
 and closes the HTTP session and maps transport failures for both providers.
 
 Tokens travel only in the ``Authorization`` header (PROTOCOL §2: ``Bearer`` works), never
@@ -49,6 +50,7 @@ from statesync.providers.graph_errors import (
 from statesync.providers.graph_listing import PageListing
 from statesync.providers.graph_pages import PageAccess, PageDirectory
 from statesync.providers.graph_read import BatchReads
+from statesync.providers.graph_video import VideoPosts
 from statesync.providers.graph_wire import (
     GraphCall,
     appsecret_proof,
@@ -98,15 +100,27 @@ class GraphProvider(HttpProvider):
             schedule=True,  # PROTOCOL §9: published=false + scheduled_publish_time
         ),
         # PROTOCOL §9: photos upload unpublished through /{page-id}/photos and are
-        # attached by id. A video cannot be attached to a feed post: it is its own
-        # post through /{page-id}/videos, which statesync does not manage yet
-        # (docs/media.md), so a video attachment plans as impossible here.
+        # attached by id; videos upload unpublished through /{page-id}/videos.
         Kind.MEDIA: Capabilities(
-            fields=frozenset({"image"}),
+            fields=frozenset({"image", "video"}),
             in_place=frozenset(),
-            delete=True,  # DELETE /{photo-id}, once no post attaches it
+            delete=True,  # DELETE /{media-id}, once no post attaches it
             read=False,
             list=False,
+        ),
+        # docs/media.md §3.1: a video is never attached to a feed post; it is
+        # published as its own post (graph_video.py). Its message is the video's
+        # description, edited in place; its file cannot be replaced (a new video is
+        # a new post); it reads and lists as a post whose attachment targets the
+        # video. Not scheduled: unconfirmed whether a scheduled video has a post id
+        # to record, so a future video post waits for an apply at its time.
+        Kind.VIDEO_POST: Capabilities(
+            fields=frozenset({"message", "attachments"}),
+            in_place=frozenset({"message"}),
+            delete=True,  # DELETE /{post-id}; the video goes with the unused media
+            read=True,
+            list=True,
+            schedule=False,
         ),
         # seed 004: details through POST /{page-id}, settings through its /settings
         # edge, each read back; a field is never deleted, only set (or forgotten).
@@ -151,6 +165,12 @@ class GraphProvider(HttpProvider):
             retry=self._retry,
             secrets=self._secrets,
             known_tasks=self._known_tasks,
+        )
+        self._videos = VideoPosts(
+            self._call,
+            self._edit_post,
+            lambda page: self.page_access(page).token,
+            self._retry,
         )
         self._reads = BatchReads(
             send=self._call_once,
@@ -288,8 +308,11 @@ class GraphProvider(HttpProvider):
         path_id(page_id, "page", where="POST /{page-id} (details)")
         self._details.update(page_id, values)
 
-    def _edit_post(self, page_id: str, post_id: str, form: dict[str, str]) -> None:
-        """``POST /{post-id}`` of a checked id; ``PostGone`` when it no longer is."""
+    def _edit_post(
+        self, page_id: str, post_id: str, form: dict[str, str], what: str = "post"
+    ) -> None:
+        """``POST /{post-id}`` (or a video's node) of a checked id; ``PostGone``
+        when it no longer is."""
         call = GraphCall(
             "POST",
             f"/{post_id}",
@@ -302,7 +325,7 @@ class GraphProvider(HttpProvider):
         except GraphError as exc:
             if exc.is_gone:
                 raise PostGone(
-                    f"post {post_id} no longer exists",
+                    f"{what} {post_id} no longer exists",
                     target=call.target,
                     status=exc.status,
                     code=exc.code,
@@ -317,18 +340,29 @@ class GraphProvider(HttpProvider):
         post_path_id(post_id, page_id, where=where)
         self._delete_node(page_id, post_id)
 
+    def publish_video(self, page_id: str, video_id: str, fields: PostFields) -> str:
+        """Publish an uploaded video as its own post; return the post's id."""
+        return self._videos.publish(page_id, video_id, fields)
+
+    def describe_video(self, page_id: str, video_id: str, fields: PostFields) -> None:
+        """Set a video post's message: the video's description."""
+        self._videos.describe(page_id, video_id, fields)
+
     def upload(self, page_id: str, media: MediaFile) -> str:
-        """``POST /{page-id}/photos`` with ``published=false`` and the file as the
-        multipart ``source`` (PROTOCOL §9): an unpublished photo, seen only once a
-        post attaches it; alt text as ``alt_text_custom`` (Photo reference)."""
-        where = "POST /{page-id}/photos"
+        """``POST /{page-id}/photos`` (or ``/videos``) with ``published=false`` and
+        the file as the multipart ``source`` (PROTOCOL §9, docs/media.md §3.1): an
+        unpublished photo, seen only once a post attaches it, or an unpublished
+        video, seen once published as its post; a photo's alt text as
+        ``alt_text_custom`` (Photo reference)."""
+        edge = "videos" if media.is_video else "photos"
+        where = f"POST /{{page-id}}/{edge}"
         path_id(page_id, "page", where=where)
         form = {"published": "false"}
         if media.alt:
             form["alt_text_custom"] = media.alt
         call = GraphCall(
             "POST",
-            f"/{page_id}/photos",
+            f"/{page_id}/{edge}",
             self.page_access(page_id).token,
             form=form,
             page_id=page_id,
@@ -338,11 +372,14 @@ class GraphProvider(HttpProvider):
         body = self._call(call, CallKind.UPLOAD)
         media_id = body.get("id") if isinstance(body, dict) else None
         if not isinstance(media_id, str | int) or isinstance(media_id, bool):
-            raise GraphError("the API returned no photo id", target=call.target)
+            what = "video" if media.is_video else "photo"
+            raise GraphError(f"the API returned no {what} id", target=call.target)
         return path_id(str(media_id), "media", where=where)
 
     def delete_media(self, page_id: str, media_id: str, mime: str) -> None:
-        """``DELETE /{photo-id}``; already gone (100/33) counts as deleted."""
+        """``DELETE /{photo-id}`` or ``/{video-id}``; already gone (100/33) counts as
+        deleted. unconfirmed: whether deleting a video post's post deletes its video
+        too (docs/media.md §3.1); either way, the video goes here, after the post."""
         where = f"DELETE /{{media-id}} (on page {page_id})"
         path_id(media_id, "media", where=where)
         self._delete_node(page_id, media_id)

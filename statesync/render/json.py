@@ -320,6 +320,8 @@ def _action_from_data(data: object, where: str) -> Action:
         raise ValueError(f"{where}.kind: {entry['kind']!r} is not an action") from None
     try:
         resource = Kind(entry.get("resource", Kind.POST.value))
+        if resource is Kind.VIDEO_POST:  # a capability, never an action's resource
+            raise ValueError
     except ValueError:
         raise ValueError(
             f"{where}.resource: {entry['resource']!r} is not a kind"

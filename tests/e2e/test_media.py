@@ -225,22 +225,6 @@ def test_validate_refuses_bad_files_with_file_line_and_sends_nothing(
     assert emulator.stats()["total"] == 0
 
 
-def test_a_video_is_refused_by_the_graph_writer_before_anything_is_sent(
-    project, run, emulator
-) -> None:
-    (project.root / "clip.mp4").write_bytes(
-        b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(256)
-    )
-    project.write(
-        "pages/acme.yaml",
-        'page: "104510075301234"\nposts:\n  clip:\n    attachments: [clip.mp4]\n',
-    )
-    result = run("apply", "--auto-approve", ".")
-    assert result.exit_code == 1
-    assert "cannot upload clip.mp4 (a video)" in result.output
-    assert write_requests(emulator) == 0
-
-
 def test_oneall_uploads_a_video_and_attaches_it(project, run, emulator) -> None:
     project.write("statesync.yaml", ONEALL_CONFIG)
     (project.root / "clip.mp4").write_bytes(

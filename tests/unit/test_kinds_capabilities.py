@@ -71,8 +71,19 @@ def test_todays_writers_declare_their_tables_from_the_seeds() -> None:
         Kind.POST: Capabilities(
             ALL, NO_LINK, delete=True, read=True, list=True, schedule=True
         ),
-        # docs/media.md §3: photos only; a video is its own post on Graph
-        Kind.MEDIA: Capabilities(frozenset({"image"}), nothing, read=False, list=False),
+        Kind.MEDIA: Capabilities(
+            frozenset({"image", "video"}), nothing, read=False, list=False
+        ),
+        # docs/media.md §3.1: a video is its own post; its message is the video's
+        # description (in place), its file is not (replace); never scheduled
+        Kind.VIDEO_POST: Capabilities(
+            frozenset({"message", "attachments"}),
+            frozenset({"message"}),
+            delete=True,
+            read=True,
+            list=True,
+            schedule=False,
+        ),
         # seed 004: every managed page field is set in place, never deleted
         Kind.PAGE: Capabilities(
             frozenset(BY_QUALIFIED),

@@ -260,6 +260,98 @@ def test_a_video_on_a_writer_that_cannot_upload_one_is_impossible(
     assert [a.kind for a in allowed.actions] == [ActionKind.UPLOAD, ActionKind.PUSH]
 
 
+# A writer on which a video is its own post (Graph's Kind.VIDEO_POST).
+VIDEO_POSTS = Capabilities(
+    frozenset({"message", "attachments"}), frozenset({"message"}), schedule=False
+)
+SCHEDULING = Capabilities(frozenset(POST_FIELDS), frozenset(POST_FIELDS), schedule=True)
+
+
+def _video_plan(lock, pages: Path, can: Capabilities = POSTS, now=None):
+    return make_plan(
+        load(pages),
+        lock.pages,
+        None,
+        can,
+        media=IMAGES_AND_VIDEOS,
+        video=VIDEO_POSTS,
+        now=now,
+    )
+
+
+def test_a_video_posts_message_changes_in_place_and_its_file_by_replace(
+    tmp_path: Path,
+) -> None:
+    pages = project(
+        tmp_path,
+        "  clip:\n    message: open\n    attachments: [c.mp4]\n",
+        {"c.mp4": MP4},
+    )
+    lock = _recorded(tmp_path, pages)
+    (pages / "acme.yaml").write_text(
+        f'page: "{PAGE}"\nposts:\n  clip:\n    message: open now\n'
+        "    attachments: [c.mp4]\n"
+    )
+    (update,) = _video_plan(lock, pages).actions
+    assert (update.kind, update.changed) == (ActionKind.UPDATE, ("message",))
+    (tmp_path / "c.mp4").write_bytes(MP4 + b"longer")
+    plan = _video_plan(lock, pages)
+    assert [(a.kind.value, a.resource.value, a.forced_by) for a in plan.actions] == [
+        ("upload", "media", None),
+        ("replace", "post", "attachments"),
+        ("delete", "media", None),
+    ]
+    # Where a video is an attachment like any other, the same change is an update.
+    writer_attaching = make_plan(
+        load(pages), lock.pages, None, POSTS, media=IMAGES_AND_VIDEOS
+    )
+    assert [a.kind for a in writer_attaching.actions] == [
+        ActionKind.UPLOAD,
+        ActionKind.UPDATE,
+        ActionKind.DELETE,
+    ]
+
+
+def test_a_photo_post_becoming_a_video_post_and_back_is_a_replace(
+    tmp_path: Path,
+) -> None:
+    files = {"c.mp4": MP4, "x.png": image_bytes()}
+    pages = project(tmp_path, "  a:\n    attachments: [x.png]\n", files)
+    lock = _recorded(tmp_path, pages)
+    (pages / "acme.yaml").write_text(
+        f'page: "{PAGE}"\nposts:\n  a:\n    attachments: [c.mp4]\n'
+    )
+    kinds = [a.kind for a in _video_plan(lock, pages).actions]
+    assert kinds == [ActionKind.UPLOAD, ActionKind.REPLACE, ActionKind.DELETE]
+    video_lock_dir = tmp_path / "video"
+    video_lock_dir.mkdir()
+    lock = _recorded(video_lock_dir, pages)  # recorded as the video post
+    (pages / "acme.yaml").write_text(
+        f'page: "{PAGE}"\nposts:\n  a:\n    attachments: [x.png]\n'
+    )
+    kinds = [a.kind for a in _video_plan(lock, pages).actions]
+    assert kinds == [ActionKind.UPLOAD, ActionKind.REPLACE, ActionKind.DELETE]
+
+
+def test_a_future_video_post_waits_where_a_text_post_is_scheduled(
+    tmp_path: Path,
+) -> None:
+    ahead = "2026-12-02T09:00:00Z"
+    at = 1796202000  # `ahead` in Unix seconds
+    now = at - 86400.0  # a day before: inside Graph's scheduling window
+    pages = project(
+        tmp_path,
+        f"  clip:\n    attachments: [c.mp4]\n    publish_at: {ahead}\n"
+        f"  text:\n    message: soon\n    publish_at: {ahead}\n",
+        {"c.mp4": MP4},
+    )
+    plan = _video_plan(_lock(tmp_path), pages, can=SCHEDULING, now=now)
+    pushed = [(a.kind, a.address.key, a.schedule) for a in plan.actions]
+    assert pushed == [(ActionKind.PUSH, "text", at)]
+    states = {s.address.key: s.state.value for s in plan.timeline}
+    assert states == {"clip": "waiting", "text": "scheduled"}
+
+
 def test_a_lost_upload_is_uploaded_again_and_says_a_copy_may_remain(
     tmp_path: Path,
 ) -> None:
