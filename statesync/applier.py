@@ -260,9 +260,9 @@ def _apply_action(action: Action, run: ApplyRun) -> Outcome:
         publish_at, note = scheduled_for(action, lock, run.clock())
         try:
             if set(action.changed) - {"publish_at", *POST_FLAGS}:  # content
-                video = video_poster(page, after, run)
-                if video is not None:  # its message is the video's description
-                    video[0].describe_video(page, video[1], after)
+                if action.video_post:  # its message is the video's description
+                    video = video_poster(action, after, run)
+                    video.describe_video(page, after.attachments[0], after)
                 else:
                     run.writer.update(page, post_id, after)
             if "publish_at" in action.changed:  # a scheduled post not yet published

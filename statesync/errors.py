@@ -17,6 +17,7 @@ annotation outputs all render the same way (``statesync.error_report``).
     │   └── LockfileWriteError           (lockfile) the OS refused to write it
     ├── ProviderError           an API refused or was unreachable (address, code, remedy)
     │   ├── PostGone                     (providers) the post to update is gone
+    │   │   └── MediaGone                (providers) ... and so is its video
     │   ├── PushOutcomeUnknown           (providers) a push sent, its answer lost
     │   ├── OutcomeUnknown               (post_apply) ... and the page cannot be listed
     │   ├── InvalidId                    (providers) an id that would change a URL path

@@ -100,7 +100,7 @@ def _post_node(fields: PostFields) -> object:
         message = fields.message
         if _reads_as_block(message):
             node["message"] = LiteralScalarString(message + "\n")
-        elif message.isprintable():
+        elif message.isprintable() and _plain_is_text(message):
             node["message"] = message  # the library quotes it where YAML needs it
         else:  # line breaks YAML reads as such (NEL, U+2028), controls, tabs
             node["message"] = DoubleQuotedScalarString(message)
@@ -111,6 +111,17 @@ def _post_node(fields: PostFields) -> object:
         ids.fa.set_flow_style()
         node["attachments"] = ids
     return node
+
+
+def _plain_is_text(message: str) -> bool:
+    """Whether a plain scalar reads back as this text. ruamel writes YAML 1.2, where
+    ``OFF``, ``yes`` or ``1_000`` are text; the manifests are read as YAML 1.1
+    (pyyaml), where they are a boolean or a number: those are quoted."""
+    from yaml.nodes import ScalarNode
+    from yaml.resolver import Resolver
+
+    tag = Resolver().resolve(ScalarNode, message, (True, False))
+    return bool(tag == "tag:yaml.org,2002:str")
 
 
 def _reads_as_block(message: str) -> bool:

@@ -11,11 +11,18 @@ carry it (apply deletes media last: Facebook refuses to delete a photo a post us
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from statesync.kinds import Capabilities, Kind
 from statesync.media import VIDEO_TYPES, MediaFile, is_ref, ref_key
-from statesync.model import Address, Desired, DesiredPost, PageManifest, RecordedPage
+from statesync.model import (
+    Address,
+    Desired,
+    DesiredPost,
+    PageManifest,
+    PostFields,
+    RecordedPage,
+)
 from statesync.plan import Action, ActionKind
 
 
@@ -72,37 +79,114 @@ def plan_media(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class VideoPosts:
+    """Which posts are video posts, on a writer where a video is its own post."""
+
+    # (page id, post key) of the posts wanted as a video post: published and edited
+    # through their video (``Action.video_post``)
+    desired: frozenset[tuple[str, str]] = frozenset()
+    # those, and the posts that are one now: planned with ``Kind.VIDEO_POST``'s
+    # capabilities, since a photo post cannot become a video post in place, nor the
+    # other way round
+    involved: frozenset[tuple[str, str]] = frozenset()
+    # post address -> why it cannot be published: its video is another post's
+    shared: Mapping[Address, str] = field(default_factory=dict)
+
+
 def video_posts(
-    desired: Desired, recorded: Mapping[str, RecordedPage]
-) -> frozenset[tuple[str, str]]:
-    """(page id, post key) of the posts that are, or are to become, a video post:
-    one that attaches a video file or a recorded video's id, or whose recorded post
-    attaches a recorded video. On a writer where a video is its own post (Graph,
-    ``Kind.VIDEO_POST``) both ends of a change must be planned as one: a photo
-    post cannot become a video post in place, nor the other way round."""
-    found: set[tuple[str, str]] = set()
-    for page_id, page in recorded.items():
-        for media in page.media.values():
+    desired: Desired,
+    recorded: Mapping[str, RecordedPage],
+    live: Mapping[str, PostFields | None] | None,
+) -> VideoPosts:
+    """A post is a video post if it attaches a video file, a video id the lockfile
+    recorded (statesync uploaded it), or the very video its live post is made of (a
+    post adopted by `statesync import`); it is one now if its recorded post attaches
+    a recorded video, or reads live as a video post.
+
+    One video makes one post: a video already recorded as one post's, or attached
+    by several posts, is published for one of them only (the one that has it, else
+    the first in the manifest); the others cannot be, and the plan says so."""
+    now: set[tuple[str, str]] = set()
+    for page_id, known in recorded.items():
+        for media in known.media.values():
             if media.mime in VIDEO_TYPES:
-                found.update((page_id, key) for key in media.used_by)
+                now.update((page_id, key) for key in media.used_by)
+    live_videos = (
+        {pid: f.attachments for pid, f in live.items() if f is not None and f.video}
+        if live
+        else {}
+    )
+    wanted: set[tuple[str, str]] = set()
+    shared: dict[Address, str] = {}
     for page_id, manifest in desired.pages.items():
-        known = recorded.get(page_id)
-        videos = (
-            {m.media_id for m in known.media.values() if m.mime in VIDEO_TYPES}
-            if known
-            else set()
+        page = recorded.get(page_id)
+        if live_videos and page:
+            for key, record in page.posts.items():
+                if record.post_id in live_videos:
+                    now.add((page_id, key))
+        ids = (
+            {m.media_id: k for k, m in page.media.items() if m.mime in VIDEO_TYPES}
+            if page
+            else {}
         )
-        if not (videos or manifest.media):
+        if not (ids or manifest.media or live_videos):
             continue
-        for key, post in manifest.posts.items():
-            for attachment in post.fields.attachments:
-                if (
-                    manifest.media[ref_key(attachment)].is_video
-                    if is_ref(attachment)
-                    else attachment in videos
-                ):
-                    found.add((page_id, key))
-    return frozenset(found)
+        users: dict[str, list[DesiredPost]] = {}  # video -> the posts attaching it
+        for post in manifest.posts.values():
+            video = _video_of(post, manifest, ids, page, live_videos)
+            if video is not None:
+                wanted.add((page_id, post.address.key))
+                users.setdefault(video, []).append(post)
+        for video, posts in users.items():
+            shared.update(_not_its_post(video, posts, manifest, page))
+    wanted -= {
+        (p.page_id, p.address.key) for p in desired.posts() if p.address in shared
+    }
+    return VideoPosts(frozenset(wanted), frozenset(wanted | now), shared)
+
+
+def _video_of(
+    post: DesiredPost,
+    manifest: PageManifest,
+    video_ids: Mapping[str, str],
+    page: RecordedPage | None,
+    live_videos: Mapping[str, tuple[str, ...]],
+) -> str | None:
+    """The video a desired post is made of, as the lockfile's media key where it
+    is known (else the file's key, or the live video's id); None: not a video."""
+    attachments = post.fields.attachments
+    if len(attachments) != 1:
+        return None  # a video is posted alone (statesync.manifest_attachments)
+    (attached,) = attachments
+    if is_ref(attached):
+        return ref_key(attached) if manifest.media[ref_key(attached)].is_video else None
+    if attached in video_ids:
+        return video_ids[attached]
+    record = page.posts.get(post.address.key) if page else None
+    if record is not None and live_videos.get(record.post_id) == attachments:
+        return attached
+    return None
+
+
+def _not_its_post(
+    video: str,
+    posts: list[DesiredPost],
+    manifest: PageManifest,
+    page: RecordedPage | None,
+) -> dict[Address, str]:
+    record = page.media.get(video) if page else None
+    holder = record.used_by[0] if record is not None and record.used_by else None
+    if holder is None and len(posts) == 1:
+        return {}
+    owner = holder or posts[0].address.key  # the first in the manifest
+    media = manifest.media.get(video)
+    shown = media.shown if media else record.shown if record else f"video {video}"
+    why = (
+        f"{shown} is already the video of post {owner!r}: on Facebook a video is its "
+        "own post, so one video makes one post (to give a post a new key, use moved:)"
+    )
+    return {p.address: why for p in posts if p.address.key != owner}
 
 
 def _inline(desired: Desired, can: Capabilities) -> MediaPlan:

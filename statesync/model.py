@@ -40,6 +40,9 @@ class PostFields:
     flags: tuple[tuple[str, bool], ...] = ()
     # Live only: the time an unpublished post is scheduled for (Graph), else None.
     scheduled_at: int | None = None
+    # Live only: the post is its video's own (Graph, docs/media.md §3.1), whose one
+    # attachment is the video: its message is edited as the video's description.
+    video: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {

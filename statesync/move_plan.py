@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from statesync.errors import Location, ManifestError
-from statesync.model import Desired, Move, Record, RecordedPage
+from statesync.model import Desired, MediaRecord, Move, Record, RecordedPage
 from statesync.normalize import field_hashes
 from statesync.plan import Action, ActionKind, Plan
 from statesync.targets import LABEL_SEPARATOR
@@ -46,7 +46,7 @@ def plan_moves(desired: Desired, recorded: Mapping[str, RecordedPage]) -> Moves:
         page = view.get(page_id)
         posts = dict(page.posts) if page else {}
         stems = {manifest.stem} | ({page.manifest} if page else set())
-        moved = False
+        renamed: dict[str, str] = {}  # source key -> target key
         for move in manifest.moves:
             if move.source.key == move.target.key and move.source.manifest in stems:
                 placed.add(move.location)  # the same post: keyed by page and key
@@ -59,10 +59,10 @@ def plan_moves(desired: Desired, recorded: Mapping[str, RecordedPage]) -> Moves:
             if action is None:
                 continue
             posts[move.target.key] = posts.pop(move.source.key)
+            renamed[move.source.key] = move.target.key
             actions.append(action)
-            moved = True
-        if page is not None and moved:
-            view[page_id] = replace(page, posts=posts)
+        if page is not None and renamed:
+            view[page_id] = replace(page, posts=posts, media=_users(page, renamed))
     for location, move in elsewhere.items():
         if location not in placed:
             problems.append(
@@ -75,6 +75,17 @@ def plan_moves(desired: Desired, recorded: Mapping[str, RecordedPage]) -> Moves:
     if problems:
         raise ManifestError(problems)
     return Moves(recorded=view, actions=tuple(actions))
+
+
+def _users(page: RecordedPage, renamed: Mapping[str, str]) -> dict[str, MediaRecord]:
+    """The page's media with the posts that attach them under their new keys, as
+    apply will record them (``media_apply.move_record``)."""
+    return {
+        key: replace(
+            media, used_by=tuple(sorted(renamed.get(u, u) for u in media.used_by))
+        )
+        for key, media in page.media.items()
+    }
 
 
 def _move(

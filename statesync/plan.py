@@ -84,6 +84,9 @@ class Action:
     # publish the scheduled post now.
     schedule: int | None = None
     expired_at: int | None = None  # for a delete at the post's ``expire_at``
+    # For a push, update or replace: the desired post is its video's own, published
+    # and edited through the video (``Kind.VIDEO_POST``, docs/media.md §3.1).
+    video_post: bool = False
 
     @property
     def on_media(self) -> bool:

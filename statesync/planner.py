@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from statesync.kinds import Capabilities
-from statesync.media_plan import plan_media, video_posts
+from statesync.media_plan import VideoPosts, plan_media, video_posts
 from statesync.model import (
     POST_FIELDS,
     Address,
@@ -55,10 +55,12 @@ def make_plan(
     """
     if not can.read:
         live = None
-    videos = video_posts(desired, recorded) if video is not None else frozenset()
+    videos = video_posts(desired, recorded, live) if video is not None else VideoPosts()
 
     def can_of(page_id: str, key: str) -> Capabilities:
-        return video if video is not None and (page_id, key) in videos else can
+        if video is not None and (page_id, key) in videos.involved:
+            return video
+        return can
 
     times = (
         plan_times(desired, recorded, now, can_of, live) if now is not None else None
@@ -79,10 +81,13 @@ def make_plan(
         record = page.posts.get(post.address.key) if page else None
         action = _plan_post(post, record, live, can_of(post.page_id, post.address.key))
         why = files.unsupported.get(post.address) if files.unsupported else None
+        why = why or (videos.shared.get(post.address) if videos.shared else None)
         if action is not None and why:
             action = replace(
                 action, kind=ActionKind.IMPOSSIBLE, forced_by="attachments", note=why
             )
+        elif action is not None and (post.page_id, post.address.key) in videos.desired:
+            action = replace(action, video_post=True)
         if action is not None:
             actions.append(action)
     actions.extend(

@@ -8,9 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from statesync.errors import ProviderError
-from statesync.kinds import Kind
 from statesync.lockfile import LockStore
-from statesync.media import VIDEO_TYPES
 from statesync.media_apply import use_media
 from statesync.model import Intent, PostFields, Record
 from statesync.normalize import field_hashes
@@ -18,6 +16,7 @@ from statesync.plan import Action
 from statesync.post_flags import flags_to_set, managed
 from statesync.providers.base import (
     Lister,
+    MediaGone,
     PageEditor,
     PushOutcomeUnknown,
     VideoPoster,
@@ -58,13 +57,14 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
     lock.intend(page, action.address.manifest, key, intent)
     lock.save()  # durable before the push is sent
     retries_left = 1  # one more push, only after the listing shows none landed
-    video = video_poster(action.page_id, after, run)
+    video = video_poster(action, after, run) if action.video_post else None
     while True:
         sent_at = run.clock()
         schedule, note = send_time(action.schedule, sent_at)
         try:
             if video is not None:  # planned unscheduled (Kind.VIDEO_POST)
-                post_id = video[0].publish_video(page, video[1], after)
+                post_id = video.publish_video(page, after.attachments[0], after)
+                _not_recorded_elsewhere(action, post_id, lock)
             else:
                 post_id = run.writer.push(page, after, schedule=schedule)
         except PushOutcomeUnknown as exc:
@@ -78,6 +78,19 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
             lock.clear_intent(page, key)  # listed: not published
             lock.save()
             raise
+        except MediaGone as gone:
+            lock.clear_intent(page, key)  # nothing was published
+            _forget_video(action, gone.media_id, lock)
+            lock.save()
+            raise MediaGone(
+                gone.message,
+                media_id=gone.media_id,
+                target=gone.target,
+                status=gone.status,
+                code=gone.code,
+                remedy="statesync forgot that upload: the next apply uploads the "
+                "file again and publishes its post",
+            ) from gone
         except ProviderError:
             lock.clear_intent(page, key)  # refused: nothing was published
             lock.save()
@@ -86,23 +99,40 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
         return post_id, note or time_note(action)
 
 
-def video_poster(
-    page_id: str, fields: PostFields, run: ApplyRun
-) -> tuple[VideoPoster, str] | None:
-    """The writer and the video, for a post made of one uploaded video on a writer
-    where a video is its own post (``Kind.VIDEO_POST``); None for any other post.
-    The lockfile says which media ids are videos: the upload recorded its type."""
+def video_poster(action: Action, fields: PostFields, run: ApplyRun) -> VideoPoster:
+    """The writer, for a post the plan publishes as its video's own (its one
+    attachment, resolved to the video's id, is the video)."""
     writer = run.writer
-    if len(fields.attachments) != 1 or not isinstance(writer, VideoPoster):
-        return None
-    if Kind.VIDEO_POST not in writer.capabilities_for(page_id):
-        return None
-    page = run.lock.pages.get(page_id)
-    (attached,) = fields.attachments
-    for media in page.media.values() if page else ():
-        if media.media_id == attached and media.mime in VIDEO_TYPES:
-            return writer, attached
-    return None
+    if not isinstance(writer, VideoPoster) or len(fields.attachments) != 1:
+        raise ProviderError(
+            f"{action.address}: the plan publishes it as a video post, which this "
+            "writer cannot do with these attachments; make a new plan"
+        )
+    return writer
+
+
+def _forget_video(action: Action, video_id: str, lock: LockStore) -> None:
+    """The video is gone from the page: its media record goes, so the next plan
+    uploads the file again instead of failing on the same id forever. The caller
+    saves."""
+    page = lock.pages.get(action.page_id)
+    for key, media in list(page.media.items()) if page else ():
+        if media.media_id == video_id:
+            lock.record_media(action.page_id, action.address.manifest, key, None)
+
+
+def _not_recorded_elsewhere(action: Action, post_id: str, lock: LockStore) -> None:
+    """A video's post belongs to one key: publishing a video that is already another
+    key's post answers that post (one video, one post), which this key must not
+    take over (the planner refuses it first; this holds even against a stale plan)."""
+    page = lock.pages.get(action.page_id)
+    for key, held in page.posts.items() if page else ():
+        if held.post_id == post_id and key != action.address.key:
+            raise ProviderError(
+                f"{action.address}: its video is already the post of "
+                f"{action.address.manifest}/{key} ({post_id}): on Facebook one video "
+                "makes one post, so nothing new was published"
+            )
 
 
 def _settle(

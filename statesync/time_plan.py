@@ -48,9 +48,10 @@ class TimePlan:
     desired: Desired  # what should exist now
     schedules: dict[Key, int] = field(default_factory=dict)  # push/replace: when
     expiring: dict[Key, int] = field(default_factory=dict)  # delete: expire_at
-    # Scheduled, unpublished posts whose new time is beyond the window: deleted now
-    # (nothing was seen), pushed again when the window reaches the new time.
-    withdrawn: dict[Key, int] = field(default_factory=dict)
+    # Scheduled, unpublished posts whose new time is beyond the window, or which
+    # become a post the writer cannot schedule: deleted now (nothing was seen),
+    # pushed again later. (Its time, and whether the writer could schedule it.)
+    withdrawn: dict[Key, tuple[int, bool]] = field(default_factory=dict)
     timeline: tuple[TimeState, ...] = ()
 
 
@@ -70,7 +71,7 @@ def plan_times(
     time-bound post's state."""
     schedules: dict[Key, int] = {}
     expiring: dict[Key, int] = {}
-    withdrawn: dict[Key, int] = {}
+    withdrawn: dict[Key, tuple[int, bool]] = {}
     timeline: list[TimeState] = []
     pages: dict[str, PageManifest] = {}
     for page_id, manifest in desired.pages.items():
@@ -101,7 +102,7 @@ def plan_times(
                 if state.state is TimeStateKind.EXPIRED:
                     expiring[(page_id, key)] = state.at
                 else:
-                    withdrawn[(page_id, key)] = state.at
+                    withdrawn[(page_id, key)] = (state.at, can.schedule)
         pages[page_id] = replace(manifest, posts=kept)
     return TimePlan(
         desired=Desired(pages=pages),
@@ -145,6 +146,9 @@ def _decide(
     if publish_at is not None and publish_at > now and (not is_recorded or pending):
         if can.schedule and can_schedule(publish_at, now):
             return _scheduled(address, publish_at, expire_at), True
+        # A writer that cannot schedule this post (a photo post becoming a video
+        # post) cannot leave its scheduled predecessor to publish it: withdrawn.
+        pending = pending and can.schedule
         if pending and publish_at == was:  # close to its time: Facebook's to do
             return _scheduled(address, publish_at, expire_at), True
         if pending and publish_at - now < MIN_AHEAD_S + MARGIN_S:
@@ -191,12 +195,16 @@ def timed(actions: list[Action], times: TimePlan) -> list[Action]:
                     note=f"expired at {utc_text(expired_at)}",
                 )
             elif key in times.withdrawn:
-                later = utc_text(times.withdrawn[key])
-                action = replace(
-                    action,
-                    note=f"scheduled and not yet published; its new time, {later}, is "
-                    "beyond the scheduling window, so it is pushed again later",
+                at, schedulable = times.withdrawn[key]
+                note = (
+                    f"scheduled and not yet published; its new time, {utc_text(at)}, "
+                    "is beyond the scheduling window, so it is pushed again later"
+                    if schedulable
+                    else "scheduled and not yet published; it becomes a post this "
+                    "writer cannot schedule (a video post), so an apply from "
+                    f"{utc_text(at)} publishes it"
                 )
+                action = replace(action, note=note)
         out.append(action)
     return out
 

@@ -26,6 +26,26 @@ class PostGone(ProviderError):
     """The post to update no longer exists on the page: apply pushes it again."""
 
 
+class MediaGone(PostGone):
+    """The uploaded video a video post is made of no longer exists (deleted outside
+    statesync): apply forgets it, so that the next plan uploads the file again."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        media_id: str,
+        target: str | None = None,
+        status: int | None = None,
+        code: int | None = None,
+        remedy: str | None = None,
+    ) -> None:
+        super().__init__(
+            message, target=target, status=status, code=code, remedy=remedy
+        )
+        self.media_id = media_id
+
+
 class Writer(Protocol):
     # What it can do with each kind (statesync.kinds): the planner's only input about
     # the writer, so the same manifests plan differently on different writers.

@@ -50,7 +50,7 @@ from statesync.providers.graph_errors import (
 from statesync.providers.graph_listing import PageListing
 from statesync.providers.graph_pages import PageAccess, PageDirectory
 from statesync.providers.graph_read import BatchReads
-from statesync.providers.graph_video import VideoPosts
+from statesync.providers.graph_video import VideoPosts, video_upload_base
 from statesync.providers.graph_wire import (
     GraphCall,
     appsecret_proof,
@@ -179,6 +179,7 @@ class GraphProvider(HttpProvider):
             secrets=self._secrets,
             known_tasks=self._known_tasks,
         )
+        self._video_base = video_upload_base(base_url)
         self._session = HttpSession(
             base_url,
             service="Graph API",
@@ -309,7 +310,12 @@ class GraphProvider(HttpProvider):
         self._details.update(page_id, values)
 
     def _edit_post(
-        self, page_id: str, post_id: str, form: dict[str, str], what: str = "post"
+        self,
+        page_id: str,
+        post_id: str,
+        form: dict[str, str],
+        what: str = "post",
+        kind: CallKind = CallKind.UPDATE,
     ) -> None:
         """``POST /{post-id}`` (or a video's node) of a checked id; ``PostGone``
         when it no longer is."""
@@ -321,7 +327,7 @@ class GraphProvider(HttpProvider):
             page_id=page_id,
         )
         try:
-            body = self._call(call, CallKind.UPDATE)
+            body = self._call(call, kind)
         except GraphError as exc:
             if exc.is_gone:
                 raise PostGone(
@@ -471,9 +477,12 @@ class GraphProvider(HttpProvider):
             if files is None and form:  # encoded here, fast (graph_wire.form_body)
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
                 body = {"content": form_body(form)}
+            url = f"/{self._version}{call.path}"
+            if call.upload is not None and call.upload.is_video and self._video_base:
+                url = f"{self._video_base}{url}"  # the Video API's own host
             response = self._session.send(
                 call.method,
-                f"/{self._version}{call.path}",
+                url,
                 target=call.target,
                 params=params or None,
                 headers=headers,

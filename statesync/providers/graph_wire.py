@@ -45,7 +45,8 @@ def parse_post(body: Mapping[str, Any]) -> PostFields:
     message = body.get("message")
     link: str | None = None
     media: list[str] = []
-    for attachment in data_items(body.get("attachments")):
+    attachments = data_items(body.get("attachments"))
+    for attachment in attachments:
         subs = data_items(attachment.get("subattachments"))
         if attachment.get("type") == "share" or attachment.get("media_type") == "link":
             link = link or _shared_link(attachment)
@@ -65,6 +66,11 @@ def parse_post(body: Mapping[str, Any]) -> PostFields:
             if body.get(f"is_{name}") is True
         ),
         scheduled_at=_scheduled_at(body),
+        # docs/media.md §3.1: a video post reads as one video_inline attachment
+        # whose target is the video (obs; no Meta enum found).
+        video=len(attachments) == 1
+        and attachments[0].get("media_type") == "video"
+        and not data_items(attachments[0].get("subattachments")),
     )
 
 

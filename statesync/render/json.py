@@ -141,7 +141,7 @@ _OPTIONAL_PLAN_KEYS = frozenset(
 )
 # added to version 1: "post" if absent; "media" on media actions only
 _OPTIONAL_ACTION_KEYS = frozenset(
-    {"resource", "media", "moved_from", "page", "schedule", "expired_at"}
+    {"resource", "media", "moved_from", "page", "schedule", "expired_at", "video_post"}
 )
 _UNKNOWN_KEYS = frozenset({"address", "manifest", "page_id", "post_key", "since"})
 
@@ -222,6 +222,7 @@ def _action_to_data(action: Action) -> dict[str, Any]:
         **page_to_data(action.page),
         **times_to_data(action),
         **({"moved_from": str(action.moved_from)} if action.moved_from else {}),
+        **({"video_post": True} if action.video_post else {}),
     }
 
 
@@ -353,6 +354,7 @@ def _action_from_data(data: object, where: str) -> Action:
         page=page_from_data(entry.get("page"), f"{where}.page"),
         schedule=instant_or_none(entry.get("schedule"), f"{where}.schedule"),
         expired_at=instant_or_none(entry.get("expired_at"), f"{where}.expired_at"),
+        video_post=_bool(entry.get("video_post", False), f"{where}.video_post"),
     )
 
 

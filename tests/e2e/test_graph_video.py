@@ -5,11 +5,18 @@ post deletes both; a kill at any call converges with one post."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
 from statesync.providers import graph_video
-from tests.e2e.conftest import kill_apply_at_call
+from tests.e2e.conftest import (
+    ACME,
+    ACME_PAGE_TOKEN,
+    kill_apply_at_call,
+    write_requests,
+)
 from tests.e2e.test_media import (
     graph_get,
     image,
@@ -218,3 +225,142 @@ def test_a_kill_at_any_call_of_a_video_post_converges_to_one_post(
         assert page_posts(emulator)["We are open!"] == 1, k
         post_id = video_project.post_ids()["opening"]
         assert live_attachments(emulator, post_id) == [the_video(video_project)["id"]]
+
+
+def test_a_video_post_adopted_by_import_is_edited_through_its_video(
+    project, run, emulator
+) -> None:
+    """A video post made by hand on the page, adopted by `statesync import`: the
+    manifest names the video by id, and a new message is the video's description."""
+    set_post_delay(emulator, 0)
+    token = {"Authorization": f"Bearer {ACME_PAGE_TOKEN}"}
+    with httpx.Client(base_url=f"{emulator.url}/v26.0", headers=token) as client:
+        upload = client.post(
+            f"/{ACME}/videos",
+            data={"published": "false"},
+            files={"source": ("hand.mp4", MP4 + bytes(64), "video/mp4")},
+        )
+        video_id = upload.json()["id"]
+        published = client.post(
+            f"/{video_id}", data={"published": "true", "description": "By hand"}
+        )
+        assert published.json() == {"success": True}
+        post_id = client.get(f"/{video_id}", params={"fields": "post_id"}).json()[
+            "post_id"
+        ]
+    (project.root / "pages").mkdir()
+    project.write("pages/acme.yaml", f'page: "{ACME}"\nposts: {{}}\n')
+    result = run("import", ACME)
+    assert result.exit_code == 0, result.output
+    text = (project.root / "pages/acme.yaml").read_text()
+    assert f'"{video_id}"' in text
+    assert run("plan", ".").stdout.endswith("No changes.\n")
+    (project.root / "pages/acme.yaml").write_text(
+        text.replace("By hand", "By hand, edited")
+    )
+    plan = run("plan", ".")
+    assert "1 to update, 0 to replace" in plan.stdout, plan.output
+    applied = run("apply", "--auto-approve", ".")
+    assert applied.exit_code == 0, applied.output
+    live = graph_get(emulator, post_id, fields="message").json()
+    assert live["message"] == "By hand, edited"
+    assert project.post_ids()[next(iter(project.post_ids()))] == post_id
+    assert run("plan", ".").stdout.endswith("No changes.\n")
+
+
+def test_a_saved_plan_publishes_the_video_post_it_showed(
+    video_project, run, emulator
+) -> None:
+    plan = run("plan", "--out", "reviewed.plan", ".")
+    assert plan.exit_code == 0, plan.output
+    saved = json.loads((video_project.root / "reviewed.plan").read_text())
+    (push,) = [a for a in saved["plan"]["actions"] if a["resource"] == "post"]
+    assert push["video_post"] is True
+    result = run("apply", "reviewed.plan")
+    assert result.exit_code == 0, result.output
+    assert page_posts(emulator)["We are open!"] == 1
+    assert video_node_calls(emulator, "POST") == 1
+    assert run("plan", ".").stdout.endswith("No changes.\n")
+
+
+def test_one_video_in_two_posts_is_refused_for_the_second_before_anything_is_sent(
+    video_project, run, emulator
+) -> None:
+    """One video makes one post on Facebook: the second post would only take the
+    first one's post over."""
+    video_project.write(
+        "pages/acme.yaml",
+        OPEN + "      again:\n        message: Still open!\n"
+        "        attachments: [media/opening.mp4]\n",
+    )
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 1, result.output
+    assert "acme/again: impossible" in result.output
+    assert "media/opening.mp4 is already the video of post 'opening'" in result.output
+    assert write_requests(emulator) == 0
+
+
+def test_a_video_post_given_a_new_key_needs_moved_and_then_keeps_its_post(
+    video_project, run, emulator
+) -> None:
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id = video_project.post_ids()["opening"]
+    renamed = OPEN.replace("opening:", "doors:").replace("open!", "open, come in!")
+    video_project.write("pages/acme.yaml", renamed)
+    refused = run("plan", ".")
+    assert "acme/doors: impossible" in refused.stdout, refused.output
+    assert "use moved:" in refused.stdout
+    video_project.write(
+        "pages/acme.yaml", renamed + "    moved:\n      - {from: opening, to: doors}\n"
+    )
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert video_project.post_ids() == {"doors": post_id}
+    live = graph_get(emulator, post_id, fields="message").json()
+    assert live["message"] == "We are open, come in!"
+    assert run("plan", ".").stdout.endswith("No changes.\n")
+
+
+def test_a_scheduled_photo_post_that_becomes_a_video_post_is_not_published_early(
+    project, run, emulator, at
+) -> None:
+    at("2026-12-01T09:00:00Z")
+    (project.root / "media").mkdir()
+    (project.root / "media/opening.mp4").write_bytes(MP4 + bytes(4096))
+    (project.root / "media/door.png").write_bytes(image("green"))
+    timed = OPEN + "        publish_at: 2026-12-02T09:00:00Z\n"
+    project.write("pages/acme.yaml", timed.replace("opening.mp4", "door.png"))
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    scheduled = project.post_ids()["opening"]
+    project.write("pages/acme.yaml", timed)
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert "a post this writer cannot schedule (a video post)" in result.output
+    assert graph_get(emulator, scheduled, fields="id").status_code != 200
+    assert page_posts(emulator)["We are open!"] == 0  # nothing live before its time
+    at("2026-12-02T09:00:30Z")
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert page_posts(emulator)["We are open!"] == 1
+    assert the_video(project)["type"] == "video/mp4"
+
+
+def test_a_video_deleted_outside_statesync_is_uploaded_again(
+    video_project, run, emulator
+) -> None:
+    assert run("apply", "--auto-approve", ".").exit_code == 0
+    post_id, video = video_project.post_ids()["opening"], the_video(video_project)
+    token = {"Authorization": f"Bearer {ACME_PAGE_TOKEN}"}
+    for node in (post_id, video["id"]):  # by hand: the post, then its video
+        gone = httpx.delete(f"{emulator.url}/v26.0/{node}", headers=token)
+        assert gone.status_code == 200, gone.text
+    failed = run("apply", "--auto-approve", ".")
+    assert failed.exit_code == 1, failed.output
+    assert f"video {video['id']} no longer exists" in failed.output
+    assert "the next apply uploads the file again" in failed.output
+    assert media_of(video_project) == {}
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert the_video(video_project)["id"] != video["id"]
+    assert page_posts(emulator)["We are open!"] == 1
+    assert run("plan", ".").stdout.endswith("No changes.\n")

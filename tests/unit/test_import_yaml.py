@@ -110,3 +110,16 @@ def test_keys_are_readable_and_unique(fields: PostFields, expected: str) -> None
     first = make_key(fields, 1_772_366_400, taken)
     assert first == expected
     assert make_key(fields, 1_772_366_400, taken) == f"{expected}-2"
+
+
+@pytest.mark.parametrize(
+    "message", ["OFF", "yes", "No", "on", "1_000", "0x1F", ".inf", "~", "2026-01-01"]
+)
+def test_a_message_yaml_1_1_reads_as_no_text_is_quoted(
+    tmp_path: Path, message: str
+) -> None:
+    """ruamel writes YAML 1.2, where these are text, plain; the manifests are read as
+    YAML 1.1, where they are booleans, numbers, null or a date."""
+    fields = PostFields(message=message)
+    text = add_posts(new_manifest(PAGE, None), [Imported("k", f"{PAGE}_1", fields)])
+    assert load_back(tmp_path, text)["k"] == fields

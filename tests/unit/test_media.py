@@ -15,7 +15,7 @@ from statesync.kinds import Capabilities
 from statesync.lockfile import load_lockfile
 from statesync.manifest import load_desired
 from statesync.media import MAX_IMAGE_BYTES, is_ref, ref_key
-from statesync.model import POST_FIELDS, MediaRecord, Record, Upload
+from statesync.model import POST_FIELDS, MediaRecord, PostFields, Record, Upload
 from statesync.normalize import field_hashes
 from statesync.plan import ActionKind
 from statesync.planner import make_plan
@@ -294,6 +294,7 @@ def test_a_video_posts_message_changes_in_place_and_its_file_by_replace(
     )
     (update,) = _video_plan(lock, pages).actions
     assert (update.kind, update.changed) == (ActionKind.UPDATE, ("message",))
+    assert update.video_post
     (tmp_path / "c.mp4").write_bytes(MP4 + b"longer")
     plan = _video_plan(lock, pages)
     assert [(a.kind.value, a.resource.value, a.forced_by) for a in plan.actions] == [
@@ -301,6 +302,7 @@ def test_a_video_posts_message_changes_in_place_and_its_file_by_replace(
         ("replace", "post", "attachments"),
         ("delete", "media", None),
     ]
+    assert [a.video_post for a in plan.actions] == [False, True, False]
     # Where a video is an attachment like any other, the same change is an update.
     writer_attaching = make_plan(
         load(pages), lock.pages, None, POSTS, media=IMAGES_AND_VIDEOS
@@ -321,16 +323,55 @@ def test_a_photo_post_becoming_a_video_post_and_back_is_a_replace(
     (pages / "acme.yaml").write_text(
         f'page: "{PAGE}"\nposts:\n  a:\n    attachments: [c.mp4]\n'
     )
-    kinds = [a.kind for a in _video_plan(lock, pages).actions]
-    assert kinds == [ActionKind.UPLOAD, ActionKind.REPLACE, ActionKind.DELETE]
+    plan = _video_plan(lock, pages)
+    kinds = [(a.kind, a.video_post) for a in plan.actions]
+    assert kinds == [
+        (ActionKind.UPLOAD, False),
+        (ActionKind.REPLACE, True),
+        (ActionKind.DELETE, False),
+    ]
     video_lock_dir = tmp_path / "video"
     video_lock_dir.mkdir()
     lock = _recorded(video_lock_dir, pages)  # recorded as the video post
     (pages / "acme.yaml").write_text(
         f'page: "{PAGE}"\nposts:\n  a:\n    attachments: [x.png]\n'
     )
-    kinds = [a.kind for a in _video_plan(lock, pages).actions]
-    assert kinds == [ActionKind.UPLOAD, ActionKind.REPLACE, ActionKind.DELETE]
+    plan = _video_plan(lock, pages)
+    kinds = [(a.kind, a.video_post) for a in plan.actions]
+    assert kinds == [  # back to a photo post: a feed post, pushed as any other
+        (ActionKind.UPLOAD, False),
+        (ActionKind.REPLACE, False),
+        (ActionKind.DELETE, False),
+    ]
+
+
+def test_a_live_video_post_adopted_by_id_is_edited_as_a_video_post(
+    tmp_path: Path,
+) -> None:
+    """`statesync import` writes a video post's video as a bare id: what the reader
+    says of the live post makes it a video post, so its message is the video's."""
+    pages = project(
+        tmp_path, "  clip:\n    message: new\n    attachments: ['42']\n", {}
+    )
+    lock = _lock(tmp_path)
+    old = PostFields(message="old", attachments=("42",))
+    lock.record(PAGE, "acme", "clip", Record(f"{PAGE}_9", field_hashes(old)))
+    live = {f"{PAGE}_9": PostFields(message="old", attachments=("42",), video=True)}
+    (update,) = make_plan(
+        load(pages), lock.pages, live, POSTS, media=IMAGES, video=VIDEO_POSTS
+    ).actions
+    assert (update.kind, update.changed, update.video_post) == (
+        ActionKind.UPDATE,
+        ("message",),
+        True,
+    )
+    elsewhere = {
+        f"{PAGE}_9": PostFields(message="old", attachments=("43",), video=True)
+    }
+    (replaced,) = make_plan(
+        load(pages), lock.pages, elsewhere, POSTS, media=IMAGES, video=VIDEO_POSTS
+    ).actions
+    assert (replaced.kind, replaced.video_post) == (ActionKind.REPLACE, False)
 
 
 def test_a_future_video_post_waits_where_a_text_post_is_scheduled(

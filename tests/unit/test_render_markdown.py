@@ -254,6 +254,8 @@ def _actions(draw: st.DrawFn) -> Action:
         forced_by=draw(st.none() | st.sampled_from(POST_FIELDS)),
         drift=draw(st.booleans()),
         note=draw(st.none() | st.text()),
+        video_post=kind in (ActionKind.PUSH, ActionKind.UPDATE, ActionKind.REPLACE)
+        and draw(st.booleans()),
     )
 
 
