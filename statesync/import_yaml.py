@@ -120,7 +120,7 @@ def _plain_is_text(message: str) -> bool:
     from yaml.nodes import ScalarNode
     from yaml.resolver import Resolver
 
-    tag = Resolver().resolve(ScalarNode, message, (True, False))
+    tag = Resolver().resolve(ScalarNode, message, (True, False))  # type: ignore[no-untyped-call]
     return bool(tag == "tag:yaml.org,2002:str")
 
 

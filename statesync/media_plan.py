@@ -140,9 +140,6 @@ def video_posts(
                 users.setdefault(video, []).append(post)
         for video, posts in users.items():
             shared.update(_not_its_post(video, posts, manifest, page))
-    wanted -= {
-        (p.page_id, p.address.key) for p in desired.posts() if p.address in shared
-    }
     return VideoPosts(frozenset(wanted), frozenset(wanted | now), shared)
 
 

@@ -57,14 +57,23 @@ def make_plan(
         live = None
     videos = video_posts(desired, recorded, live) if video is not None else VideoPosts()
 
+    # A post leaving a video post for another kind: replaced, whatever changes.
+    leaving = replace(can, in_place=can.in_place - {"attachments"})
+
     def can_of(page_id: str, key: str) -> Capabilities:
         if video is not None and (page_id, key) in videos.involved:
-            return video
+            return video if (page_id, key) in videos.desired else leaving
         return can
 
     times = (
-        plan_times(desired, recorded, now, can_of, live) if now is not None else None
+        plan_times(desired, recorded, now, can_of, live, videos.desired)
+        if now is not None
+        else None
     )
+    if times is not None and videos.shared:  # a post not due yet claims no video
+        videos = replace(
+            videos, shared=video_posts(times.desired, recorded, live).shared
+        )
     if times is not None:
         desired = times.desired
     files = plan_media(desired, recorded, media)

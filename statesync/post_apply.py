@@ -51,13 +51,13 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
     that it did not publish anything.
     """
     page, key, lock = action.page_id, action.address.key, run.lock
+    video = video_poster(action, after, run) if action.video_post else None
     intent = Intent(
         hashes=field_hashes(after), since=int(run.clock()), publish_at=action.schedule
     )
     lock.intend(page, action.address.manifest, key, intent)
     lock.save()  # durable before the push is sent
     retries_left = 1  # one more push, only after the listing shows none landed
-    video = video_poster(action, after, run) if action.video_post else None
     while True:
         sent_at = run.clock()
         schedule, note = send_time(action.schedule, sent_at)

@@ -17,7 +17,7 @@ waits for an apply that can act.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from statesync.kinds import Capabilities
@@ -66,9 +66,11 @@ def plan_times(
     now: float,
     can_of: CapabilitiesOf,
     live: Mapping[str, PostFields | None] | None = None,
+    unschedulable: Collection[Key] = (),
 ) -> TimePlan:
     """The desired state as of ``now``, what to schedule, what expires, and each
-    time-bound post's state."""
+    time-bound post's state. ``unschedulable``: posts that become a kind the writer
+    cannot schedule (a video post), whose scheduled predecessor is withdrawn."""
     schedules: dict[Key, int] = {}
     expiring: dict[Key, int] = {}
     withdrawn: dict[Key, tuple[int, bool]] = {}
@@ -85,7 +87,10 @@ def plan_times(
             expired = page.expired.get(key) if page else None
             was = _scheduled_time(record, live, now) if record is not None else None
             can = can_of(page_id, key)
-            state, keep = _decide(post, record is not None, was, expired, now, can)
+            changing = (page_id, key) in unschedulable
+            state, keep = _decide(
+                post, record is not None, was, expired, now, can, changing
+            )
             if state is not None:
                 timeline.append(state)
             if keep:
@@ -102,7 +107,7 @@ def plan_times(
                 if state.state is TimeStateKind.EXPIRED:
                     expiring[(page_id, key)] = state.at
                 else:
-                    withdrawn[(page_id, key)] = (state.at, can.schedule)
+                    withdrawn[(page_id, key)] = (state.at, not changing)
         pages[page_id] = replace(manifest, posts=kept)
     return TimePlan(
         desired=Desired(pages=pages),
@@ -134,6 +139,7 @@ def _decide(
     expired: int | None,
     now: float,
     can: Capabilities,
+    becomes_unschedulable: bool = False,
 ) -> tuple[TimeState | None, bool]:
     """The post's state, and whether it belongs in the desired state now. ``was``:
     the time a recorded post not yet published is scheduled for."""
@@ -146,9 +152,9 @@ def _decide(
     if publish_at is not None and publish_at > now and (not is_recorded or pending):
         if can.schedule and can_schedule(publish_at, now):
             return _scheduled(address, publish_at, expire_at), True
-        # A writer that cannot schedule this post (a photo post becoming a video
-        # post) cannot leave its scheduled predecessor to publish it: withdrawn.
-        pending = pending and can.schedule
+        # A post becoming one the writer cannot schedule (a photo post becoming a
+        # video post) cannot leave its scheduled predecessor to publish it.
+        pending = pending and not becomes_unschedulable
         if pending and publish_at == was:  # close to its time: Facebook's to do
             return _scheduled(address, publish_at, expire_at), True
         if pending and publish_at - now < MIN_AHEAD_S + MARGIN_S:

@@ -11,6 +11,9 @@ through httpx and httpcore:
 - ``bounded_by`` lets a caller shorten it for everything inside, e.g. the retry policy
   for the time left of its total budget (statesync/providers/retry.py), and
   ``paused`` leaves out a wait the API's usage called for (the pacer's);
+- ``allowing`` widens both for a request that must send much (a video of up to 1 GB
+  cannot go in 10 s): the transport's per-request timeout and the retry budget are
+  then at least that long;
 - ``DeadlineBackend``, the httpcore network backend of the transport, gives every
   connect, TLS handshake, read and write at most the time left, and once it has passed
   raises httpcore's own timeout: ``ConnectTimeout`` before the request can have been
@@ -33,6 +36,7 @@ import httpcore
 import httpx
 
 _DEADLINE: ContextVar[float | None] = ContextVar("statesync_deadline", default=None)
+_ALLOWANCE: ContextVar[float] = ContextVar("statesync_allowance", default=0.0)
 
 
 def time_left() -> float | None:
@@ -50,6 +54,22 @@ def bounded_by(seconds: float | None) -> Iterator[None]:
         return
     with _until(time.monotonic() + max(seconds, 0.0)):
         yield
+
+
+@contextmanager
+def allowing(seconds: float) -> Iterator[None]:
+    """Requests inside may each take ``seconds`` (at least), and so may a retried
+    call's budget: for an upload, whose time is its size over the uplink's rate."""
+    token = _ALLOWANCE.set(max(seconds, _ALLOWANCE.get()))
+    try:
+        yield
+    finally:
+        _ALLOWANCE.reset(token)
+
+
+def allowance_s() -> float:
+    """The time the current ``allowing`` grants each request; 0 outside one."""
+    return _ALLOWANCE.get()
 
 
 @contextmanager
@@ -79,8 +99,11 @@ def _until(deadline: float) -> Iterator[None]:
 def _bounded(
     timeout: float | None, expired: type[httpcore.TimeoutException]
 ) -> float | None:
-    """The socket timeout for one operation: the smaller of httpcore's and the time
-    left; raises ``expired`` once the deadline has passed."""
+    """The socket timeout for one operation: the smaller of httpcore's (widened by
+    an upload's allowance) and the time left; raises ``expired`` once the deadline
+    has passed."""
+    if timeout is not None:
+        timeout = max(timeout, _ALLOWANCE.get())
     left = time_left()
     if left is None:
         return timeout
@@ -190,7 +213,7 @@ class DeadlineTransport(httpx.BaseTransport):
         self._timeout_s = timeout_s
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        with bounded_by(self._timeout_s):
+        with bounded_by(max(self._timeout_s, _ALLOWANCE.get())):
             deadline = _DEADLINE.get()
             response = self._inner.handle_request(request)
         if deadline is not None and isinstance(response.stream, httpx.SyncByteStream):

@@ -64,6 +64,7 @@ from statesync.providers.http import (
     open_media,
     path_id,
     post_path_id,
+    time_to_send,
 )
 from statesync.providers.listing import pushed_post_id
 from statesync.providers.pacing import Pacer
@@ -426,12 +427,13 @@ class GraphProvider(HttpProvider):
 
     def _call(self, call: GraphCall, kind: CallKind = CallKind.READ) -> Any:
         """``_call_once`` under the retry policy for this kind of call."""
-        return self._retry.call(
-            lambda: self._call_once(call),
-            kind=kind,
-            classify=failure_of,
-            target=call.target,
-        )
+        with time_to_send(call.upload):
+            return self._retry.call(
+                lambda: self._call_once(call),
+                kind=kind,
+                classify=failure_of,
+                target=call.target,
+            )
 
     def _call_once(self, call: GraphCall) -> Any:
         """Send ``call`` once; its JSON body, or one ``GraphError`` for any failure.

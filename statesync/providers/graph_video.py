@@ -175,6 +175,6 @@ def video_upload_base(base_url: str) -> str | None:
     emulator or a proxy, which serve both."""
     parts = urlsplit(base_url)
     host = VIDEO_HOSTS.get((parts.hostname or "").lower())
-    if host is None or parts.port is not None:
+    if host is None or parts.port not in (None, 443):
         return None
     return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))

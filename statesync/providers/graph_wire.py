@@ -67,9 +67,11 @@ def parse_post(body: Mapping[str, Any]) -> PostFields:
         ),
         scheduled_at=_scheduled_at(body),
         # docs/media.md §3.1: a video post reads as one video_inline attachment
-        # whose target is the video (obs; no Meta enum found).
+        # whose target is the video (obs; no Meta enum found); a shared video
+        # (a "video_share_..." type) is a link's, not the page's own.
         video=len(attachments) == 1
         and attachments[0].get("media_type") == "video"
+        and "share" not in str(attachments[0].get("type", ""))
         and not data_items(attachments[0].get("subattachments")),
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol, Self
 
@@ -21,7 +22,7 @@ import httpx
 from statesync import __version__
 from statesync.errors import ConfigError, ProviderError
 from statesync.media import MediaFile
-from statesync.providers.deadline import DeadlineTransport, install_backend
+from statesync.providers.deadline import DeadlineTransport, allowing, install_backend
 from statesync.secret import Secret, redact
 
 # The longest one request may take, connect to last body byte (not only one read):
@@ -31,6 +32,23 @@ DEFAULT_TIMEOUT_S = 10.0
 # finishes what it received (PROTOCOL §3). Absence from a listing proves nothing until
 # the longest a request can take has passed, plus this margin for the server's work.
 SETTLE_WINDOW_S = DEFAULT_TIMEOUT_S + 5
+# The slowest uplink an upload is given time for: 256 KiB/s (about 2 Mbit/s), so a
+# 1 GB video may take 68 minutes and a 4 MB photo 26 s, while a server that stops
+# reading is still cut off (statesync/providers/deadline.py).
+MIN_UPLOAD_BYTES_PER_S = 256 * 1024
+
+
+def upload_allowance_s(size: int) -> float:
+    """The time one request sending a file of ``size`` bytes is given."""
+    return DEFAULT_TIMEOUT_S + size / MIN_UPLOAD_BYTES_PER_S
+
+
+def time_to_send(media: MediaFile | None) -> AbstractContextManager[None]:
+    """Around a call that may upload ``media``: its requests, and the retry budget,
+    get the time the file needs (none is added without a file)."""
+    return nullcontext() if media is None else allowing(upload_allowance_s(media.size))
+
+
 USER_AGENT = f"statesync/{__version__}"
 # Page, media and `{page-id}_{post-id}` ids, on both APIs (seeds 000/001/003: OneAll's
 # post_id is the Facebook post id).

@@ -40,6 +40,7 @@ from statesync.providers.http import (
     open_media,
     path_id,
     post_path_id,
+    time_to_send,
 )
 from statesync.providers.listing import listed_post, pushed_post_id
 from statesync.providers.oneall_errors import (
@@ -394,12 +395,13 @@ class OneAllProvider(HttpProvider):
     ) -> Any:
         """``_call_once`` under the retry policy for this kind of call; ``upload``: a
         file and the body streamed from it, read again for each attempt."""
-        return self._retry.call(
-            lambda: self._call_once(method, path, body, upload),
-            kind=kind,
-            classify=failure_of,
-            target=self._shown(method, path),
-        )
+        with time_to_send(upload[0] if upload is not None else None):
+            return self._retry.call(
+                lambda: self._call_once(method, path, body, upload),
+                kind=kind,
+                classify=failure_of,
+                target=self._shown(method, path),
+            )
 
     def _call_once(
         self,

@@ -43,7 +43,7 @@ from tenacity import RetryCallState, Retrying, wait_random_exponential
 
 from statesync.errors import ProviderError
 from statesync.providers.base import PushOutcomeUnknown
-from statesync.providers.deadline import bounded_by
+from statesync.providers.deadline import allowance_s, bounded_by
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +208,8 @@ class _Run:
         """``attempt()`` under a deadline of what is left of ``max_total_s``, so that
         the bound holds even while a slow server keeps an attempt going."""
         total = self.policy.max_total_s
+        if total > 0:  # an upload's allowance widens it (deadline.allowing)
+            total = max(total, allowance_s())
         left = total - self.elapsed_s() if total > 0 else None
         with bounded_by(left):
             return attempt()

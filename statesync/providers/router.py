@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from statesync.errors import ProviderError
 from statesync.kinds import Capabilities, Kind
 from statesync.media import MediaFile
 from statesync.model import PostFields
-from statesync.providers.base import Access, PageInfo, Writer, facebook_access
+from statesync.providers.base import (
+    Access,
+    PageInfo,
+    VideoPoster,
+    Writer,
+    facebook_access,
+)
 from statesync.targets import is_facebook
 
 
@@ -39,6 +46,21 @@ class TargetRouter:
 
     def delete(self, page_id: str, post_id: str) -> None:
         self._for(page_id).delete(page_id, post_id)
+
+    def publish_video(self, page_id: str, video_id: str, fields: PostFields) -> str:
+        return self._video_poster(page_id).publish_video(page_id, video_id, fields)
+
+    def describe_video(self, page_id: str, video_id: str, fields: PostFields) -> None:
+        self._video_poster(page_id).describe_video(page_id, video_id, fields)
+
+    def _video_poster(self, page_id: str) -> VideoPoster:
+        writer = self._for(page_id)
+        if not isinstance(writer, VideoPoster):
+            raise ProviderError(
+                "this writer publishes no video post: a video is an attachment there",
+                target=page_id,
+            )
+        return writer
 
     def upload(self, page_id: str, media: MediaFile) -> str:
         return self._for(page_id).upload(page_id, media)

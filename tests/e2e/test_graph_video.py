@@ -24,6 +24,7 @@ from tests.e2e.test_media import (
     media_of,
     page_posts,
 )
+from tests.e2e.test_networks import TWITTER_TOKEN
 
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 OPEN = """
@@ -363,4 +364,32 @@ def test_a_video_deleted_outside_statesync_is_uploaded_again(
     assert result.exit_code == 0, result.output
     assert the_video(video_project)["id"] != video["id"]
     assert page_posts(emulator)["We are open!"] == 1
+    assert run("plan", ".").stdout.endswith("No changes.\n")
+
+
+def test_a_graph_project_with_oneall_for_other_networks_publishes_video_posts(
+    video_project, run, emulator, monkeypatch
+) -> None:
+    """provider graph with an X account through OneAll: the writer routes each
+    target, and a Facebook page's video post still goes through the video node."""
+    video_project.write(
+        "pages/x.yaml", "network: twitter\nposts:\n  a: {message: hi}\n"
+    )
+    monkeypatch.setenv("ONEALL_TWITTER_IDENTITY_TOKEN", TWITTER_TOKEN)
+    video_project.write(
+        "statesync.yaml",
+        """
+        provider: graph
+        oneall: {site: https://acme.api.oneall.com}
+        retries: {attempts: 2, max_total_s: 1, max_wait_s: 0}
+        """,
+    )
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert video_node_calls(emulator, "POST") == 1
+    assert page_posts(emulator)["We are open!"] == 1
+    video_project.write("pages/acme.yaml", OPEN.replace("open!", "open, come in!"))
+    result = run("apply", "--auto-approve", ".")
+    assert result.exit_code == 0, result.output
+    assert "0 replaced" in result.output
     assert run("plan", ".").stdout.endswith("No changes.\n")

@@ -13,24 +13,27 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import httpcore
 import httpx
 import pytest
 
+from statesync.media import MediaFile
 from statesync.model import PostFields
 from statesync.providers.base import PushOutcomeUnknown
 from statesync.providers.deadline import (
     DeadlineBackend,
     DeadlineTransport,
+    allowance_s,
+    allowing,
     bounded_by,
     install_backend,
     time_left,
 )
 from statesync.providers.graph import GraphProvider
 from statesync.providers.graph_errors import GraphUnreachable, failure_of
-from statesync.providers.http import make_client
+from statesync.providers.http import make_client, time_to_send, upload_allowance_s
 from statesync.providers.pacing import Pacer
 from statesync.providers.retry import CallKind, RetryPolicy
 from statesync.secret import Secret
@@ -249,3 +252,97 @@ def test_a_pacing_wait_does_not_eat_the_deadline(
 
     assert clock.now == 1000.0 + pacer.policy.max_delay_s  # it did wait
     assert left == 1.0
+
+
+class Probe(httpx.BaseTransport):
+    """Answers at once, noting how long the request was given."""
+
+    def __init__(self) -> None:
+        self.left: float | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.left = time_left()
+        return httpx.Response(200, json={})
+
+
+def test_an_upload_is_given_the_time_its_size_needs_and_no_more() -> None:
+    """10 s fit a photo, not a video of up to 1 GB: inside ``allowing`` the request
+    and the retry budget are widened to the file's time; outside, nothing changes."""
+    probe = Probe()
+    transport = DeadlineTransport(probe, timeout_s=1.0)
+    request = httpx.Request("POST", "http://127.0.0.1/upload")
+    transport.handle_request(request)
+    assert probe.left is not None
+    assert probe.left <= 1.0
+    with allowing(30.0):
+        transport.handle_request(request)
+    assert probe.left is not None
+    assert 29.0 < probe.left <= 30.0
+    policy = RetryPolicy(max_total_s=1.0, sleep=lambda seconds: None)
+    with allowing(30.0):
+        policy.call(
+            lambda: transport.handle_request(request),
+            kind=CallKind.UPLOAD,
+            classify=failure_of,
+            target="POST /upload",
+        )
+    assert probe.left is not None
+    assert 29.0 < probe.left <= 30.0
+    gigabyte = MediaFile("", "v.mp4", "0" * 64, "video/mp4", 1024**3)
+    with time_to_send(gigabyte):
+        assert allowance_s() == upload_allowance_s(1024**3) > 4000
+    assert allowance_s() == 0.0
+
+
+@contextmanager
+def slow_reader(bytes_per_s: int) -> Iterator[str]:
+    """A server that reads a request's body at ``bytes_per_s``, then answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 128 * 1024)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(1)
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            while length > 0:
+                chunk = conn.recv(min(length, bytes_per_s // 20))
+                if not chunk:
+                    return  # the client gave up
+                length -= len(chunk)
+                time.sleep(0.05)
+            reply = b"{}"
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(reply)}\r\n\r\n".encode()
+                + reply
+            )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        thread.join(timeout=10)
+        listener.close()
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_a_slow_uplink_finishes_an_upload_inside_its_allowance(allowed: bool) -> None:
+    """Over a real socket read at 2 MB/s: 5 MB take about 2.5 s, past a 0.5 s
+    request deadline; with the upload's allowance the same request completes."""
+    body = bytes(5 * 1024 * 1024)
+    with (
+        slow_reader(2 * 1024 * 1024) as url,
+        make_client(httpx.URL(url), timeout_s=0.5) as client,
+        allowing(30.0) if allowed else nullcontext(),
+    ):
+        error, took = timed(lambda: client.post("/", content=body))
+    if allowed:
+        assert error is None, error
+        assert took > 0.5
+    else:
+        assert isinstance(error, httpx.TimeoutException)
+        assert took < 3 * 0.5 + 1.0

@@ -134,6 +134,7 @@ def test_a_message_change_is_the_description_and_none_clears_it() -> None:
         ("https://graph.facebook.com", "https://graph-video.facebook.com"),
         ("https://Graph.Facebook.com/", "https://graph-video.facebook.com"),
         ("http://127.0.0.1:8931", None),  # the emulator serves both
+        ("https://graph.facebook.com:443/", "https://graph-video.facebook.com"),
         ("https://graph.facebook.com:8443", None),  # a port: not Meta's host
         ("https://proxy.example/graph", None),
     ],

@@ -374,6 +374,37 @@ def test_a_live_video_post_adopted_by_id_is_edited_as_a_video_post(
     assert (replaced.kind, replaced.video_post) == (ActionKind.REPLACE, False)
 
 
+def test_a_video_post_becoming_a_link_post_is_replaced(tmp_path: Path) -> None:
+    pages = project(tmp_path, "  a:\n    attachments: [c.mp4]\n", {"c.mp4": MP4})
+    lock = _recorded(tmp_path, pages)
+    (pages / "acme.yaml").write_text(
+        f'page: "{PAGE}"\nposts:\n  a:\n    message: read\n'
+        "    link: https://acme.example/news\n"
+    )
+    plan = _video_plan(lock, pages)
+    assert [(a.kind, a.video_post, a.forced_by) for a in plan.actions] == [
+        (ActionKind.REPLACE, False, "attachments"),
+        (ActionKind.DELETE, False, None),  # the video, once its post is gone
+    ]
+
+
+def test_an_expired_post_does_not_keep_its_video_from_a_post_due_now(
+    tmp_path: Path,
+) -> None:
+    pages = project(
+        tmp_path,
+        "  a:\n    attachments: [c.mp4]\n    expire_at: 2026-11-01T00:00:00Z\n"
+        "  b:\n    message: now\n    attachments: [c.mp4]\n",
+        {"c.mp4": MP4},
+    )
+    lock = _lock(tmp_path)
+    plan = _video_plan(lock, pages, now=1796202000.0)  # after a's expiry
+    assert [(a.kind, a.address.key, a.video_post) for a in plan.actions] == [
+        (ActionKind.UPLOAD, plan.actions[0].address.key, False),
+        (ActionKind.PUSH, "b", True),
+    ]
+
+
 def test_a_future_video_post_waits_where_a_text_post_is_scheduled(
     tmp_path: Path,
 ) -> None:

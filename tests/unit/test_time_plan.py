@@ -13,6 +13,7 @@ from statesync.model import (
     Record,
     RecordedPage,
 )
+from statesync.normalize import field_hashes
 from statesync.plan import ActionKind, TimeStateKind
 from statesync.planner import make_plan
 from statesync.time_plan import MARGIN_S, MAX_AHEAD_S, MIN_AHEAD_S, can_schedule
@@ -108,3 +109,15 @@ def test_expiry_deletes_and_a_later_expiry_revives() -> None:
         desired(expire_at=NOW + HOUR), recorded(menu=NOW - 1), None, GRAPH, now=NOW
     )
     assert [a.kind for a in revived.actions] == [ActionKind.PUSH]
+
+
+def test_a_post_recorded_as_scheduled_stays_so_on_a_writer_that_cannot_schedule():
+    """A lockfile written under Graph, planned with OneAll (no reader): the post
+    Facebook will publish at its time is left to it, as before video posts."""
+    at = NOW + 48 * HOUR
+    record = Record("1_9", field_hashes(FIELDS), publish_at=at)
+    lock = {PAGE: RecordedPage(manifest="acme", posts={"menu": record})}
+    plan = make_plan(desired(publish_at=at), lock, None, ONEALL, now=NOW)
+    assert plan.actions == ()
+    (state,) = plan.timeline
+    assert state.state is TimeStateKind.SCHEDULED
