@@ -90,8 +90,8 @@ class VideoPosts:
     # capabilities, since a photo post cannot become a video post in place, nor the
     # other way round
     involved: frozenset[tuple[str, str]] = frozenset()
-    # post address -> why it cannot be published: its video is another post's
-    shared: Mapping[Address, str] = field(default_factory=dict)
+    # (page id, post key) -> why it cannot be published: its video is another's
+    shared: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 def video_posts(
@@ -118,7 +118,7 @@ def video_posts(
         else {}
     )
     wanted: set[tuple[str, str]] = set()
-    shared: dict[Address, str] = {}
+    shared: dict[tuple[str, str], str] = {}
     for page_id, manifest in desired.pages.items():
         page = recorded.get(page_id)
         if live_videos and page:
@@ -139,7 +139,8 @@ def video_posts(
                 wanted.add((page_id, post.address.key))
                 users.setdefault(video, []).append(post)
         for video, posts in users.items():
-            shared.update(_not_its_post(video, posts, manifest, page))
+            for address, why in _not_its_post(video, posts, manifest, page).items():
+                shared[(page_id, address.key)] = why
     return VideoPosts(frozenset(wanted), frozenset(wanted | now), shared)
 
 

@@ -65,8 +65,11 @@ def make_plan(
             return video if (page_id, key) in videos.desired else leaving
         return can
 
+    # A post to become a video post withdraws its scheduled predecessor, unless
+    # its video is another post's: then it stays, and the plan says it cannot be.
+    unschedulable = videos.desired - videos.shared.keys()
     times = (
-        plan_times(desired, recorded, now, can_of, live, videos.desired)
+        plan_times(desired, recorded, now, can_of, live, unschedulable)
         if now is not None
         else None
     )
@@ -90,7 +93,8 @@ def make_plan(
         record = page.posts.get(post.address.key) if page else None
         action = _plan_post(post, record, live, can_of(post.page_id, post.address.key))
         why = files.unsupported.get(post.address) if files.unsupported else None
-        why = why or (videos.shared.get(post.address) if videos.shared else None)
+        if videos.shared and not why:
+            why = videos.shared.get((post.page_id, post.address.key))
         if action is not None and why:
             action = replace(
                 action, kind=ActionKind.IMPOSSIBLE, forced_by="attachments", note=why

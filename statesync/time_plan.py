@@ -49,9 +49,9 @@ class TimePlan:
     schedules: dict[Key, int] = field(default_factory=dict)  # push/replace: when
     expiring: dict[Key, int] = field(default_factory=dict)  # delete: expire_at
     # Scheduled, unpublished posts whose new time is beyond the window, or which
-    # become a post the writer cannot schedule: deleted now (nothing was seen),
-    # pushed again later. (Its time, and whether the writer could schedule it.)
-    withdrawn: dict[Key, tuple[int, bool]] = field(default_factory=dict)
+    # the writer cannot schedule (a post becoming a video post): deleted now
+    # (nothing was seen), pushed again later; the note says why.
+    withdrawn: dict[Key, str] = field(default_factory=dict)  # key -> why
     timeline: tuple[TimeState, ...] = ()
 
 
@@ -73,7 +73,7 @@ def plan_times(
     cannot schedule (a video post), whose scheduled predecessor is withdrawn."""
     schedules: dict[Key, int] = {}
     expiring: dict[Key, int] = {}
-    withdrawn: dict[Key, tuple[int, bool]] = {}
+    withdrawn: dict[Key, str] = {}
     timeline: list[TimeState] = []
     pages: dict[str, PageManifest] = {}
     for page_id, manifest in desired.pages.items():
@@ -107,7 +107,7 @@ def plan_times(
                 if state.state is TimeStateKind.EXPIRED:
                     expiring[(page_id, key)] = state.at
                 else:
-                    withdrawn[(page_id, key)] = (state.at, not changing)
+                    withdrawn[(page_id, key)] = _withdrawal(state.at, can, changing)
         pages[page_id] = replace(manifest, posts=kept)
     return TimePlan(
         desired=Desired(pages=pages),
@@ -170,6 +170,22 @@ def _decide(
     return None, True
 
 
+def _withdrawal(at: int, can: Capabilities, changing: bool) -> str:
+    """Why a scheduled post not yet published is deleted now, to be pushed later."""
+    head = "scheduled and not yet published; "
+    if can.schedule and not changing:
+        return (
+            f"{head}its new time, {utc_text(at)}, is beyond the scheduling window, "
+            "so it is pushed again later"
+        )
+    why = (
+        "it becomes a post this writer cannot schedule (a video post)"
+        if changing
+        else "this writer cannot schedule it"
+    )
+    return f"{head}{why}, so an apply from {utc_text(at)} publishes it"
+
+
 def _scheduled(address: Address, publish_at: int, expire_at: int | None) -> TimeState:
     return TimeState(address, TimeStateKind.SCHEDULED, publish_at, expire_at)
 
@@ -201,16 +217,7 @@ def timed(actions: list[Action], times: TimePlan) -> list[Action]:
                     note=f"expired at {utc_text(expired_at)}",
                 )
             elif key in times.withdrawn:
-                at, schedulable = times.withdrawn[key]
-                note = (
-                    f"scheduled and not yet published; its new time, {utc_text(at)}, "
-                    "is beyond the scheduling window, so it is pushed again later"
-                    if schedulable
-                    else "scheduled and not yet published; it becomes a post this "
-                    "writer cannot schedule (a video post), so an apply from "
-                    f"{utc_text(at)} publishes it"
-                )
-                action = replace(action, note=note)
+                action = replace(action, note=times.withdrawn[key])
         out.append(action)
     return out
 

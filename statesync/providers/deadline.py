@@ -13,7 +13,8 @@ through httpx and httpcore:
   ``paused`` leaves out a wait the API's usage called for (the pacer's);
 - ``allowing`` widens both for a request that must send much (a video of up to 1 GB
   cannot go in 10 s): the transport's per-request timeout and the retry budget are
-  then at least that long;
+  then at least that long, while one stalled read or write still ends after
+  ``UPLOAD_STALL_S``;
 - ``DeadlineBackend``, the httpcore network backend of the transport, gives every
   connect, TLS handshake, read and write at most the time left, and once it has passed
   raises httpcore's own timeout: ``ConnectTimeout`` before the request can have been
@@ -37,6 +38,10 @@ import httpx
 
 _DEADLINE: ContextVar[float | None] = ContextVar("statesync_deadline", default=None)
 _ALLOWANCE: ContextVar[float] = ContextVar("statesync_allowance", default=0.0)
+# How long one read or write of an upload may wait before it is a stall: the server
+# may take in a chunk slowly, or process a large file before it answers. A server
+# that stops reading is cut off then, not at the end of the whole allowance.
+UPLOAD_STALL_S = 60.0
 
 
 def time_left() -> float | None:
@@ -99,11 +104,13 @@ def _until(deadline: float) -> Iterator[None]:
 def _bounded(
     timeout: float | None, expired: type[httpcore.TimeoutException]
 ) -> float | None:
-    """The socket timeout for one operation: the smaller of httpcore's (widened by
-    an upload's allowance) and the time left; raises ``expired`` once the deadline
-    has passed."""
-    if timeout is not None:
-        timeout = max(timeout, _ALLOWANCE.get())
+    """The socket timeout for one operation: the smaller of httpcore's and the time
+    left; raises ``expired`` once the deadline has passed. Inside an upload a read
+    or a write may wait up to ``UPLOAD_STALL_S`` (the server taking in the file, or
+    processing it before its reply); connecting takes no longer for a big file."""
+    allowance = _ALLOWANCE.get()
+    if allowance and timeout is not None and expired is not httpcore.ConnectTimeout:
+        timeout = max(timeout, min(allowance, UPLOAD_STALL_S))
     left = time_left()
     if left is None:
         return timeout

@@ -34,7 +34,7 @@ DEFAULT_TIMEOUT_S = 10.0
 SETTLE_WINDOW_S = DEFAULT_TIMEOUT_S + 5
 # The slowest uplink an upload is given time for: 256 KiB/s (about 2 Mbit/s), so a
 # 1 GB video may take 68 minutes and a 4 MB photo 26 s, while a server that stops
-# reading is still cut off (statesync/providers/deadline.py).
+# reading is cut off after UPLOAD_STALL_S (statesync/providers/deadline.py).
 MIN_UPLOAD_BYTES_PER_S = 256 * 1024
 
 
@@ -43,10 +43,15 @@ def upload_allowance_s(size: int) -> float:
     return DEFAULT_TIMEOUT_S + size / MIN_UPLOAD_BYTES_PER_S
 
 
-def time_to_send(media: MediaFile | None) -> AbstractContextManager[None]:
+def time_to_send(
+    media: MediaFile | None, expansion: float = 1.0
+) -> AbstractContextManager[None]:
     """Around a call that may upload ``media``: its requests, and the retry budget,
-    get the time the file needs (none is added without a file)."""
-    return nullcontext() if media is None else allowing(upload_allowance_s(media.size))
+    get the time the file needs, ``expansion`` times its size on the wire (4/3 for
+    base64); none is added without a file."""
+    if media is None:
+        return nullcontext()
+    return allowing(upload_allowance_s(int(media.size * expansion)))
 
 
 USER_AGENT = f"statesync/{__version__}"

@@ -198,7 +198,12 @@ class _Run:
         if prescribed:  # bounded by max_wait_s (should_retry), not by max_total_s
             self.prescribed_s += upcoming
             return False
-        return self.elapsed_s() + upcoming >= self.policy.max_total_s
+        return self.elapsed_s() + upcoming >= self.total_s()
+
+    def total_s(self) -> float:
+        """``max_total_s``, widened for an upload (deadline.allowing); 0: no bound."""
+        total = self.policy.max_total_s
+        return max(total, allowance_s()) if total > 0 else total
 
     def elapsed_s(self) -> float:
         """Time spent on the call so far, the API's prescribed waits aside."""
@@ -207,9 +212,7 @@ class _Run:
     def bounded(self, attempt: Callable[[], T]) -> T:
         """``attempt()`` under a deadline of what is left of ``max_total_s``, so that
         the bound holds even while a slow server keeps an attempt going."""
-        total = self.policy.max_total_s
-        if total > 0:  # an upload's allowance widens it (deadline.allowing)
-            total = max(total, allowance_s())
+        total = self.total_s()
         left = total - self.elapsed_s() if total > 0 else None
         with bounded_by(left):
             return attempt()

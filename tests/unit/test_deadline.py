@@ -21,6 +21,7 @@ import pytest
 
 from statesync.media import MediaFile
 from statesync.model import PostFields
+from statesync.providers import deadline
 from statesync.providers.base import PushOutcomeUnknown
 from statesync.providers.deadline import (
     DeadlineBackend,
@@ -296,22 +297,28 @@ def test_an_upload_is_given_the_time_its_size_needs_and_no_more() -> None:
 
 @contextmanager
 def slow_reader(bytes_per_s: int) -> Iterator[str]:
-    """A server that reads a request's body at ``bytes_per_s``, then answers."""
+    """A server that reads a chunked request body at ``bytes_per_s`` (0: never
+    reads it), then answers."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 128 * 1024)
+    stop = threading.Event()
 
     def serve() -> None:
         conn, _ = listener.accept()
         with conn:
+            conn.settimeout(10)
             head = b""
             while b"\r\n\r\n" not in head:
                 head += conn.recv(1)
-            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
-            while length > 0:
-                chunk = conn.recv(min(length, bytes_per_s // 20))
+            if not bytes_per_s:
+                stop.wait(10)  # never reads: the client's writes stall
+                return
+            tail = b""
+            while tail != b"0\r\n\r\n":  # the last chunk of a chunked body
+                chunk = conn.recv(bytes_per_s // 20)
                 if not chunk:
                     return  # the client gave up
-                length -= len(chunk)
+                tail = (tail + chunk)[-5:]
                 time.sleep(0.05)
             reply = b"{}"
             conn.sendall(
@@ -325,24 +332,81 @@ def slow_reader(bytes_per_s: int) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
+        stop.set()
         thread.join(timeout=10)
         listener.close()
+
+
+def chunks(size: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """A body sent as httpx sends a multipart file: 64 KiB at a time."""
+    for _ in range(size // chunk):
+        yield bytes(chunk)
 
 
 @pytest.mark.parametrize("allowed", [False, True])
 def test_a_slow_uplink_finishes_an_upload_inside_its_allowance(allowed: bool) -> None:
     """Over a real socket read at 2 MB/s: 5 MB take about 2.5 s, past a 0.5 s
     request deadline; with the upload's allowance the same request completes."""
-    body = bytes(5 * 1024 * 1024)
     with (
         slow_reader(2 * 1024 * 1024) as url,
         make_client(httpx.URL(url), timeout_s=0.5) as client,
         allowing(30.0) if allowed else nullcontext(),
     ):
-        error, took = timed(lambda: client.post("/", content=body))
+        error, took = timed(lambda: client.post("/", content=chunks(5 * 1024**2)))
     if allowed:
         assert error is None, error
         assert took > 0.5
     else:
         assert isinstance(error, httpx.TimeoutException)
         assert took < 3 * 0.5 + 1.0
+
+
+def test_an_upload_the_server_stops_reading_is_cut_off_at_the_stall_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The allowance is for a slow uplink, not a dead one: a server that stops
+    reading ends the upload after one stalled write, not at the allowance."""
+    monkeypatch.setattr(deadline, "UPLOAD_STALL_S", 1.0)
+    with (
+        slow_reader(0) as url,
+        make_client(httpx.URL(url), timeout_s=0.5) as client,
+        allowing(60.0),
+    ):
+        error, took = timed(lambda: client.post("/", content=chunks(20 * 1024**2)))
+    assert isinstance(error, httpx.WriteTimeout)
+    assert 1.0 <= took < 3 * 1.0
+
+
+def test_an_upload_is_retried_within_its_allowance_not_max_total_s() -> None:
+    """A transient failure 2 s into an upload, with max_total_s 1 s: retried inside
+    the upload's allowance, and not retried outside one."""
+    now = [0.0]
+
+    def attempt_factory() -> Callable[[], str]:
+        tries = []
+
+        def attempt() -> str:
+            tries.append(1)
+            now[0] += 2.0
+            if len(tries) == 1:
+                raise GraphUnreachable("cut", target="POST /x/videos", maybe_done=True)
+            return "ok"
+
+        return attempt
+
+    policy = RetryPolicy(
+        max_total_s=1.0, sleep=lambda s: None, clock=lambda: now[0], base_s=0.0
+    )
+
+    def call() -> str:
+        return policy.call(
+            attempt_factory(),
+            kind=CallKind.UPLOAD,
+            classify=failure_of,
+            target="POST /x/videos",
+        )
+
+    with allowing(30.0):
+        assert call() == "ok"
+    with pytest.raises(GraphUnreachable):
+        call()

@@ -405,6 +405,29 @@ def test_an_expired_post_does_not_keep_its_video_from_a_post_due_now(
     ]
 
 
+def test_a_scheduled_post_that_would_share_a_video_stays_and_is_impossible(
+    tmp_path: Path,
+) -> None:
+    """Its scheduled predecessor is not withdrawn on a promise that cannot be kept:
+    the video is another post's, so the plan says so now."""
+    at, now = 1796202000, 1796202000.0 - 86400
+    pages = project(
+        tmp_path,
+        "  b:\n    message: now\n    attachments: [c.mp4]\n"
+        "  a:\n    message: soon\n    attachments: [c.mp4]\n"
+        "    publish_at: 2026-12-02T09:00:00Z\n",
+        {"c.mp4": MP4},
+    )
+    lock = _lock(tmp_path)
+    scheduled = PostFields(message="soon")
+    lock.record(
+        PAGE, "acme", "a", Record(f"{PAGE}_7", field_hashes(scheduled), publish_at=at)
+    )
+    plan = _video_plan(lock, pages, can=SCHEDULING, now=now)
+    kinds = {(a.address.key, a.kind) for a in plan.actions if not a.on_media}
+    assert kinds == {("b", ActionKind.PUSH), ("a", ActionKind.IMPOSSIBLE)}
+
+
 def test_a_future_video_post_waits_where_a_text_post_is_scheduled(
     tmp_path: Path,
 ) -> None:

@@ -121,3 +121,15 @@ def test_a_post_recorded_as_scheduled_stays_so_on_a_writer_that_cannot_schedule(
     assert plan.actions == ()
     (state,) = plan.timeline
     assert state.state is TimeStateKind.SCHEDULED
+
+
+def test_a_scheduled_post_moved_on_a_writer_that_cannot_schedule_says_so() -> None:
+    at = NOW + 72 * HOUR
+    record = Record("1_9", field_hashes(FIELDS), publish_at=NOW + 48 * HOUR)
+    lock = {PAGE: RecordedPage(manifest="acme", posts={"menu": record})}
+    (delete,) = make_plan(desired(publish_at=at), lock, None, ONEALL, now=NOW).actions
+    assert delete.kind is ActionKind.DELETE
+    assert delete.note == (
+        "scheduled and not yet published; this writer cannot schedule it, so an "
+        "apply from 2027-01-18T08:00:00Z publishes it"
+    )
