@@ -63,7 +63,10 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
         schedule, note = send_time(action.schedule, sent_at)
         try:
             if video is not None:  # planned unscheduled (Kind.VIDEO_POST)
-                post_id = video.publish_video(page, after.attachments[0], after)
+                taken = _held_elsewhere(action, lock)
+                post_id = video.publish_video(
+                    page, after.attachments[0], after, taken=taken
+                )
                 _not_recorded_elsewhere(action, post_id, lock)
             else:
                 post_id = run.writer.push(page, after, schedule=schedule)
@@ -121,10 +124,21 @@ def _forget_video(action: Action, video_id: str, lock: LockStore) -> None:
             lock.record_media(action.page_id, action.address.manifest, key, None)
 
 
+def _held_elsewhere(action: Action, lock: LockStore) -> frozenset[str]:
+    """The post ids the page's other entries hold."""
+    page = lock.pages.get(action.page_id)
+    if page is None:
+        return frozenset()
+    key = action.address.key
+    return frozenset(r.post_id for k, r in page.posts.items() if k != key)
+
+
 def _not_recorded_elsewhere(action: Action, post_id: str, lock: LockStore) -> None:
     """A video's post belongs to one key: publishing a video that is already another
     key's post answers that post (one video, one post), which this key must not
-    take over (the planner refuses it first; this holds even against a stale plan)."""
+    take over. The planner refuses it first, and ``publish_video`` before sending
+    (``taken``); this last check holds when the other post's id was not yet
+    readable then (Facebook still processing)."""
     page = lock.pages.get(action.page_id)
     for key, held in page.posts.items() if page else ():
         if held.post_id == post_id and key != action.address.key:

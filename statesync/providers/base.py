@@ -7,7 +7,7 @@ provider and ``update`` on another.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -199,9 +199,18 @@ class VideoPoster(Protocol):
     """A writer on which a video is its own post (``Kind.VIDEO_POST`` in its table):
     the uploaded video is published as a post, never attached to one."""
 
-    def publish_video(self, page_id: str, video_id: str, fields: PostFields) -> str:
+    def publish_video(
+        self,
+        page_id: str,
+        video_id: str,
+        fields: PostFields,
+        *,
+        taken: Collection[str] = (),
+    ) -> str:
         """Publish the uploaded, unpublished video as a post with ``fields``'
-        message; return the post's id. Publishing twice makes no second post."""
+        message; return the post's id. Publishing twice makes no second post. A
+        video that is already the post of one of ``taken`` (the post ids other
+        entries hold) is refused before anything is sent."""
         ...
 
     def describe_video(self, page_id: str, video_id: str, fields: PostFields) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import PurePath
 from typing import Any
@@ -347,9 +347,16 @@ class GraphProvider(HttpProvider):
         post_path_id(post_id, page_id, where=where)
         self._delete_node(page_id, post_id)
 
-    def publish_video(self, page_id: str, video_id: str, fields: PostFields) -> str:
+    def publish_video(
+        self,
+        page_id: str,
+        video_id: str,
+        fields: PostFields,
+        *,
+        taken: Collection[str] = (),
+    ) -> str:
         """Publish an uploaded video as its own post; return the post's id."""
-        return self._videos.publish(page_id, video_id, fields)
+        return self._videos.publish(page_id, video_id, fields, taken=taken)
 
     def describe_video(self, page_id: str, video_id: str, fields: PostFields) -> None:
         """Set a video post's message: the video's description."""

@@ -14,7 +14,7 @@ lost answer can never publish a second one. That is why it is sent as an update
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -60,7 +60,14 @@ class VideoPosts:
         self._token_of = token_of
         self._sleep = retry.sleep
 
-    def publish(self, page_id: str, video_id: str, fields: PostFields) -> str:
+    def publish(
+        self,
+        page_id: str,
+        video_id: str,
+        fields: PostFields,
+        *,
+        taken: Collection[str] = (),
+    ) -> str:
         """Publish the video as its post with the message as its ``description``;
         the post's id, once Facebook gives it.
 
@@ -68,8 +75,17 @@ class VideoPosts:
         answer was lost, tried again) only gets its message, so that a second post
         can never be made even if Facebook would make one per ``published=true``
         (unconfirmed, docs/media.md §3.1). The publish itself is sent as a push:
-        never blindly repeated; a lost answer is settled by listing the page."""
+        never blindly repeated; a lost answer is settled by listing the page.
+        A video whose post is one of ``taken`` is another entry's: refused before
+        its description is touched."""
         seen = self._look(page_id, video_id)
+        held = seen.get("post_id")
+        if isinstance(held, str) and held in taken:
+            raise ProviderError(
+                f"video {video_id} is already the post {held} of another entry: on "
+                "Facebook one video makes one post, so nothing was sent",
+                target=f"POST /{video_id}",
+            )
         if seen.get("published") is True:
             self._edit(page_id, video_id, _description(fields), CallKind.UPDATE)
         else:

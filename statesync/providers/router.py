@@ -5,7 +5,7 @@ to the writer of its target, and each target plans with that writer's capabiliti
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from statesync.errors import ProviderError
 from statesync.kinds import Capabilities, Kind
@@ -47,8 +47,16 @@ class TargetRouter:
     def delete(self, page_id: str, post_id: str) -> None:
         self._for(page_id).delete(page_id, post_id)
 
-    def publish_video(self, page_id: str, video_id: str, fields: PostFields) -> str:
-        return self._video_poster(page_id).publish_video(page_id, video_id, fields)
+    def publish_video(
+        self,
+        page_id: str,
+        video_id: str,
+        fields: PostFields,
+        *,
+        taken: Collection[str] = (),
+    ) -> str:
+        poster = self._video_poster(page_id)
+        return poster.publish_video(page_id, video_id, fields, taken=taken)
 
     def describe_video(self, page_id: str, video_id: str, fields: PostFields) -> None:
         self._video_poster(page_id).describe_video(page_id, video_id, fields)

@@ -141,3 +141,10 @@ def test_a_message_change_is_the_description_and_none_clears_it() -> None:
 )
 def test_video_files_go_to_the_video_apis_host(base: str, video: str | None) -> None:
     assert video_upload_base(base) == video
+
+
+def test_a_video_that_is_already_another_entrys_post_is_refused_before_sending():
+    script = Script({"published": True, "post_id": f"{PAGE}_77"})
+    with pytest.raises(ProviderError, match="already the post"):
+        script.videos().publish(PAGE, VIDEO, PostFields(), taken={f"{PAGE}_77"})
+    assert script.sent == [LOOK]  # its description untouched
