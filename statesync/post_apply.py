@@ -67,7 +67,7 @@ def push(action: Action, after: PostFields, run: ApplyRun) -> tuple[str, str | N
                 post_id = video.publish_video(
                     page, after.attachments[0], after, taken=taken
                 )
-                _not_recorded_elsewhere(action, post_id, lock)
+                _not_taken(action, post_id, taken)
             else:
                 post_id = run.writer.push(page, after, schedule=schedule)
         except PushOutcomeUnknown as exc:
@@ -124,29 +124,27 @@ def _forget_video(action: Action, video_id: str, lock: LockStore) -> None:
             lock.record_media(action.page_id, action.address.manifest, key, None)
 
 
-def _held_elsewhere(action: Action, lock: LockStore) -> frozenset[str]:
-    """The post ids the page's other entries hold."""
+def _held_elsewhere(action: Action, lock: LockStore) -> dict[str, str]:
+    """The post ids the page's other entries hold, and their keys."""
     page = lock.pages.get(action.page_id)
-    if page is None:
-        return frozenset()
     key = action.address.key
-    return frozenset(r.post_id for k, r in page.posts.items() if k != key)
+    posts = page.posts.items() if page else ()
+    return {record.post_id: other for other, record in posts if other != key}
 
 
-def _not_recorded_elsewhere(action: Action, post_id: str, lock: LockStore) -> None:
+def _not_taken(action: Action, post_id: str, taken: Mapping[str, str]) -> None:
     """A video's post belongs to one key: publishing a video that is already another
     key's post answers that post (one video, one post), which this key must not
-    take over. The planner refuses it first, and ``publish_video`` before sending
-    (``taken``); this last check holds when the other post's id was not yet
-    readable then (Facebook still processing)."""
-    page = lock.pages.get(action.page_id)
-    for key, held in page.posts.items() if page else ():
-        if held.post_id == post_id and key != action.address.key:
-            raise ProviderError(
-                f"{action.address}: its video is already the post of "
-                f"{action.address.manifest}/{key} ({post_id}): on Facebook one video "
-                "makes one post, so nothing new was published"
-            )
+    take over. The planner refuses it first, and ``publish_video`` before sending;
+    this last check holds when the other post's id was not yet readable then
+    (Facebook still processing)."""
+    other = taken.get(post_id)
+    if other is not None:
+        raise ProviderError(
+            f"{action.address}: its video is already the post of "
+            f"{action.address.manifest}/{other} ({post_id}): on Facebook one video "
+            "makes one post, so nothing new was published"
+        )
 
 
 def _settle(

@@ -50,7 +50,7 @@ from statesync.providers.graph_errors import (
 from statesync.providers.graph_listing import PageListing
 from statesync.providers.graph_pages import PageAccess, PageDirectory
 from statesync.providers.graph_read import BatchReads
-from statesync.providers.graph_video import VideoPosts, video_upload_base
+from statesync.providers.graph_video import VideoPublisher, video_upload_base
 from statesync.providers.graph_wire import (
     GraphCall,
     appsecret_proof,
@@ -167,7 +167,7 @@ class GraphProvider(HttpProvider):
             secrets=self._secrets,
             known_tasks=self._known_tasks,
         )
-        self._videos = VideoPosts(
+        self._videos = VideoPublisher(
             self._call,
             self._edit_post,
             lambda page: self.page_access(page).token,

@@ -45,7 +45,7 @@ Send = Callable[[GraphCall, CallKind], Any]
 EditNode = Callable[[str, str, dict[str, str], str, CallKind], None]
 
 
-class VideoPosts:
+class VideoPublisher:
     """Publish an uploaded video as its post, and edit that post's message."""
 
     def __init__(

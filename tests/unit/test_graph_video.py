@@ -13,7 +13,7 @@ from statesync.model import PostFields
 from statesync.providers.base import MediaGone, PushOutcomeUnknown
 from statesync.providers.graph_video import (
     POST_ID_WAIT_S,
-    VideoPosts,
+    VideoPublisher,
     video_upload_base,
 )
 from statesync.providers.graph_wire import GraphCall
@@ -46,8 +46,8 @@ class Script:
         assert what == "video"
         self.call(GraphCall("POST", f"/{node}", TOKEN, form=form), kind)
 
-    def videos(self) -> VideoPosts:
-        return VideoPosts(
+    def videos(self) -> VideoPublisher:
+        return VideoPublisher(
             self.call,
             self.edit,
             lambda page: TOKEN,
