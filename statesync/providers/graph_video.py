@@ -7,9 +7,10 @@ publishes it here with ``POST /{video-id}`` (``published=true`` and the message 
 the video's ``description``), then reads the post's id from the video's ``post_id``,
 which stays empty while Facebook processes the video.
 
-Publishing is idempotent: one video has at most one post, so sending it again after a
-lost answer can never publish a second one. That is why it is sent as an update
-(retried), not a push.
+A second post is never asked for: the video is looked at first, and only one not yet
+published is sent ``published=true``, as a push (never blindly repeated; a lost answer
+is settled by listing the page, and a retry finds the video published). Whether
+Facebook would make a second post of one video is unconfirmed (docs/media.md §3.1).
 """
 
 from __future__ import annotations
