@@ -5,10 +5,10 @@ request goes through ``GraphProvider._send``, the one seam, wrapped by ``_call``
 the retry policy (statesync/providers/retry.py, issue 7) and preceded by the pacer, which
 reads the usage headers of every reply (statesync/providers/pacing.py, issue 8).
 Its parts: graph_read.py (batch reads, paced once per batch), graph_pages.py (the
-token's pages: page tokens and the access preflight), graph_wire.py (wire values) and
-graph_errors.py (error envelopes -> ``GraphError``), graph_video.py (a video's own
-post); statesync/providers/http.py opens
-and closes the HTTP session and maps transport failures for both providers.
+token's pages: page tokens and the access preflight), graph_wire.py (wire values),
+graph_errors.py (error envelopes -> ``GraphError``) and graph_video.py (a video's own
+post); statesync/providers/http.py opens and closes the HTTP session and maps
+transport failures for both providers.
 
 Tokens travel only in the ``Authorization`` header (PROTOCOL §2: ``Bearer`` works), never
 in a URL; ``appsecret_proof``, derived and useless without the token, rides in the body

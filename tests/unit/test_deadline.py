@@ -55,21 +55,51 @@ ACCOUNTS = (
 
 
 @contextmanager
+def loopback_server(
+    serve: Callable[[socket.socket, threading.Event], None],
+    *,
+    receive_buffer: int | None = None,
+) -> Iterator[str]:
+    """A server on 127.0.0.1 that hands each connection to ``serve`` on its own
+    thread, with the event set when the test is done; its URL."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    if receive_buffer is not None:  # accepted connections inherit it
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    listener.settimeout(0.05)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=serve, args=(conn, stop), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def json_reply(body: bytes) -> bytes:
+    return HEAD.replace(str(len(BODY)).encode(), str(len(body)).encode()) + body
+
+
+@contextmanager
 def dripping_server(*, fast_headers: bool = False) -> Iterator[str]:
     """Answers every request one byte every ``DRIP_S`` (the headers at once, if
     ``fast_headers``), until the client hangs up; but ``/me/accounts`` at once."""
-    stop = threading.Event()
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
 
-    def serve(conn: socket.socket) -> None:
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
         with conn:
             request = conn.recv(65536)  # small, in one segment on loopback
             if b"/me/accounts" in request.split(b"\r\n", 1)[0]:
-                conn.sendall(
-                    HEAD.replace(str(len(BODY)).encode(), str(len(ACCOUNTS)).encode())
-                    + ACCOUNTS
-                )
+                conn.sendall(json_reply(ACCOUNTS))
                 return
             reply = HEAD + BODY
             if fast_headers:
@@ -83,22 +113,8 @@ def dripping_server(*, fast_headers: bool = False) -> Iterator[str]:
                 if stop.wait(DRIP_S):
                     return
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except (TimeoutError, OSError):
-                continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    with loopback_server(serve) as url:
+        yield url
 
 
 def timed(action: Callable[[], object]) -> tuple[Exception | None, float]:
@@ -299,12 +315,8 @@ def test_an_upload_is_given_the_time_its_size_needs_and_no_more() -> None:
 def slow_reader(bytes_per_s: int) -> Iterator[str]:
     """A server that reads a chunked request body at ``bytes_per_s`` (0: never
     reads it), then answers."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 128 * 1024)
-    stop = threading.Event()
 
-    def serve() -> None:
-        conn, _ = listener.accept()
+    def serve(conn: socket.socket, stop: threading.Event) -> None:
         with conn:
             conn.settimeout(10)
             head = b""
@@ -320,21 +332,10 @@ def slow_reader(bytes_per_s: int) -> Iterator[str]:
                     return  # the client gave up
                 tail = (tail + chunk)[-5:]
                 time.sleep(0.05)
-            reply = b"{}"
-            conn.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                + f"Content-Length: {len(reply)}\r\n\r\n".encode()
-                + reply
-            )
+            conn.sendall(json_reply(b"{}"))
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-        listener.close()
+    with loopback_server(serve, receive_buffer=128 * 1024) as url:
+        yield url
 
 
 def chunks(size: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
